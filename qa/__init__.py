@@ -1,0 +1,5 @@
+"""qa: quoted, sourced answers from Chinese documents."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

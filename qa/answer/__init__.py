@@ -1,0 +1,1 @@
+"""Answering: quotes, the refusal decision, and the JSON contract."""

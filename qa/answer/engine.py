@@ -1,0 +1,137 @@
+"""ask(question, history) → Answer: retrieval, quotes, the refusal decision."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.answer import quote
+from qa.answer.refusal import Refusal
+from qa.answer.results import Answer, Citation, Source
+from qa.errors import InputError
+from qa.search.encoder import Encoder
+from qa.search.index import Index
+from qa.search.retrieve import Hit, search
+from qa.text.normalize import strip_invisible
+
+MAX_QUESTION_CHARS = 1000
+QUERY_CHARS = 256  # what is searched of a long question
+NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Per-question signals the refusal model reads."""
+
+    dense: float  # best passage cosine
+    coverage: float  # weighted share of question terms in the best passage
+    sentence: float  # best sentence score in the best passage
+
+    def features(self) -> tuple[float, float, float]:
+        """In the order of `refusal.FEATURES`."""
+        return (self.dense, self.coverage, self.sentence)
+
+
+def clean_question(question: object) -> str:
+    """Validate and tidy a question.
+
+    Raises:
+        InputError: not text, empty, or longer than MAX_QUESTION_CHARS.
+    """
+    if not isinstance(question, str):
+        raise InputError("问题必须是文本。", "The question must be text.")
+    text = " ".join(strip_invisible(question).split())
+    if not text:
+        raise InputError("问题不能为空，请输入要查询的内容。", "The question is empty.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"问题过长（{len(text)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。",
+            f"The question is too long ({len(text)} characters); the limit is {MAX_QUESTION_CHARS}.",
+        )
+    return text
+
+
+class Answerer:
+    """Answers questions from one loaded index."""
+
+    def __init__(self, index: Index, encoder: Encoder, refusal: Refusal | None = None) -> None:
+        """Args: index, encoder: must match (same model). refusal: the fitted no-answer model."""
+        self.index = index
+        self.encoder = encoder
+        self.refusal = refusal
+
+    def ask(self, question: str, history: Sequence[str] | None = None, top_k: int = 5) -> Answer:
+        """Answer `question`; `history` holds the previous questions of the conversation."""
+        started = time.perf_counter()
+        text = clean_question(question)
+        query = text[:QUERY_CHARS]
+        citations, evidence = self.retrieve(query, max(1, min(int(top_k), 50)))
+        answered = bool(citations) and self.decide(evidence)
+        zh, en = (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.") if answered else NO_ANSWER
+        return Answer(
+            question=text,
+            answered=answered,
+            message=zh,
+            message_en=en,
+            passages=tuple(citations) if answered else (),
+            took_ms=(time.perf_counter() - started) * 1000,
+            confidence=self.refusal.probability(evidence.features()) if self.refusal and citations else None,
+        )
+
+    def retrieve(self, query: str, top_k: int) -> tuple[list[Citation], Evidence]:
+        """Passages with quotes for `query`, and the evidence for the refusal decision."""
+        tokens = self.index.tokenizer(query)
+        terms = self.weighted_terms(tokens)
+        qvec = self.encoder.encode([query])[0]
+        hits = search(self.index, tokens, qvec, top_k)
+        if not hits:
+            return [], Evidence(0.0, 0.0, 0.0)
+        cited = [self.cite(rank, hit, terms, qvec) for rank, hit in enumerate(hits, 1)]
+        citations = [c for c, _ in cited]
+        top = citations[0]
+        evidence = Evidence(max(h.dense for h in hits), quote.coverage(terms, _with_heading(top)), cited[0][1])
+        return citations, evidence
+
+    def weighted_terms(self, tokens: list[str]) -> list[tuple[str, float]]:
+        """Question terms with idf weights; unseen terms weigh as the rarest."""
+        bm25 = self.index.bm25
+        ceiling = float(bm25.idf.max()) if len(bm25.idf) else 1.0
+        seen: dict[str, float] = {}
+        for token in tokens:
+            seen[token] = bm25.idf_of(token) if token in bm25.vocab else ceiling
+        return list(seen.items())
+
+    def cite(self, rank: int, hit: Hit, terms: list[tuple[str, float]], qvec: np.ndarray) -> tuple[Citation, float]:
+        """The citation of one hit with its quote, and the quote's score."""
+        passage = self.index.passages[hit.row]
+        rows = self.index.sentences.of(hit.row)
+        spans = [(int(self.index.sentences.starts[r]), int(self.index.sentences.ends[r])) for r in rows]
+        sims = (self.index.sentences.vectors[rows.start : rows.stop].astype(np.float32) @ qvec).tolist()
+        scores = quote.sentence_scores(terms, [passage.text[a:b] for a, b in spans], sims)
+        start, end = quote.choose(spans, scores, passage.text, terms)
+        doc = self.index.documents[passage.doc_id]
+        citation = Citation(
+            rank=rank,
+            id=passage.id,
+            text=passage.text,
+            quote=passage.text[start:end],
+            quote_start=start,
+            quote_end=end,
+            score=hit.score,
+            heading=passage.heading,
+            source=Source(doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, passage.paragraph),
+        )
+        return citation, max(scores, default=0.0)
+
+    def decide(self, evidence: Evidence) -> bool:
+        """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""
+        if self.refusal is not None and self.refusal.model == self.encoder.name:
+            return self.refusal.answerable(evidence.features())
+        return evidence.coverage >= 0.5
+
+
+def _with_heading(citation: Citation) -> str:
+    return f"{citation.heading}\n{citation.text}" if citation.heading else citation.text

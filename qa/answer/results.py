@@ -1,0 +1,61 @@
+"""Result records and the JSON contract shared by the CLI, the UI and the HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a passage comes from; absent metadata is None, never a guess."""
+
+    doc_id: str
+    title: str
+    publisher: str | None
+    date: str | None
+    author: str | None
+    path: str
+    url: str | None
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One returned passage with its quote (offsets are into `text`)."""
+
+    rank: int
+    id: str
+    text: str
+    quote: str
+    quote_start: int
+    quote_end: int
+    score: float
+    source: Source
+    heading: str | None = None
+    also_in: tuple[str, ...] = ()  # ids of near-duplicate passages collapsed into this one
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question."""
+
+    question: str
+    answered: bool
+    message: str
+    passages: tuple[Citation, ...] = ()
+    took_ms: float = 0.0
+    message_en: str = ""
+    confidence: float | None = None
+    followup_of: str | None = None  # the question text actually searched, when a follow-up was expanded
+    suggestions: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: question, answered, message, passages[...], took_ms (plus extras)."""
+        data = asdict(self)
+        data["took_ms"] = round(self.took_ms, 1)
+        for passage in data["passages"]:
+            passage["score"] = round(passage["score"], 4)
+            passage["also_in"] = list(passage["also_in"])
+        data["suggestions"] = list(self.suggestions)
+        return data

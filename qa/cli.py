@@ -1,0 +1,147 @@
+"""The `qa` command: index, ask, calibrate, serve. Errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa.config import Settings
+from qa.errors import InputError, QAError
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        os.environ,
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index", None),
+        model=getattr(args, "model", None),
+        top_k=getattr(args, "top_k", None),
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build or update the index."""
+    from qa.service import index_corpus
+
+    settings = _settings(args)
+    report = index_corpus(settings, rebuild=args.rebuild, warn=_warn, progress=sys.stderr.isatty())
+    state = f"已重建（{report.reason}） / rebuilt" if report.built else "已是最新 / up to date"
+    print(
+        f"索引 {settings.index_dir}: {state} · {report.documents} 篇文档 / documents · "
+        f"{report.passages} 段 / passages · 跳过 {len(report.skipped)} 个文件 / skipped · {report.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or one per line of a batch file."""
+    from qa.render import render
+    from qa.service import open_answerer
+
+    settings = _settings(args)
+    if args.batch is None and args.question is None:
+        raise InputError("请给出问题，或用 --batch 指定问题文件。", "Give a question, or a file with --batch.")
+    answerer = open_answerer(settings)
+    if args.batch is not None:
+        return _batch(answerer, args.batch, settings.top_k)
+    answer = answerer.ask(args.question, top_k=settings.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(render(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def _batch(answerer: object, source: str, top_k: int) -> int:
+    handle = sys.stdin if source == "-" else open(source, encoding="utf-8-sig")  # noqa: SIM115
+    with handle:
+        for line in handle:
+            question = line.rstrip("\n")
+            if not question.strip():
+                continue
+            try:
+                data = answerer.ask(question, top_k=top_k).to_dict()  # type: ignore[attr-defined]
+            except InputError as exc:
+                data = {"question": question, "answered": False, "error": exc.to_dict(), "passages": []}
+            print(json.dumps(data, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the no-answer model on labelled questions."""
+    from qa.calibrate import calibrate
+
+    print(calibrate(_settings(args), Path(args.data), Path(args.out), log=_warn))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the chat UI."""
+    from qa.ui.app import serve
+
+    serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (all sub-commands)."""
+    p = argparse.ArgumentParser(prog="qa", description="中文文档问答：引用原文并注明出处 / quoted answers from Chinese documents")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--corpus", help="语料文件夹 / corpus folder (QA_CORPUS, default corpus/)")
+        sp.add_argument("--index", help="索引文件夹 / index folder (QA_INDEX, default index/)")
+        sp.add_argument("--model", help="嵌入模型路径或名称 / embedding model path or name (QA_MODEL)")
+
+    sp = sub.add_parser("index", help="构建或更新索引 / build or update the index")
+    common(sp)
+    sp.add_argument("--rebuild", action="store_true", help="强制重建 / rebuild even when up to date")
+    sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("ask", help="提问 / ask a question")
+    common(sp)
+    sp.add_argument("question", nargs="?", help="问题 / the question")
+    sp.add_argument("--top-k", type=int, dest="top_k", help="返回段落数 / passages to return (default 5)")
+    sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    sp.add_argument("--batch", metavar="FILE", help="每行一个问题，逐行输出 JSON（- 为标准输入）/ one question per line")
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("calibrate", help="拟合“无答案”阈值 / fit the no-answer threshold")
+    common(sp)
+    sp.add_argument("--data", default="eval", help="评测数据文件夹 / folder with seed_qa.jsonl, offtopic.jsonl, cmrc2018/")
+    sp.add_argument("--out", default=str(Path(__file__).resolve().parent / "data" / "calibration.json"))
+    sp.set_defaults(func=cmd_calibrate)
+
+    sp = sub.add_parser("serve", help="启动聊天界面 / start the chat UI")
+    common(sp)
+    sp.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"))
+    sp.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")))
+    sp.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (2 bad input, 1 other errors)."""
+    args = parser().parse_args(argv)
+    if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= 50:
+        _warn("错误 / error: --top-k 须在 1 到 50 之间 / must be between 1 and 50")
+        return 2
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        _warn(f"错误：{exc.zh} / error: {exc.en}")
+        return 2
+    except QAError as exc:
+        _warn(f"错误：{exc.zh} / error: {exc.en}")
+        return 1
+    except KeyboardInterrupt:
+        _warn("已中断 / interrupted")
+        return 130

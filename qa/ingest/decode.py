@@ -1,0 +1,89 @@
+"""Bytes → text: encoding detection, and refusing what is not text."""
+
+from __future__ import annotations
+
+import codecs
+
+from qa.text.normalize import strip_invisible
+
+
+class NotTextError(ValueError):
+    """The bytes are empty, binary, or in no encoding we can read."""
+
+
+# Tried in order after the BOM checks; GB18030 is a superset of GBK/GB2312.
+_FALLBACKS = ("utf-8", "gb18030", "big5")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file bytes into text.
+
+    Args:
+        data: the raw file content.
+
+    Returns:
+        (text, encoding name). Line endings are normalised to "\\n".
+
+    Raises:
+        NotTextError: empty, binary or undecodable input; the message says which.
+    """
+    if not data.strip():
+        raise NotTextError("empty file / 空文件")
+    text, encoding = _decode(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _looks_binary(text):
+        raise NotTextError("binary content / 二进制内容，不是文本")
+    if not strip_invisible(text).strip():
+        raise NotTextError("empty file / 空文件")
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise NotTextError(f"invalid {name} / 编码损坏 ({exc.reason})") from exc
+    guessed = _utf16_without_bom(data)
+    if guessed:
+        return data.decode(guessed), guessed
+    if b"\x00" in data:
+        raise NotTextError("binary content / 二进制内容，不是文本")
+    for name in _FALLBACKS:
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5）")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a BOM has NUL bytes in every other position."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_nuls = sample[0::2].count(0) / (len(sample) / 2)
+    odd_nuls = sample[1::2].count(0) / (len(sample) / 2)
+    name = "utf-16-le" if odd_nuls > 0.3 and even_nuls < 0.05 else None
+    name = "utf-16-be" if even_nuls > 0.3 and odd_nuls < 0.05 else name
+    if name is None:
+        return None
+    try:
+        data.decode(name)
+    except UnicodeDecodeError:
+        return None
+    return name
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\t\f\v") or ch == "\ufffd")
+    return bad > max(2, len(sample) // 100)

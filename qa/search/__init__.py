@@ -1,0 +1,1 @@
+"""Search: encoders, the vector store, BM25, fusion, and the index directory."""

@@ -1,0 +1,126 @@
+"""Text encoders: the real sentence-transformers model and a fake for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from qa.errors import ModelError
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str  # identity recorded in the index manifest
+    dim: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Encode `texts` into an array of shape (len(texts), dim)."""
+        ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model from a local folder (or a cached name).
+
+    The hub is never contacted: HF_HUB_OFFLINE is set before the library is
+    imported, so a missing model fails at once with a clear message.
+    """
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        """Args: model: a folder path or a sentence-transformers model name."""
+        self.model_ref = model
+        self.batch_size = batch_size
+        self.name = model_identity(model)
+        self._model: Any = None
+        model = self._load()
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
+
+    def _load(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            # A model folder without modules.json gets mean pooling (what m3e uses);
+            # the library's notice about it and its weight-loading bar are noise here.
+            transformers.utils.logging.disable_progress_bar()
+            transformers.utils.logging.set_verbosity_error()
+            logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+
+            try:
+                self._model = SentenceTransformer(self.model_ref, device="cpu")
+            except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+                raise ModelError(
+                    f"无法加载嵌入模型 {self.model_ref}：{exc}。请检查 QA_MODEL 或 --model 指向的文件夹。",
+                    f"cannot load embedding model {self.model_ref}: {exc}. Check QA_MODEL or --model.",
+                ) from exc
+        return self._model
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Encode with length-sorted batches (the library sorts by length)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class HashEncoder:
+    """A deterministic fake encoder: hashed character unigrams and bigrams.
+
+    Similar texts get similar vectors, so retrieval tests behave sensibly,
+    and nothing is downloaded or loaded.
+    """
+
+    def __init__(self, dim: int = 256) -> None:
+        """Args: dim: vector size."""
+        self.dim = dim
+        self.name = f"hash-encoder-{dim}"
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Encode each text as a normalised bag of hashed character n-grams."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            chars = [c for c in text if not c.isspace()]
+            grams = chars + [a + b for a, b in zip(chars, chars[1:])]
+            for gram in grams:
+                digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        return out
+
+
+def model_identity(model: str) -> str:
+    """A name for `model` that is the same on every machine.
+
+    A folder is named by its last component plus a hash of its config and
+    weight sizes (its absolute path differs between virtualenvs); a hub name
+    is itself.
+    """
+    path = Path(model)
+    if not path.is_dir():
+        return model
+    digest = hashlib.sha256()
+    for item in sorted(path.iterdir()):
+        if item.is_file() and item.suffix in (".json", ".bin", ".safetensors", ".txt", ".onnx"):
+            digest.update(item.name.encode())
+            digest.update(str(item.stat().st_size).encode())
+            if item.suffix == ".json" and item.stat().st_size < 1_000_000:
+                digest.update(item.read_bytes())
+    return f"{path.name}@{digest.hexdigest()[:10]}"

@@ -1,0 +1,246 @@
+"""The index as a directory: a manifest plus one file per part, written atomically.
+
+Layout under the index root::
+
+    current -> builds/20261122T193000-1234   (symlink, swapped atomically)
+    builds/20261122T193000-1234/manifest.json, passages.jsonl, ...
+    .lock                                     (held while building)
+
+A build is written to a temporary folder, fsynced, renamed into `builds/`,
+and only then made `current` by replacing the symlink, so an interrupted
+build never leaves a broken index behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa import __version__
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa.ingest.document import Document, Passage
+from qa.search.bm25 import BM25
+from qa.search.index import Index, Sentences
+from qa.search.store import FaissStore
+from qa.text.tokenize import TOKENIZER_NAME, Tokenizer
+
+FORMAT = 1
+REBUILD = "qa index --rebuild"
+
+
+def build_dir(root: Path) -> Path | None:
+    """The folder holding the current build under `root`, or None."""
+    if (root / "manifest.json").is_file():
+        return root
+    current = root / "current"
+    return current.resolve() if (current / "manifest.json").is_file() else None
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The current manifest under `root`, or None when there is no index."""
+    folder = build_dir(root)
+    if folder is None:
+        return None
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"索引清单损坏：{folder / 'manifest.json'}（{exc}）。请运行 `{REBUILD}` 重建。",
+            f"index manifest is corrupt: {folder / 'manifest.json'} ({exc}). Run `{REBUILD}`.",
+        ) from exc
+    return data if isinstance(data, dict) else None
+
+
+def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
+    """Write `index` as the new current build under `root`.
+
+    Args:
+        index: the built index.
+        root: the index root folder (created when missing).
+        manifest: fields describing the build (model, corpus, chunking…);
+            format, version, counts, build time and file hashes are added.
+
+    Returns:
+        The build folder.
+    """
+    builds = root / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    stamp = f"{dt.datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
+    tmp = builds / f".tmp-{stamp}"
+    tmp.mkdir()
+    files = _write_parts(index, tmp)
+    full = {
+        **manifest,
+        "format": FORMAT,
+        "version": __version__,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "passages": len(index.passages),
+        "documents": len(index.documents),
+        "sentences": int(len(index.sentences.starts)),
+        "tokenizer": {"name": TOKENIZER_NAME, "userdict": "userdict.txt", "terms": len(index.tokenizer.terms)},
+        "files": {name: _describe(tmp / name) for name in files},
+    }
+    _write_text(tmp / "manifest.json", json.dumps(full, ensure_ascii=False, indent=2))
+    _fsync_dir(tmp)
+    final = builds / stamp
+    os.rename(tmp, final)
+    _fsync_dir(builds)
+    link = root / f".current-{stamp}"
+    os.symlink(Path("builds") / stamp, link)
+    os.replace(link, root / "current")
+    _fsync_dir(root)
+    index.manifest = full
+    _prune(root, keep=final)
+    return final
+
+
+def load(root: Path, *, model: str | None = None, fingerprint: str | None = None) -> Index:
+    """Load the current index under `root`, refusing one that does not fit.
+
+    Args:
+        root: the index root folder.
+        model: the identity of the model that will encode questions; None skips the check.
+        fingerprint: the corpus fingerprint now; None skips the check.
+
+    Raises:
+        IndexNotFoundError, IndexMismatchError, IndexCorruptError: with the command that fixes it.
+    """
+    folder = build_dir(root)
+    manifest = read_manifest(root)
+    if folder is None or manifest is None:
+        raise IndexNotFoundError(
+            f"未找到索引：{root}。请先运行 `qa index` 构建索引。",
+            f"no index at {root}. Build it first with `qa index`.",
+        )
+    check(manifest, model=model, fingerprint=fingerprint)
+    _verify_files(folder, manifest)
+    try:
+        return _read_parts(folder, manifest)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(
+            f"索引文件无法读取：{folder}（{exc}）。请运行 `{REBUILD}` 重建。",
+            f"cannot read the index in {folder} ({exc}). Run `{REBUILD}`.",
+        ) from exc
+
+
+def check(manifest: dict[str, Any], *, model: str | None, fingerprint: str | None) -> None:
+    """Raise `IndexMismatchError` when the manifest does not fit the model or corpus."""
+    if manifest.get("format") != FORMAT or manifest.get("tokenizer", {}).get("name") != TOKENIZER_NAME:
+        raise IndexMismatchError(
+            f"索引格式（{manifest.get('format')}）与本程序不兼容。请运行 `{REBUILD}` 重建。",
+            f"the index format ({manifest.get('format')}) does not match this program. Run `{REBUILD}`.",
+        )
+    built_with = manifest.get("model", {}).get("name")
+    if model is not None and built_with != model:
+        raise IndexMismatchError(
+            f"索引由模型 {built_with} 构建，当前模型是 {model}。请运行 `{REBUILD}` 重建，或把 QA_MODEL 改回原模型。",
+            f"the index was built with model {built_with}, the current model is {model}. "
+            f"Run `{REBUILD}` or set QA_MODEL back.",
+        )
+    if fingerprint is not None and manifest.get("corpus", {}).get("fingerprint") != fingerprint:
+        raise IndexMismatchError(
+            "语料已变化，索引已过期。请运行 `qa index` 更新索引。",
+            "the corpus has changed since the index was built. Run `qa index` to update it.",
+        )
+
+
+def _write_parts(index: Index, folder: Path) -> list[str]:
+    docs = [doc.to_dict() for doc in index.documents.values()]
+    _write_text(folder / "documents.json", json.dumps(docs, ensure_ascii=False))
+    lines = (json.dumps(p.to_dict(), ensure_ascii=False) for p in index.passages)
+    _write_text(folder / "passages.jsonl", "\n".join(lines) + "\n")
+    index.store.save(folder / "vectors.faiss")
+    s = index.sentences
+    with (folder / "sentences.npz").open("wb") as handle:
+        np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, vectors=s.vectors)
+    names = index.bm25.save(folder)
+    _write_text(folder / "userdict.txt", "\n".join(index.tokenizer.terms) + "\n")
+    files = ["documents.json", "passages.jsonl", "vectors.faiss", "sentences.npz", "userdict.txt", *names]
+    for name in files:
+        _fsync(folder / name)
+    return files
+
+
+def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
+    docs = [Document.from_dict(d) for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))]
+    with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
+        passages = [Passage(**json.loads(line)) for line in handle if line.strip()]
+    with np.load(folder / "sentences.npz") as data:
+        sentences = Sentences(data["first"], data["starts"], data["ends"], data["vectors"])
+    terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
+    index = Index(
+        documents={d.doc_id: d for d in docs},
+        passages=passages,
+        store=FaissStore.load(folder / "vectors.faiss"),
+        bm25=BM25.load(folder),
+        tokenizer=Tokenizer(terms),
+        sentences=sentences,
+        manifest=manifest,
+    )
+    if index.store.count() != len(passages) or len(sentences.first) != len(passages) + 1:
+        raise ValueError("part sizes disagree / 各部分大小不一致")
+    return index
+
+
+def _verify_files(folder: Path, manifest: dict[str, Any]) -> None:
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        problem = None
+        if not path.is_file():
+            problem = ("缺失", "missing")
+        elif path.stat().st_size != expected.get("bytes"):
+            problem = ("大小不符（文件被截断或改动）", "wrong size (truncated or altered)")
+        elif _sha256(path) != expected.get("sha256"):
+            problem = ("校验和不符（文件被改动）", "checksum mismatch (altered)")
+        if problem:
+            raise IndexCorruptError(
+                f"索引文件{problem[0]}：{path}。请运行 `{REBUILD}` 重建。",
+                f"index file {problem[1]}: {path}. Run `{REBUILD}`.",
+            )
+
+
+def _describe(path: Path) -> dict[str, Any]:
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_text(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _fsync(path)
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Remove older builds and leftovers of interrupted ones."""
+    for item in (root / "builds").iterdir():
+        if item.resolve() != keep.resolve():
+            shutil.rmtree(item, ignore_errors=True)
+    for item in root.glob(".current-*"):
+        item.unlink(missing_ok=True)

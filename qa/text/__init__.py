@@ -1,0 +1,1 @@
+"""Text primitives shared by every layer: normalisation, sentences, tokens."""

@@ -1,0 +1,45 @@
+"""Sentence boundaries for Chinese text, as character spans."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at 。！？!?；; or an ellipsis, together with any closing
+# quotes/brackets that belong to it (“……。”他说 → the ” stays with the sentence).
+_END = re.compile(r"(?:[。！？!?；;]+|…{1,2}|\.{3,})[”’」』）)\]】]*")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split `text[start:end]` into sentences.
+
+    Args:
+        text: the text.
+        start: first character to consider.
+        end: one past the last character (default: end of text).
+
+    Returns:
+        (start, end) offsets into `text`, whitespace trimmed, in order,
+        covering every non-space character of the range exactly once.
+    """
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for match in _END.finditer(text, start, stop):
+        _add(text, pos, match.end(), spans)
+        pos = match.end()
+    _add(text, pos, stop, spans)
+    return spans
+
+
+def _add(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
+
+
+def ends_sentence(line: str) -> bool:
+    """True when `line` ends with sentence-final punctuation."""
+    return bool(re.search(r"(?:[。！？!?；;…]|\.{3})[”’」』）)\]】]*\s*$", line))

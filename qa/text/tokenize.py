@@ -1,0 +1,79 @@
+"""The one tokenizer used for documents and questions alike (jieba + user dictionary)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+
+import jieba
+
+from qa.text.normalize import fold
+
+jieba.setLogLevel(logging.WARNING)
+
+TOKENIZER_NAME = "jieba-search-v1"
+
+# Question words, particles and function words: they say what kind of answer
+# is wanted, not what it is about, so they must never count as a match.
+STOPWORDS = frozenset(
+    """
+    什么 什么样 啥 哪 哪里 哪儿 哪个 哪些 哪年 哪天 哪位 哪家 谁 多少 几 几个 几次 几年 几名
+    怎么 怎么样 怎样 如何 为什么 为何 是否 是不是 有没有 吗 呢 吧 啊 呀 么 嘛 请问 请 问
+    时候 什么时候 何时 多久 多长 哪一年 是 的 了 在 和 与 及 或 也 都 就 还 又 被 把 对 从 向
+    到 由 以 于 为 给 让 将 而 并 等 之 其 这 那 这个 那个 这些 那些 一个 有 中 上 下 里 个 们
+    我 你 他 她 它 我们 你们 他们 它们 自己 该 此 所 着 过 地 得 要 会 能 可以 可 已 已经 曾
+    怎么办 哪种 哪类 什么样的 呢 吗 啦
+    """.split()
+)
+
+_WORD = re.compile(r"\w", re.UNICODE)
+# Terms a document itself marks as names: “四心”, 《轻微刑事案件赔偿保证金提存制度》.
+_QUOTED = re.compile(r"“([^“”\s]{2,16})”|《([^《》\s]{2,30})》")
+_PUNCT_INSIDE = re.compile(r"[，,。！？!?；;：:、（）()“”‘’\"'…—·+/|]")
+
+
+def user_terms(texts: Iterable[str]) -> list[str]:
+    """Terms quoted in “…” or 《…》 that should stay whole words.
+
+    Args:
+        texts: document texts.
+
+    Returns:
+        Sorted unique terms (folded), without ones containing punctuation.
+    """
+    terms: set[str] = set()
+    for text in texts:
+        for match in _QUOTED.finditer(text):
+            term = fold(match.group(1) or match.group(2)).strip()
+            if 2 <= len(term) <= 30 and not _PUNCT_INSIDE.search(term):
+                terms.add(term)
+    return sorted(terms)
+
+
+class Tokenizer:
+    """jieba in search mode with a private dictionary, stopwords removed.
+
+    A private `jieba.Tokenizer` keeps each index's user dictionary from
+    leaking into another index loaded in the same process.
+    """
+
+    name = TOKENIZER_NAME
+
+    def __init__(self, terms: Sequence[str] = ()) -> None:
+        """Args: terms: user-dictionary words (see `user_terms`)."""
+        self.terms = tuple(terms)
+
+    @cached_property
+    def _jieba(self) -> jieba.Tokenizer:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        for term in self.terms:
+            tok.add_word(term, freq=max(tok.suggest_freq(term), 1000))
+        return tok
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokenize `text` into content words (folded, stopwords dropped)."""
+        words = self._jieba.lcut_for_search(fold(text), HMM=False)
+        return [w for w in (w.strip() for w in words) if w and _WORD.search(w) and w not in STOPWORDS]
