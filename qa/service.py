@@ -11,6 +11,7 @@ from qa.config import Settings, chunk_params
 from qa.ingest.corpus import fingerprint
 from qa.search import storage
 from qa.search.encoder import Encoder, SentenceTransformerEncoder, model_identity
+from qa.search.ranker import Ranker
 from qa.search.indexer import IndexReport, update_index
 
 
@@ -54,4 +55,4 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
     if check_corpus and settings.corpus_dir.is_dir():
         digest, _ = fingerprint(settings.corpus_dir, chunk_params())
     index = storage.load(settings.index_dir, model=name, fingerprint=digest)
-    return Answerer(index, encoder or make_encoder(settings), Refusal.load())
+    return Answerer(index, encoder or make_encoder(settings), Refusal.load(), Ranker.load())

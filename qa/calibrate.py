@@ -1,0 +1,162 @@
+"""`qa calibrate`: fit the passage ranker and the no-answer model on labelled questions.
+
+Data (all in the repository's `eval/` folder):
+- `seed_qa.jsonl`: questions over the bundled corpus with gold answer strings;
+- `offtopic.jsonl`: questions the bundled corpus cannot answer;
+- `cmrc2018/cmrc2018_trial.json`: CMRC 2018 trial (CC BY-SA 4.0, Cui et al. 2019).
+Every set is split into "fit" and "test" halves; only "fit" is used to fit,
+and the report printed (and stored in the calibration file) is on "test".
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.answer.engine import Answerer, Evidence
+from qa.answer.refusal import FEATURES as REFUSAL_FEATURES
+from qa.answer.refusal import Refusal
+from qa.config import MAX_CHARS, MIN_CHARS, Settings
+from qa.ingest.clean import parse_article
+from qa.ingest.corpus import build_document, load_corpus
+from qa.ingest.document import Document
+from qa.search.encoder import Encoder
+from qa.search.index import Index, build
+from qa.search.ranker import Ranker, fit_logistic
+from qa.search.retrieve import DEPTH, candidates, prepare
+
+
+@dataclass(frozen=True)
+class Question:
+    """A labelled question: answers are gold strings (empty for off-topic)."""
+
+    id: str
+    text: str
+    answers: tuple[str, ...]
+    split: str
+
+
+def read_jsonl(path: Path) -> list[Question]:
+    """seed_qa.jsonl / offtopic.jsonl rows as questions."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            answers = (row["answer"],) if row.get("answer") else ()
+            out.append(Question(row["id"], row["question"], answers, row.get("split", "fit")))
+    return out
+
+
+def split_of(key: str) -> str:
+    """A stable fit/test split by a hash of `key` (a CMRC context id: no context is in both)."""
+    return "fit" if zlib.crc32(key.encode("utf-8")) % 2 == 0 else "test"
+
+
+def read_squad(path: Path) -> tuple[list[Document], list[Question]]:
+    """A SQuAD-format file as documents (one per context, through our own cleaning) and questions."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    docs, questions = [], []
+    for article in data["data"]:
+        for para in article["paragraphs"]:
+            raw = f"{article.get('title') or para['id']}\n\n{para['context']}"
+            rel = f"{path.stem}/{para['id']}.txt"
+            docs.append(build_document(parse_article(raw), rel=rel, sha256=str(zlib.crc32(raw.encode()))))
+            for qa in para["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"] if a["text"].strip()))
+                questions.append(Question(qa["id"], qa["question"], answers, split_of(para["id"])))
+    return docs, questions
+
+
+def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate features and labels (answer string inside the passage)."""
+    xs, ys = [], []
+    vectors = encoder.encode([q.text for q in questions])
+    for q, vec in zip(questions, vectors):
+        hits = candidates(index, prepare(index, q.text, vec), DEPTH, None)
+        labels = [any(a in index.passages[h.row].text for a in q.answers) for h in hits]
+        if any(labels):
+            xs.extend(h.features for h in hits)
+            ys.extend(labels)
+    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+
+
+def evidence(answerer: Answerer, questions: list[Question]) -> tuple[list[Evidence], list[Any]]:
+    """Refusal evidence and the top citation for each question."""
+    out, tops = [], []
+    for q in questions:
+        citations, ev = answerer.retrieve(q.text[:256], 5)
+        out.append(ev)
+        tops.append(citations)
+    return out, tops
+
+
+def calibrate(settings: Settings, data: Path, out: Path, log: Callable[[str], None] = print) -> str:
+    """Fit the ranker and the refusal model; write `out`; return the report as text."""
+    from qa.service import make_encoder
+
+    encoder = make_encoder(settings)
+    log("编码种子语料 / encoding the bundled corpus…")
+    seed = build(load_corpus(settings.corpus_dir).documents, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS)
+    cmrc_docs, cmrc_q = read_squad(data / "cmrc2018" / "cmrc2018_trial.json")
+    log(f"编码 CMRC 2018 trial（{len(cmrc_docs)} 段上下文）/ encoding CMRC contexts…")
+    cmrc = build(cmrc_docs, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=True)
+    seed_q, off_q = read_jsonl(data / "seed_qa.jsonl"), read_jsonl(data / "offtopic.jsonl")
+    part = {s: ([q for q in seed_q if q.split == s], [q for q in off_q if q.split == s], [q for q in cmrc_q if q.split == s])
+            for s in ("fit", "test")}
+
+    log("拟合排序模型 / fitting the ranker…")
+    x1, y1 = ranker_examples(seed, encoder, part["fit"][0])
+    x2, y2 = ranker_examples(cmrc, encoder, part["fit"][2])
+    weights, bias = fit_logistic(np.vstack([x1, x2]), np.concatenate([y1, y2]))
+    ranker = Ranker(encoder.name, tuple(float(w) for w in weights), bias)
+
+    log("拟合“无答案”模型 / fitting the no-answer model…")
+    seed_a, cmrc_a = Answerer(seed, encoder, None, ranker), Answerer(cmrc, encoder, None, ranker)
+    x, y = _refusal_set(seed_a, cmrc_a, *part["fit"])
+    rw, rb = fit_logistic(x, y)
+    refusal = Refusal(encoder.name, tuple(float(w) for w in rw), rb)
+
+    report = _report(seed_a, cmrc_a, refusal, *part["test"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"model": encoder.name, "ranker": ranker.to_dict(), "refusal": refusal.to_dict(), "report": report}
+    out.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return json.dumps(report, ensure_ascii=False, indent=2) + f"\n已写入 / written: {out}"
+
+
+def _refusal_set(seed_a: Answerer, cmrc_a: Answerer, seed_q: list[Question], off_q: list[Question],
+                 cmrc_q: list[Question]) -> tuple[np.ndarray, np.ndarray]:
+    """Answerable: seed questions on the seed corpus, CMRC on CMRC. Not: off-topic and cross-corpus questions."""
+    groups = [(seed_a, seed_q, 1), (cmrc_a, cmrc_q, 1), (seed_a, off_q, 0), (seed_a, cmrc_q, 0), (cmrc_a, seed_q, 0)]
+    xs, ys = [], []
+    for answerer, qs, label in groups:
+        evs, _ = evidence(answerer, qs)
+        xs.extend(e.features() for e in evs)
+        ys.extend([label] * len(evs))
+    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+
+
+def _report(seed_a: Answerer, cmrc_a: Answerer, refusal: Refusal, seed_q: list[Question], off_q: list[Question],
+            cmrc_q: list[Question]) -> dict[str, Any]:
+    """Held-out ("test" split) numbers."""
+    report: dict[str, Any] = {"split": "test", "refusal_features": list(REFUSAL_FEATURES)}
+    for name, answerer, qs in (("seed", seed_a, seed_q), ("cmrc", cmrc_a, cmrc_q)):
+        evs, tops = evidence(answerer, qs)
+        top1 = [bool(c) and any(a in c[0].text for a in q.answers) for q, c in zip(qs, tops)]
+        quoted = [bool(c) and any(a in c[0].quote for a in q.answers) for q, c in zip(qs, tops)]
+        refused = [not refusal.answerable(e.features()) for e in evs]
+        report[name] = {"questions": len(qs), "answer@1": _mean(top1), "answer_in_quote@1": _mean(quoted),
+                        "wrongly_refused": _mean(refused)}
+    for name, answerer, qs in (("offtopic_on_seed", seed_a, off_q), ("cmrc_on_seed", seed_a, cmrc_q)):
+        evs, _ = evidence(answerer, qs)
+        report[name] = {"questions": len(qs), "wrongly_answered": _mean([refusal.answerable(e.features()) for e in evs])}
+    return report
+
+
+def _mean(values: list[bool]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0

@@ -1,0 +1,34 @@
+"""Lexical evidence: how much of a question a piece of text contains. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qa.text.normalize import fold, is_cjk
+
+
+def coverage(terms: Sequence[tuple[str, float]], text: str) -> float:
+    """Weighted share of question terms that occur in `text` (0..1).
+
+    Substring matching on folded text, so a term that jieba cut differently
+    inside the passage still counts.
+    """
+    total = sum(w for _, w in terms)
+    if total <= 0:
+        return 0.0
+    folded = fold(text)
+    return sum(w for t, w in terms if t in folded) / total
+
+
+def char_bigrams(text: str) -> set[str]:
+    """Bigrams of consecutive CJK characters / alphanumerics in folded text."""
+    chars = [c for c in fold(text) if is_cjk(c) or c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+def bigram_coverage(question_bigrams: set[str], text: str) -> float:
+    """Share of the question's character bigrams found in `text`."""
+    if not question_bigrams:
+        return 0.0
+    folded = fold(text)
+    return sum(1 for g in question_bigrams if g in folded) / len(question_bigrams)

@@ -1,0 +1,1 @@
+"""User interfaces: the Gradio chat UI (and, later, the HTTP API)."""

@@ -1,0 +1,189 @@
+"""The `qa` command, run in-process with the fake encoder standing in for the real model."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import FAKE_DIM, write
+
+import qa.service
+from qa.cli import main
+from qa.search.encoder import HashEncoder
+
+MODEL = HashEncoder(dim=FAKE_DIM).name
+
+GBK_TEXT = "乐陵市检察院举办开放日活动\n\n乐陵市检察院日前举办检察开放日活动，邀请四十二名人大代表走进检察院。\n"
+GOOD_TEXT = "宁津县法院启用智慧法庭\n\n宁津县人民法院近日启用三个智慧法庭，庭审全程录音录像，当事人可远程出庭。\n"
+GBK_QUESTION = "乐陵市检察院开放日邀请了多少名人大代表？"
+GOOD_QUESTION = "宁津县人民法院启用了几个智慧法庭？"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run(argv: list[str]) -> Run:
+    """Run `qa …` in-process, capturing stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def use_fake_model(mp: pytest.MonkeyPatch, corpus: Path, index: Path) -> None:
+    """Point QA_CORPUS/QA_INDEX at `corpus`/`index` and make the service use the fake encoder."""
+    mp.setenv("QA_CORPUS", str(corpus))
+    mp.setenv("QA_INDEX", str(index))
+    mp.setenv("QA_MODEL", MODEL)
+    mp.delenv("QA_TOP_K", raising=False)
+    mp.setattr(qa.service, "make_encoder", lambda settings: HashEncoder(dim=FAKE_DIM))
+    mp.setattr(qa.service, "model_identity", lambda ref: MODEL)
+
+
+@dataclass
+class Built:
+    corpus: Path
+    index: Path
+    first: Run
+    second: Run
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    """A small corpus (GBK, UTF-8, empty and binary files) indexed twice with `qa index`."""
+    root = tmp_path_factory.mktemp("cli")
+    corpus, index = root / "corpus", root / "index"
+    write(corpus / "gbk.txt", GBK_TEXT, encoding="gbk")
+    write(corpus / "good.txt", GOOD_TEXT)
+    write(corpus / "empty.txt", "")
+    write(corpus / "binary.txt", bytes(range(256)) * 20)
+    with pytest.MonkeyPatch.context() as mp:
+        use_fake_model(mp, corpus, index)
+        first = run(["index"])
+        second = run(["index"])
+    return Built(corpus, index, first, second)
+
+
+@pytest.fixture
+def cli(built, monkeypatch) -> Built:
+    use_fake_model(monkeypatch, built.corpus, built.index)
+    return built
+
+
+def _one_error_line(result: Run) -> str:
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
+def test_index_reports_skipped_files(built):
+    assert built.first.code == 0, built.first.err
+    assert re.search(r"跳过 2 个文件", built.first.out), built.first.out
+    assert re.search(r"2 篇文档", built.first.out), built.first.out
+    assert "empty.txt" in built.first.err and "binary.txt" in built.first.err
+    assert "Traceback" not in built.first.err
+
+
+def test_index_twice_is_up_to_date(built):
+    assert built.second.code == 0
+    assert "已是最新" in built.second.out
+    assert "已是最新" not in built.first.out
+    assert re.search(r"跳过 2 个文件", built.second.out)
+
+
+def test_ask_json_answers_from_the_gbk_file(cli):
+    result = run(["ask", "--json", GBK_QUESTION])
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["question"] == GBK_QUESTION
+    assert data["answered"] is True
+    first = data["passages"][0]
+    assert first["source"]["path"] == "gbk.txt"
+    assert first["source"]["title"] == "乐陵市检察院举办开放日活动"
+    assert "四十二名人大代表" in first["quote"]
+
+
+def test_ask_plain_text_shows_quote_and_source(cli):
+    result = run(["ask", GBK_QUESTION])
+    assert result.code == 0, result.err
+    assert "四十二名人大代表" in result.out
+    assert "gbk.txt" in result.out
+    assert "【" in result.out  # the quote is marked inside its passage
+
+
+def test_ask_empty_question_exits_2(cli):
+    result = run(["ask", ""])
+    assert result.code == 2
+    assert result.out == ""
+    assert "问题不能为空" in _one_error_line(result)
+
+
+def test_ask_too_long_question_exits_2(cli):
+    result = run(["ask", "问" * 10_000])
+    assert result.code == 2
+    assert "问题过长" in _one_error_line(result)
+
+
+def test_ask_without_question_exits_2(cli):
+    result = run(["ask"])
+    assert result.code == 2
+    _one_error_line(result)
+
+
+def test_ask_batch_writes_one_json_object_per_question(cli, tmp_path):
+    questions = [GBK_QUESTION, GOOD_QUESTION, "乐陵市检察院举办了什么活动？"]
+    batch = write(tmp_path / "questions.txt", f"{questions[0]}\n\n{questions[1]}\n   \n{questions[2]}\n")
+    result = run(["ask", "--json", "--batch", str(batch)])
+    assert result.code == 0, result.err
+    lines = result.out.strip().splitlines()
+    assert len(lines) == 3, result.out
+    objects = [json.loads(line) for line in lines]
+    assert [o["question"] for o in objects] == questions
+    assert objects[0]["passages"][0]["source"]["path"] == "gbk.txt"
+    assert objects[1]["passages"][0]["source"]["path"] == "good.txt"
+
+
+def test_ask_batch_reports_a_bad_line_and_goes_on(cli, tmp_path):
+    batch = write(tmp_path / "questions.txt", "问" * 2000 + "\n" + GBK_QUESTION + "\n")
+    result = run(["ask", "--json", "--batch", str(batch)])
+    assert result.code == 0, result.err
+    objects = [json.loads(line) for line in result.out.strip().splitlines()]
+    assert len(objects) == 2
+    assert objects[0]["answered"] is False and objects[0]["error"]["code"] == "bad_input"
+    assert objects[1]["passages"][0]["source"]["path"] == "gbk.txt"
+
+
+def test_ask_without_index_exits_1_and_says_to_run_qa_index(built, monkeypatch, tmp_path):
+    use_fake_model(monkeypatch, built.corpus, tmp_path / "no-index")
+    result = run(["ask", GBK_QUESTION])
+    assert result.code == 1
+    assert result.out == ""
+    assert "qa index" in _one_error_line(result)
+
+
+def test_ask_after_corpus_change_says_to_run_qa_index(built, monkeypatch, tmp_path):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(built.corpus, corpus)
+    write(corpus / "new.txt", GOOD_TEXT.replace("宁津县", "武城县"))
+    use_fake_model(monkeypatch, corpus, built.index)
+    result = run(["ask", GBK_QUESTION])
+    assert result.code == 1
+    assert "qa index" in _one_error_line(result)
+
+
+def test_top_k_out_of_range_exits_2(cli):
+    result = run(["ask", "--top-k", "0", GBK_QUESTION])
+    assert result.code == 2
+    _one_error_line(result)

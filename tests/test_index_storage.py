@@ -1,0 +1,158 @@
+"""The index on disk: round trip, manifest, refusing mismatched or damaged indexes, atomic builds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from qa.answer.engine import Answerer
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa.search import storage
+
+QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
+
+
+def manifest_for(enc, fingerprint="abc"):
+    return {
+        "model": {"name": enc.name, "dim": enc.dim},
+        "chunking": {"max_chars": 300, "min_chars": 12},
+        "corpus": {"fingerprint": fingerprint, "files": {}, "skipped": []},
+    }
+
+
+@pytest.fixture
+def saved(seed_index, fake_encoder, tmp_path):
+    root = tmp_path / "idx"
+    storage.save(seed_index, root, manifest_for(fake_encoder))
+    return root
+
+
+def test_round_trip_keeps_passages_and_documents(saved, seed_index, fake_encoder):
+    loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    assert loaded.passages == seed_index.passages
+    assert loaded.documents == seed_index.documents
+    assert loaded.tokenizer.terms == seed_index.tokenizer.terms
+    assert loaded.dim == fake_encoder.dim
+
+
+def test_round_trip_keeps_search_parts(saved, seed_index, fake_encoder):
+    loaded = storage.load(saved)
+    qvec = fake_encoder.encode([QUESTION])[0]
+    a_ids, a_scores = seed_index.store.search(qvec, 10)
+    b_ids, b_scores = loaded.store.search(qvec, 10)
+    assert a_ids.tolist() == b_ids.tolist()
+    np.testing.assert_allclose(a_scores, b_scores)
+    tokens = seed_index.tokenizer(QUESTION)
+    np.testing.assert_array_equal(loaded.bm25.scores(tokens), seed_index.bm25.scores(tokens))
+    for name in ("first", "starts", "ends", "vectors"):
+        np.testing.assert_array_equal(getattr(loaded.sentences, name), getattr(seed_index.sentences, name))
+
+
+def test_round_trip_gives_the_same_answers(saved, seed_index, fake_encoder):
+    loaded = storage.load(saved)
+    before = Answerer(seed_index, fake_encoder, refusal=None).ask(QUESTION, keep_refused=True)
+    after = Answerer(loaded, fake_encoder, refusal=None).ask(QUESTION, keep_refused=True)
+    assert [(c.id, c.quote) for c in after.passages] == [(c.id, c.quote) for c in before.passages]
+    assert after.answered == before.answered
+
+
+def test_manifest_describes_the_build(saved, seed_index, fake_encoder):
+    path = saved / "current" / "manifest.json"
+    assert path.is_file()
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["model"] == {"name": fake_encoder.name, "dim": 64}
+    assert manifest["tokenizer"]["name"]
+    assert manifest["passages"] == len(seed_index.passages)
+    assert manifest["documents"] == len(seed_index.documents)
+    assert manifest["built_at"] and manifest["version"]
+    assert manifest["corpus"]["fingerprint"] == "abc"
+    assert "passages.jsonl" in manifest["files"]
+    assert storage.read_manifest(saved)["passages"] == len(seed_index.passages)
+
+
+def test_other_model_is_refused_with_rebuild_hint(saved):
+    with pytest.raises(IndexMismatchError, match="qa index --rebuild") as info:
+        storage.load(saved, model="some-other-model")
+    assert "some-other-model" in str(info.value)
+
+
+def test_changed_corpus_is_refused_with_index_hint(saved, fake_encoder):
+    with pytest.raises(IndexMismatchError, match="qa index"):
+        storage.load(saved, model=fake_encoder.name, fingerprint="a-different-corpus")
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="qa index"):
+        storage.load(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexNotFoundError):
+        storage.load(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("name", ["passages.jsonl", "documents.json", "vectors.faiss", "bm25.npz"])
+def test_truncated_part_is_reported_by_name(saved, name):
+    path = saved / "current" / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match=name.replace(".", r"\.")) as info:
+        storage.load(saved)
+    assert "qa index --rebuild" in str(info.value)
+
+
+def test_altered_part_same_size_is_reported(saved):
+    path = saved / "current" / "passages.jsonl"
+    data = bytearray(path.read_bytes())
+    i = data.index("庆云县".encode())
+    data[i : i + 9] = "德州市".encode()  # same byte length, different content
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match=r"passages\.jsonl"):
+        storage.load(saved)
+
+
+def test_missing_part_is_reported(saved):
+    os.remove(saved / "current" / "sentences.npz")
+    with pytest.raises(IndexCorruptError, match=r"sentences\.npz"):
+        storage.load(saved)
+
+
+def test_corrupt_manifest_is_reported(saved):
+    (saved / "current" / "manifest.json").write_text("{ not json", encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=r"manifest\.json"):
+        storage.load(saved)
+
+
+def test_saving_twice_keeps_one_build_and_points_current_at_it(seed_index, fake_encoder, tmp_path):
+    root = tmp_path / "idx"
+    first = storage.save(seed_index, root, manifest_for(fake_encoder))
+    second = storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint="def"))
+    assert first != second
+    assert [p.name for p in (root / "builds").iterdir()] == [second.name]
+    assert (root / "current").resolve() == second.resolve()
+    assert not list(root.glob(".current-*"))
+    assert storage.load(root, fingerprint="def").passages == seed_index.passages
+
+
+def test_leftover_tmp_build_does_not_break_loading(saved, seed_index):
+    leftover = saved / "builds" / ".tmp-20200101T000000000000-1"
+    leftover.mkdir()
+    (leftover / "passages.jsonl").write_text("half written", encoding="utf-8")
+    loaded = storage.load(saved)
+    assert loaded.passages == seed_index.passages
+
+
+def test_leftover_tmp_build_is_cleaned_by_next_save(saved, seed_index, fake_encoder):
+    leftover = saved / "builds" / ".tmp-20200101T000000000000-1"
+    leftover.mkdir()
+    storage.save(seed_index, saved, manifest_for(fake_encoder))
+    assert not leftover.exists()
+    assert storage.load(saved).passages == seed_index.passages
+
+
+def test_current_pointing_to_deleted_build_is_not_found(saved):
+    shutil.rmtree((saved / "current").resolve())
+    with pytest.raises(IndexNotFoundError):
+        storage.load(saved)
