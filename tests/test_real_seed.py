@@ -1,0 +1,102 @@
+"""Real-model tests over the bundled corpus: the user's path (`qa index`, `qa ask --json --batch`).
+
+Marked `real`: they load m3e-small and take about a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.real
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "eval"
+
+
+def _qa(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args], input=stdin, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT
+    )
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    index = tmp_path_factory.mktemp("index")
+    environ = {**os.environ, "QA_CORPUS": str(ROOT / "corpus"), "QA_INDEX": str(index)}
+    done = _qa("index", env=environ)
+    assert done.returncode == 0, done.stderr
+    assert "5 篇文档" in done.stdout and "跳过 0 个文件" in done.stdout
+    return environ
+
+
+@pytest.fixture(scope="module")
+def answers(env: dict[str, str]) -> dict[str, dict]:
+    questions = [r["question"] for r in _rows("seed_qa.jsonl") + _rows("offtopic.jsonl")]
+    questions.append("庆云县检察院什么时候自主研发了电子送达平台？")
+    done = _qa("ask", "--json", "--batch", "-", env=env, stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(out) == len(questions)
+    return {row["question"]: row for row in out}
+
+
+def test_issue_example_quotes_the_platform_sentence(answers: dict[str, dict]) -> None:
+    first = answers["庆云县检察院什么时候自主研发了电子送达平台？"]["passages"][0]
+    assert first["quote"].startswith("今年3月,庆云县检察院自主研发电子送达平台")
+    assert first["text"][first["quote_start"] : first["quote_end"]] == first["quote"]
+    assert first["source"]["title"] == "实施“红蓝橙青”工程 打造“动车党建”品牌"
+    assert first["source"]["path"] == "004_566c0a783eacff27.txt"
+    assert first["source"]["paragraph"] >= 1
+
+
+def test_gold_article_ranks_first(answers: dict[str, dict]) -> None:
+    rows = _rows("seed_qa.jsonl")
+    hits = [
+        bool(answers[r["question"]]["passages"]) and answers[r["question"]]["passages"][0]["source"]["path"] == r["doc"]
+        for r in rows
+    ]
+    assert sum(hits) / len(rows) >= 0.9, [r["id"] for r, ok in zip(rows, hits) if not ok]
+
+
+def test_answer_is_inside_the_first_quote(answers: dict[str, dict]) -> None:
+    rows = _rows("seed_qa.jsonl")
+    hits = [
+        bool(answers[r["question"]]["passages"]) and r["answer"] in answers[r["question"]]["passages"][0]["quote"]
+        for r in rows
+    ]
+    assert sum(hits) / len(rows) >= 0.8, [r["id"] for r, ok in zip(rows, hits) if not ok]
+
+
+def test_answerable_questions_are_answered(answers: dict[str, dict]) -> None:
+    rows = _rows("seed_qa.jsonl")
+    refused = [r["id"] for r in rows if not answers[r["question"]]["answered"]]
+    assert len(refused) / len(rows) <= 0.1, refused
+
+
+def test_off_topic_questions_are_refused(answers: dict[str, dict]) -> None:
+    rows = _rows("offtopic.jsonl")
+    answered = [r["question"] for r in rows if answers[r["question"]]["answered"]]
+    assert "今天天气怎么样？" not in answered and "如何申请美国签证？" not in answered
+    for r in rows:
+        if not answers[r["question"]]["answered"]:
+            assert answers[r["question"]]["message"] == "未在资料中找到相关内容。"
+            assert answers[r["question"]]["passages"] == []
+    # The hardest ones share all their words with the corpus (e.g. 济阳区检察院的检察长是谁？).
+    assert len(answered) / len(rows) <= 0.15, answered
+
+
+def test_passages_never_hold_boilerplate(answers: dict[str, dict]) -> None:
+    noise = ("版权", "当前位置", "返回顶部", "责任编辑", "免责声明", "联系我们", "ICP", "手机细览", "字号", "相关新闻")
+    for row in answers.values():
+        for p in row["passages"]:
+            assert not any(n in p["text"] for n in noise), p["text"]
