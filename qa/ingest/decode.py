@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 
 from qa.text.normalize import strip_invisible
 
@@ -57,12 +58,46 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode(guessed), guessed
     if b"\x00" in data:
         raise NotTextError("binary content / 二进制内容，不是文本")
-    for name in _FALLBACKS:
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # GB18030 and Big5 both decode most byte strings of the other without error,
+    # into rare characters: keep the reading made of common characters.
+    readings = []
+    for name in _FALLBACKS[1:]:
         try:
-            return data.decode(name), name
+            text = data.decode(name)
         except UnicodeDecodeError:
             continue
-    raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5）")
+        readings.append((_commonness(text), name, text))
+    if not readings:
+        raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5）")
+    _, name, text = max(readings, key=lambda r: r[0])
+    return text, name
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    """The 3,755 level-1 GB2312 characters and the 5,401 common Big5 characters."""
+    found: set[str] = set("，。！？；：“”‘’、（）《》…—")
+    tables = (("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)),
+              ("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]))
+    for encoding, highs, lows in tables:
+        for hi in highs:
+            for lo in lows:
+                try:
+                    found.add(bytes([hi, lo]).decode(encoding))
+                except UnicodeDecodeError:
+                    continue
+    return frozenset(found)
+
+
+def _commonness(text: str) -> float:
+    """Share of the non-ASCII characters of `text` that are common Chinese characters."""
+    sample = [ch for ch in text[:20000] if not ch.isascii() and not ch.isspace()]
+    common = _common_chars()
+    return sum(ch in common for ch in sample) / len(sample) if sample else 1.0
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
