@@ -75,7 +75,8 @@ def read_squad(path: Path) -> tuple[list[Document], list[Question]]:
 
 def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
     """Candidate features and labels (answer string inside the passage)."""
-    xs, ys = [], []
+    xs: list[tuple[float, ...]] = []
+    ys: list[bool] = []
     vectors = encoder.encode([q.text for q in questions])
     for q, vec in zip(questions, vectors):
         hits = candidates(index, prepare(index, q.text, vec), DEPTH, None)
@@ -107,8 +108,14 @@ def calibrate(settings: Settings, data: Path, out: Path, log: Callable[[str], No
     log(f"编码 CMRC 2018 trial（{len(cmrc_docs)} 段上下文）/ encoding CMRC contexts…")
     cmrc = build(cmrc_docs, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=True)
     seed_q, off_q = read_jsonl(data / "seed_qa.jsonl"), read_jsonl(data / "offtopic.jsonl")
-    part = {s: ([q for q in seed_q if q.split == s], [q for q in off_q if q.split == s], [q for q in cmrc_q if q.split == s])
-            for s in ("fit", "test")}
+    part = {
+        s: (
+            [q for q in seed_q if q.split == s],
+            [q for q in off_q if q.split == s],
+            [q for q in cmrc_q if q.split == s],
+        )
+        for s in ("fit", "test")
+    }
 
     log("拟合排序模型 / fitting the ranker…")
     x1, y1 = ranker_examples(seed, encoder, part["fit"][0])
@@ -129,11 +136,13 @@ def calibrate(settings: Settings, data: Path, out: Path, log: Callable[[str], No
     return json.dumps(report, ensure_ascii=False, indent=2) + f"\n已写入 / written: {out}"
 
 
-def _refusal_set(seed_a: Answerer, cmrc_a: Answerer, seed_q: list[Question], off_q: list[Question],
-                 cmrc_q: list[Question]) -> tuple[np.ndarray, np.ndarray]:
+def _refusal_set(
+    seed_a: Answerer, cmrc_a: Answerer, seed_q: list[Question], off_q: list[Question], cmrc_q: list[Question]
+) -> tuple[np.ndarray, np.ndarray]:
     """Answerable: seed questions on the seed corpus, CMRC on CMRC. Not: off-topic and cross-corpus questions."""
     groups = [(seed_a, seed_q, 1), (cmrc_a, cmrc_q, 1), (seed_a, off_q, 0), (seed_a, cmrc_q, 0), (cmrc_a, seed_q, 0)]
-    xs, ys = [], []
+    xs: list[tuple[float, ...]] = []
+    ys: list[int] = []
     for answerer, qs, label in groups:
         evs, _ = evidence(answerer, qs)
         xs.extend(e.features() for e in evs)
@@ -141,8 +150,14 @@ def _refusal_set(seed_a: Answerer, cmrc_a: Answerer, seed_q: list[Question], off
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
 
 
-def _report(seed_a: Answerer, cmrc_a: Answerer, refusal: Refusal, seed_q: list[Question], off_q: list[Question],
-            cmrc_q: list[Question]) -> dict[str, Any]:
+def _report(
+    seed_a: Answerer,
+    cmrc_a: Answerer,
+    refusal: Refusal,
+    seed_q: list[Question],
+    off_q: list[Question],
+    cmrc_q: list[Question],
+) -> dict[str, Any]:
     """Held-out ("test" split) numbers."""
     report: dict[str, Any] = {"split": "test", "refusal_features": list(REFUSAL_FEATURES)}
     for name, answerer, qs in (("seed", seed_a, seed_q), ("cmrc", cmrc_a, cmrc_q)):
@@ -150,11 +165,18 @@ def _report(seed_a: Answerer, cmrc_a: Answerer, refusal: Refusal, seed_q: list[Q
         top1 = [bool(c) and any(a in c[0].text for a in q.answers) for q, c in zip(qs, tops)]
         quoted = [bool(c) and any(a in c[0].quote for a in q.answers) for q, c in zip(qs, tops)]
         refused = [not refusal.answerable(e.features()) for e in evs]
-        report[name] = {"questions": len(qs), "answer@1": _mean(top1), "answer_in_quote@1": _mean(quoted),
-                        "wrongly_refused": _mean(refused)}
+        report[name] = {
+            "questions": len(qs),
+            "answer@1": _mean(top1),
+            "answer_in_quote@1": _mean(quoted),
+            "wrongly_refused": _mean(refused),
+        }
     for name, answerer, qs in (("offtopic_on_seed", seed_a, off_q), ("cmrc_on_seed", seed_a, cmrc_q)):
         evs, _ = evidence(answerer, qs)
-        report[name] = {"questions": len(qs), "wrongly_answered": _mean([refusal.answerable(e.features()) for e in evs])}
+        report[name] = {
+            "questions": len(qs),
+            "wrongly_answered": _mean([refusal.answerable(e.features()) for e in evs]),
+        }
     return report
 
 

@@ -18,6 +18,11 @@ def _warn(line: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    top_k = os.environ.get("QA_TOP_K")
+    if top_k is not None and not (top_k.isdigit() and 1 <= int(top_k) <= 50):
+        raise InputError(
+            f"QA_TOP_K 须为 1 到 50 的整数（现为 {top_k!r}）", f"QA_TOP_K must be an integer 1..50, not {top_k!r}"
+        )
     return Settings.from_env(
         os.environ,
         corpus_dir=getattr(args, "corpus", None),
@@ -43,12 +48,17 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line of a batch file."""
+    from qa.answer.engine import clean_question
     from qa.render import render
     from qa.service import open_answerer
 
     settings = _settings(args)
     if args.batch is None and args.question is None:
         raise InputError("请给出问题，或用 --batch 指定问题文件。", "Give a question, or a file with --batch.")
+    if args.question is not None:
+        clean_question(args.question)  # refuse bad input before the slow model load
+    if args.batch not in (None, "-") and not Path(args.batch).is_file():
+        raise InputError(f"找不到问题文件：{args.batch}", f"question file not found: {args.batch}")
     answerer = open_answerer(settings)
     if args.batch is not None:
         return _batch(answerer, args.batch, settings.top_k)
@@ -93,7 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (all sub-commands)."""
-    p = argparse.ArgumentParser(prog="qa", description="中文文档问答：引用原文并注明出处 / quoted answers from Chinese documents")
+    p = argparse.ArgumentParser(
+        prog="qa", description="中文文档问答：引用原文并注明出处 / quoted answers from Chinese documents"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
@@ -111,12 +123,16 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("question", nargs="?", help="问题 / the question")
     sp.add_argument("--top-k", type=int, dest="top_k", help="返回段落数 / passages to return (default 5)")
     sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
-    sp.add_argument("--batch", metavar="FILE", help="每行一个问题，逐行输出 JSON（- 为标准输入）/ one question per line")
+    sp.add_argument(
+        "--batch", metavar="FILE", help="每行一个问题，逐行输出 JSON（- 为标准输入）/ one question per line"
+    )
     sp.set_defaults(func=cmd_ask)
 
     sp = sub.add_parser("calibrate", help="拟合“无答案”阈值 / fit the no-answer threshold")
     common(sp)
-    sp.add_argument("--data", default="eval", help="评测数据文件夹 / folder with seed_qa.jsonl, offtopic.jsonl, cmrc2018/")
+    sp.add_argument(
+        "--data", default="eval", help="评测数据文件夹 / folder with seed_qa.jsonl, offtopic.jsonl, cmrc2018/"
+    )
     sp.add_argument("--out", default=str(Path(__file__).resolve().parent / "data" / "calibration.json"))
     sp.set_defaults(func=cmd_calibrate)
 

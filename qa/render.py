@@ -7,7 +7,15 @@ from qa.answer.results import Answer, Citation, Source
 
 def source_line(source: Source) -> str:
     """标题 · 发布者 · 日期 · 作者 · 文件 · 第 n 段 · 链接 (absent parts left out)."""
-    parts = [source.title, source.publisher, source.date, source.author, source.path, f"第 {source.paragraph} 段", source.url]
+    parts = [
+        source.title,
+        source.publisher,
+        source.date,
+        source.author,
+        source.path,
+        f"第 {source.paragraph} 段",
+        source.url,
+    ]
     return " · ".join(p for p in parts if p)
 
 

@@ -11,8 +11,8 @@ from qa.config import Settings, chunk_params
 from qa.ingest.corpus import fingerprint
 from qa.search import storage
 from qa.search.encoder import Encoder, SentenceTransformerEncoder, model_identity
-from qa.search.ranker import Ranker
 from qa.search.indexer import IndexReport, update_index
+from qa.search.ranker import Ranker
 
 
 def make_encoder(settings: Settings) -> Encoder:

@@ -42,13 +42,6 @@ def test_answer_passage_is_found_with_its_source(answer):
     assert hit.heading == "“橙检工程”践行检察使命"
 
 
-@pytest.mark.xfail(
-    reason="BUG: without a fitted ranker, retrieval falls back to RRF; the passage that contains every "
-    "question term is BM25 #1 / dense #2 and another passage is dense #1 / BM25 #2, an exact RRF tie "
-    "broken in favour of the dense list, so the wrong passage ranks first and the fallback refusal "
-    "(judged on the top passage only) refuses a question the corpus answers word for word",
-    strict=True,
-)
 def test_first_passage_answers_the_question(answerer):
     result = answerer.ask(QUESTION, keep_refused=True)
     assert "今年3月" in result.passages[0].quote
@@ -72,7 +65,10 @@ def test_passages_come_from_the_index_with_matching_sources(answer, seed_index):
         doc = docs[passage.doc_id]
         assert c.text == passage.text
         assert (c.source.doc_id, c.source.title, c.source.path, c.source.paragraph) == (
-            doc.doc_id, doc.title, doc.path, passage.paragraph,
+            doc.doc_id,
+            doc.title,
+            doc.path,
+            passage.paragraph,
         )
         assert (c.source.publisher, c.source.date, c.source.author) == (doc.publisher, doc.date, doc.author)
 
@@ -80,14 +76,14 @@ def test_passages_come_from_the_index_with_matching_sources(answer, seed_index):
 def test_json_contract(answer):
     data = answer.to_dict()
     json.dumps(data, ensure_ascii=False)  # JSON-ready
-    assert ANSWER_KEYS <= set(data)
+    assert set(data) >= ANSWER_KEYS
     assert data["question"] == QUESTION
     assert isinstance(data["answered"], bool)
     assert isinstance(data["message"], str) and _has_cjk(data["message"])
     assert isinstance(data["took_ms"], (int, float)) and data["took_ms"] >= 0
     assert data["passages"]
     for p in data["passages"]:
-        assert PASSAGE_KEYS <= set(p)
+        assert set(p) >= PASSAGE_KEYS
         assert set(p["source"]) == SOURCE_KEYS
         assert p["quote"] == p["text"][p["quote_start"] : p["quote_end"]]
         assert isinstance(p["score"], float)

@@ -14,7 +14,11 @@ from qa.text.sentences import sentence_spans
 
 def make_doc(*blocks: tuple[str, str], title: str = "测试文章标题"):
     article = Article(
-        title=title, subtitle=None, publisher=None, date=None, author=None,
+        title=title,
+        subtitle=None,
+        publisher=None,
+        date=None,
+        author=None,
         blocks=tuple(Block(kind, text) for kind, text in blocks),
     )
     return build_document(article, rel="test/article.txt", sha256="0" * 64)
@@ -127,13 +131,10 @@ def test_fragment_is_not_merged_across_headings_forward():
     assert passages[1].text.startswith("短。")
 
 
-@pytest.mark.xfail(
-    reason="BUG: a fragment (< min_chars) that ends a section, followed by a new heading, is left as its own "
-    "tiny passage instead of being merged into the previous paragraph of its section",
-    strict=True,
-)
 def test_fragment_at_end_of_section_is_merged_into_previous():
-    doc = make_doc(("heading", "一、概况"), ("para", SHORT), ("para", "短句。"), ("heading", "二、做法"), ("para", SHORT))
+    doc = make_doc(
+        ("heading", "一、概况"), ("para", SHORT), ("para", "短句。"), ("heading", "二、做法"), ("para", SHORT)
+    )
     passages = chunk(doc, max_chars=300, min_chars=12)
     assert all(len(p.text) >= 12 for p in passages), [p.text for p in passages]
     assert passages[0].text.endswith("短句。")
@@ -159,3 +160,11 @@ def test_sentence_spans_cover_every_character_once():
 def test_sentence_spans_of_a_range():
     text = "前文。甲句。乙句。后文。"
     assert [text[a:b] for a, b in sentence_spans(text, 3, 9)] == ["甲句。", "乙句。"]
+
+
+def test_document_layout_title_headings_paragraphs():
+    doc = make_doc(("heading", "测试文章标题"), ("heading", "一、概况"), ("para", SHORT), title="测试文章标题")
+    assert doc.text == f"测试文章标题\n\n一、概况\n\n{SHORT}"  # a heading repeating the title is dropped
+    assert [doc.text[a:b] for a, b in doc.headings] == ["一、概况"]
+    [para] = doc.paragraphs
+    assert (doc.text[para.start : para.end], para.number, para.heading) == (SHORT, 1, "一、概况")

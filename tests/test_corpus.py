@@ -96,11 +96,6 @@ def test_hidden_files_are_ignored(tmp_path):
     assert corpus.skipped == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: .md files are read as plain text; Markdown markup is kept, so the title shown is "
-    "'# 临邑县法院审结一起合同纠纷'",
-    strict=True,
-)
 def test_markdown_heading_marker_is_not_in_the_title(mixed_corpus):
     docs = {d.path: d for d in load_corpus(mixed_corpus).documents}
     assert docs["notes.md"].title == "临邑县法院审结一起合同纠纷"

@@ -49,25 +49,24 @@ def test_utf16_le_without_bom_mostly_ascii():
     assert "16" in encoding
 
 
-@pytest.mark.xfail(
-    reason="BUG: BOM-less UTF-16 is only detected from NUL bytes, which Chinese characters do not have; "
-    "a Chinese UTF-16-LE/BE file without BOM is rejected as 'binary content'",
-    strict=True,
-)
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_bom_chinese_article(codec):
     text, _ = decode(NEWS.encode(codec))
     assert text == NEWS
 
 
-@pytest.mark.xfail(
-    reason="BUG: GB18030 is tried before Big5 and accepts every Big5 byte pair, so Big5 text decodes to mojibake",
-    strict=True,
-)
 def test_big5_article():
+    # GB18030 accepts almost every Big5 byte pair: the decoder must still pick Big5 here.
     source = "臺灣高等法院今日宣判，被告應執行有期徒刑三年。\n"
-    text, _ = decode(source.encode("big5"))
+    text, encoding = decode(source.encode("big5"))
     assert text == source
+    assert encoding == "big5"
+
+
+def test_gbk_article_is_not_mistaken_for_big5():
+    text, encoding = decode(NEWS.encode("gbk"))
+    assert text == NEWS
+    assert encoding.lower() in {"gb18030", "gbk", "gb2312"}
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ def ids(fused):
 
 # --- rrf -----------------------------------------------------------------------------------------
 
+
 def test_rrf_single_ranking_keeps_order_and_scores():
     fused = rrf([[7, 3, 9]], k=60)
     assert ids(fused) == [7, 3, 9]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from conftest import write
 
 from qa.ingest.corpus import fingerprint, load_corpus
@@ -65,11 +63,6 @@ def test_html_title_falls_back_to_title_tag():
     assert "网页标题" not in page.text
 
 
-@pytest.mark.xfail(
-    reason="BUG: the text of every <h1> is concatenated into the title (docstring: 'the first <h1>'); "
-    "a site-logo <h1> gets glued to the headline",
-    strict=True,
-)
 def test_html_two_h1_do_not_merge_into_one_title():
     page = parse_html(
         "<html><body><header><h1>某某新闻网</h1></header>"
@@ -109,11 +102,6 @@ def test_broken_sidecar_is_ignored(tmp_path):
     assert doc.title == "乐陵市检察院举办开放日活动"
 
 
-@pytest.mark.xfail(
-    reason="BUG: the corpus fingerprint hashes only document files, not .meta.json sidecars, so editing a "
-    "sidecar leaves `qa index` reporting 已是最新 with the old url/publisher",
-    strict=True,
-)
 def test_sidecar_change_changes_the_fingerprint(tmp_path):
     write(tmp_path / "a.txt", ARTICLE)
     write(tmp_path / "a.meta.json", json.dumps({"url": "https://example.com/x"}))

@@ -6,7 +6,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 from qa.answer import quote
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
@@ -82,7 +81,11 @@ class Answerer:
         query = text[:QUERY_CHARS]
         citations, evidence = self.retrieve(query, max(1, min(int(top_k), 50)))
         answered = bool(citations) and self.decide(evidence)
-        zh, en = (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.") if answered else NO_ANSWER
+        zh, en = (
+            (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
+            if answered
+            else NO_ANSWER
+        )
         return Answer(
             question=text,
             answered=answered,
@@ -101,7 +104,9 @@ class Answerer:
             return [], Evidence(0.0, 0.0, 0.0)
         cited = [self.cite(rank, hit, query) for rank, hit in enumerate(hits, 1)]
         citations = [c for c, _ in cited]
-        evidence = Evidence(max(h.dense for h in hits), quote.coverage(query.terms, _with_heading(citations[0])), cited[0][1])
+        evidence = Evidence(
+            max(h.dense for h in hits), quote.coverage(query.terms, _with_heading(citations[0])), cited[0][1]
+        )
         return citations, evidence
 
     def cite(self, rank: int, hit: Hit, query: Query) -> tuple[Citation, float]:
@@ -121,7 +126,9 @@ class Answerer:
             quote_end=end,
             score=hit.score,
             heading=passage.heading,
-            source=Source(doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, passage.paragraph),
+            source=Source(
+                doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, passage.paragraph
+            ),
         )
         return citation, max(scores, default=0.0)
 

@@ -47,4 +47,6 @@ class Refusal:
             return None
         if not isinstance(data, dict) or tuple(data.get("features", ())) != FEATURES:
             return None
-        return cls(data["model"], tuple(data["weights"]), data["bias"], data.get("threshold", 0.5), data.get("report", {}))
+        return cls(
+            data["model"], tuple(data["weights"]), data["bias"], data.get("threshold", 0.5), data.get("report", {})
+        )

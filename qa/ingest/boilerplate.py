@@ -40,7 +40,9 @@ _FOOTER = re.compile(
 # Photo captions and credits.
 _CAPTION_MARK = re.compile(r"^\s*(←|→|↑|↓|▲|△|▼|图为|图\s*[:：]|[(（【]\s*图|图片来源|资料图)")
 _CAPTION_POS = re.compile(r"[(（]\s*(左|右|中|前排|后排)[一二三四五六七八九十\d]*\s*[)）]")
-_CREDIT = re.compile(r"(^|\s)(本版)?(摄影|摄|图片)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}(\s|$)|[\u4e00-\u9fff]{2,4}\s*摄\s*[)）]?$")
+_CREDIT = re.compile(
+    r"(^|\s)(本版)?(摄影|摄|图片)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}(\s|$)|[\u4e00-\u9fff]{2,4}\s*摄\s*[)）]?$"
+)
 
 
 def is_boilerplate(line: str) -> bool:

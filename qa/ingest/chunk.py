@@ -45,24 +45,28 @@ def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS)
 
 
 def _merged_paragraphs(doc: Document, min_chars: int) -> list[tuple[int, int, int, str | None]]:
-    merged: list[tuple[int, int, int, str | None]] = []
-    pending: tuple[int, int, int, str | None] | None = None
+    """(number, start, end, heading) spans, fragments merged within their section."""
+    sections: list[list[tuple[int, int, int, str | None]]] = []
     for para in doc.paragraphs:
-        current = (para.number, para.start, para.end, para.heading)
-        if pending is not None and pending[3] == para.heading:
-            current = (pending[0], pending[1], para.end, para.heading)
-        elif pending is not None:
-            merged.append(pending)
-        pending = None
-        if current[2] - current[1] < min_chars:
-            pending = current
-            continue
-        merged.append(current)
-    if pending is not None:
-        if merged and merged[-1][3] == pending[3]:
-            last = merged.pop()
-            pending = (last[0], last[1], pending[2], last[3])
-        merged.append(pending)
+        if not sections or sections[-1][0][3] != para.heading:
+            sections.append([])
+        sections[-1].append((para.number, para.start, para.end, para.heading))
+    merged: list[tuple[int, int, int, str | None]] = []
+    for section in sections:
+        out: list[tuple[int, int, int, str | None]] = []
+        carry: tuple[int, int, int, str | None] | None = None
+        for number, start, end, heading in section:
+            if carry is not None:
+                number, start = carry[0], carry[1]  # a fragment joins the paragraph after it
+            carry = (number, start, end, heading) if end - start < min_chars else None
+            if carry is None:
+                out.append((number, start, end, heading))
+        if carry is not None:  # a fragment at the end joins the paragraph before it
+            if out:
+                last = out.pop()
+                carry = (last[0], last[1], carry[2], carry[3])
+            out.append(carry)
+        merged.extend(out)
     return merged
 
 

@@ -162,7 +162,8 @@ def _drop_image_captions(lines: list[_Line]) -> None:
         return
     widest = max(levels)
     drop = [
-        i for i in shorts
+        i
+        for i in shorts
         if lines[i].gap == widest
         and not (i + 1 < len(lines) and lines[i + 1].kind == "body" and lines[i + 1].gap <= usual)
     ]
@@ -178,8 +179,15 @@ def _join_broken_lines(lines: list[_Line]) -> list[_Line]:
         if prev and prev.kind == "body" and line.kind != "short" and not ends_sentence(prev.text) and line.gap <= 1:
             prev.text += line.text
             continue
-        if prev and prev.kind == "body" and line.kind == "short" and not ends_sentence(prev.text) \
-                and len(prev.text) > HEADING_MAX_CHARS and line.gap <= 1 and _continues(line.text):
+        if (
+            prev
+            and prev.kind == "body"
+            and line.kind == "short"
+            and not ends_sentence(prev.text)
+            and len(prev.text) > HEADING_MAX_CHARS
+            and line.gap <= 1
+            and _continues(line.text)
+        ):
             prev.text += line.text
             continue
         out.append(line)
@@ -197,7 +205,11 @@ def _split_header(lines: list[_Line]) -> tuple[str | None, list[_Line], list[_Li
         return None, [], []
     title = None
     rest = lines
-    if len(lines[0].text) <= TITLE_MAX_CHARS and cjk_count(lines[0].text) and (lines[0].kind == "short" or len(lines) > 1):
+    if (
+        len(lines[0].text) <= TITLE_MAX_CHARS
+        and cjk_count(lines[0].text)
+        and (lines[0].kind == "short" or len(lines) > 1)
+    ):
         title, rest = lines[0].text, lines[1:]
     first_body = next((i for i, line in enumerate(rest) if line.kind == "body"), len(rest))
     return title, rest[:first_body], rest[first_body:]

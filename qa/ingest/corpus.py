@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +92,8 @@ def read_document(path: Path, rel: str) -> Document:
     if path.suffix.lower() in (".html", ".htm"):
         page = parse_html(text)
         text, url, html_title = page.text, page.url, page.title
+    elif path.suffix.lower() in (".md", ".markdown"):
+        text = strip_markdown(text)
     article = parse_article(text)
     if not any(b.kind == "para" for b in article.blocks):
         raise NotTextError("no text left after cleaning / 清理后没有正文")
@@ -104,6 +107,19 @@ def read_document(path: Path, rel: str) -> Document:
         url=extra.get("url") or url,
         overrides=extra,
     )
+
+
+_MD_LINE = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+(?=\S))")
+_MD_INLINE = re.compile(r"(\*\*|__|`)(.+?)\1|!?\[([^\]]*)\]\([^)]*\)")
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown → plain lines: heading/quote/list markers, emphasis, code ticks and link syntax removed."""
+
+    def inline(match: re.Match[str]) -> str:
+        return match.group(2) if match.group(2) is not None else match.group(3)
+
+    return "\n".join(_MD_INLINE.sub(inline, _MD_LINE.sub("", line)) for line in text.split("\n"))
 
 
 def build_document(
@@ -164,13 +180,10 @@ def _sidecar(path: Path) -> dict[str, str]:
     return {}
 
 
+CLEANER_VERSION = 2  # bump whenever cleaning, chunking or sentence splitting changes
 
 
-
-CLEANER_VERSION = 1
-
-
-def fingerprint(root: Path, params: dict[str, object] | None = None) -> tuple[str, dict[str, str]]:
+def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:
     """Content hash of a corpus folder.
 
     Args:
@@ -183,12 +196,15 @@ def fingerprint(root: Path, params: dict[str, object] | None = None) -> tuple[st
     """
     files: dict[str, str] = {}
     for path in corpus_files(root):
-        rel = path.relative_to(root).as_posix()
-        try:
-            files[rel] = _file_sha256(path)
-        except OSError:
-            files[rel] = ""
-    digest = hashlib.sha256(json.dumps([CLEANER_VERSION, params or {}, sorted(files.items())]).encode())
+        path.relative_to(root).as_posix()
+        for item in (path, path.with_suffix(SIDECAR), path.with_name(path.name + SIDECAR)):
+            if item == path or item.is_file():
+                key = item.relative_to(root).as_posix()
+                try:
+                    files[key] = _file_sha256(item)
+                except OSError:
+                    files[key] = ""
+    digest = hashlib.sha256(json.dumps([CLEANER_VERSION, dict(params or {}), sorted(files.items())]).encode())
     return digest.hexdigest(), files
 
 

@@ -56,23 +56,27 @@ def _decode(data: bytes) -> tuple[str, str]:
     guessed = _utf16_without_bom(data)
     if guessed:
         return data.decode(guessed), guessed
-    if b"\x00" in data:
-        raise NotTextError("binary content / 二进制内容，不是文本")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # GB18030 and Big5 both decode most byte strings of the other without error,
-    # into rare characters: keep the reading made of common characters.
+    has_nul = b"\x00" in data
+    if not has_nul:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    # GB18030 and Big5 (and UTF-16) decode most byte strings of the others without
+    # error, into rare characters: keep the reading made of common characters.
+    names = [] if has_nul else list(_FALLBACKS[1:])
+    names += ["utf-16-le", "utf-16-be"] if len(data) % 2 == 0 else []
     readings = []
-    for name in _FALLBACKS[1:]:
+    for name in names:
         try:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
         readings.append((_commonness(text), name, text))
-    if not readings:
-        raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5）")
+    if not readings or (has_nul and max(r[0] for r in readings) < 0.6):
+        if has_nul:
+            raise NotTextError("binary content / 二进制内容，不是文本")
+        raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5、UTF-16）")
     _, name, text = max(readings, key=lambda r: r[0])
     return text, name
 
@@ -81,8 +85,10 @@ def _decode(data: bytes) -> tuple[str, str]:
 def _common_chars() -> frozenset[str]:
     """The 3,755 level-1 GB2312 characters and the 5,401 common Big5 characters."""
     found: set[str] = set("，。！？；：“”‘’、（）《》…—")
-    tables = (("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)),
-              ("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]))
+    tables = (
+        ("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)),
+        ("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]),
+    )
     for encoding, highs, lows in tables:
         for hi in highs:
             for lo in lows:

@@ -6,9 +6,37 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 _BLOCK = {
-    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "section",
-    "article", "header", "footer", "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "hr",
-    "figure", "figcaption", "title", "nav", "aside", "main",
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "hr",
+    "figure",
+    "figcaption",
+    "title",
+    "nav",
+    "aside",
+    "main",
 }
 _SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "head"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -46,7 +74,7 @@ class _Extractor(HTMLParser):
                 self.meta[key] = attr["content"].strip()
         if tag == "title":
             self.in_title = True
-        if tag == "h1":
+        if tag == "h1" and not self.h1:
             self.in_h1 = True
         if tag in _SKIP and tag != "head":
             self.skip_depth += 1

@@ -22,13 +22,18 @@ _BYLINE = re.compile(
 )
 _PAREN_NAMES = re.compile(rf"^[(（]\s*((?:记者|通讯员)?\s*{_NAMES})\s*[)）]$")
 _NAME_LINE = re.compile(rf"^{_NAME}(?:[\s\u3000\xa0]+{_NAME}){{0,3}}$")
-_DATELINE = re.compile(r"^[【\[]?((?:[\u4e00-\u9fffA-Za-z]{2,12}[/／])?[\u4e00-\u9fffA-Za-z]{2,12}?)(?:讯|电)[】\]]?[\s\u3000\xa0]")
+_DATELINE = re.compile(
+    r"^[【\[]?((?:[\u4e00-\u9fffA-Za-z]{2,12}[/／])?[\u4e00-\u9fffA-Za-z]{2,12}?)(?:讯|电)[】\]]?[\s\u3000\xa0]"
+)
 _WIRE = re.compile(r"^([\u4e00-\u9fff]{2,6}社)[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日电")
 
 
 def is_meta_line(line: str) -> bool:
     """A header line made of fields such as 时间:… 作者:… 来源:…"""
-    return len(line) <= 120 and (len(_FIELDS.findall(line)) >= 2 or bool(re.match(r"^(新闻|信息|文章)?来源\s*[:：]", line)))
+    return len(line) <= 120 and (
+        len(_FIELDS.findall(line)) >= 2
+        or bool(re.match(r"^((新闻|信息|文章)?来源|发布时间|发布日期|更新时间|时间|日期)\s*[:：]", line))
+    )
 
 
 def source_of(line: str) -> str | None:

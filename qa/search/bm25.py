@@ -42,11 +42,11 @@ class BM25:
                 cols.append(vocab[term])
                 tfs.append(tf)
         n = len(counts)
-        tf = np.array(tfs, dtype=np.float32)
+        tf_arr = np.array(tfs, dtype=np.float32)
         df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / avg) if rows else tf
-        weight = self.idf[np.array(cols, dtype=np.int64)] * tf * (self.k1 + 1) / (tf + norm) if rows else tf
+        norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / avg)
+        weight = self.idf[np.array(cols, dtype=np.int64)] * tf_arr * (self.k1 + 1) / (tf_arr + norm)
         self.matrix = sparse.csc_matrix((weight, (rows, cols)), shape=(n, len(vocab)), dtype=np.float32)
         self.vocab = vocab
         return self

@@ -38,8 +38,8 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self.name = model_identity(model)
         self._model: Any = None
-        model = self._load()
-        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        loaded = self._load()
+        dimension = getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
 
     def _load(self) -> Any:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: float = 60.0, weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
+def rrf(
+    rankings: Sequence[Sequence[int]], k: float = 60.0, weights: Sequence[float] | None = None
+) -> list[tuple[int, float]]:
     """Reciprocal-rank fusion.
 
     Args:

@@ -56,7 +56,9 @@ def passage_input(passage: Passage) -> str:
     return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
 
 
-def build(documents: list[Document], encoder: Encoder, *, max_chars: int, min_chars: int, progress: bool = False) -> Index:
+def build(
+    documents: list[Document], encoder: Encoder, *, max_chars: int, min_chars: int, progress: bool = False
+) -> Index:
     """Build an index of `documents` in memory.
 
     Args:

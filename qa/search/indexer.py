@@ -75,24 +75,38 @@ def update_index(
         manifest = storage.read_manifest(index_dir)
         reason = _stale_reason(manifest, digest, model_name) if not rebuild else "强制重建 / --rebuild"
         if manifest is not None and not reason:
-            return IndexReport(False, manifest.get("documents", 0), manifest.get("passages", 0),
-                               [Skipped(**s) for s in manifest.get("corpus", {}).get("skipped", [])],
-                               time.perf_counter() - started)
+            return IndexReport(
+                False,
+                manifest.get("documents", 0),
+                manifest.get("passages", 0),
+                [Skipped(**s) for s in manifest.get("corpus", {}).get("skipped", [])],
+                time.perf_counter() - started,
+            )
         corpus = load_corpus(corpus_dir, warn=warn)
         encoder = encoder_factory()
         index = build(corpus.documents, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress)
-        storage.save(index, index_dir, {
-            "model": {"name": model_name, "dim": encoder.dim},
-            "chunking": chunk_params(),
-            "corpus": {
-                "root": str(corpus_dir),
-                "fingerprint": digest,
-                "files": files,
-                "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
+        storage.save(
+            index,
+            index_dir,
+            {
+                "model": {"name": model_name, "dim": encoder.dim},
+                "chunking": chunk_params(),
+                "corpus": {
+                    "root": str(corpus_dir),
+                    "fingerprint": digest,
+                    "files": files,
+                    "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
+                },
             },
-        })
-    return IndexReport(True, len(corpus.documents), len(index.passages), corpus.skipped,
-                       time.perf_counter() - started, reason or "新建 / new")
+        )
+    return IndexReport(
+        True,
+        len(corpus.documents),
+        len(index.passages),
+        corpus.skipped,
+        time.perf_counter() - started,
+        reason or "新建 / new",
+    )
 
 
 def _stale_reason(manifest: dict | None, digest: str, model_name: str) -> str:

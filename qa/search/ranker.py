@@ -66,7 +66,9 @@ def log_len(n: int) -> float:
 
 def feature_matrix(rows: Sequence[dict[str, float]]) -> np.ndarray:
     """Stack per-candidate feature dicts in FEATURES order."""
-    return np.array([[row[name] for name in FEATURES] for row in rows], dtype=np.float64).reshape(len(rows), len(FEATURES))
+    return np.array([[row[name] for name in FEATURES] for row in rows], dtype=np.float64).reshape(
+        len(rows), len(FEATURES)
+    )
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) -> tuple[np.ndarray, float]:

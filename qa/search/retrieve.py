@@ -87,29 +87,39 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
         passage = index.passages[r]
         text = passage_input(passage)
         sent = max(sims[r], default=dense.get(r, floor))
-        feats.append({
-            "bm25_rel": float(bm25_all[r]) / best_kw if best_kw > 0 else 0.0,
-            "bm25_rr": rr(kw_rank.get(r)),
-            "dense": dense.get(r, floor),
-            "dense_rel": dense.get(r, floor) - best_dense,
-            "dense_rr": rr(dense_rank.get(r)),
-            "sent": sent,
-            "sent_rel": sent - best_sent,
-            "cover": coverage(query.terms, text),
-            "bigram": bigram_coverage(qgrams, text),
-            "sent_cover": _best_sentence_cover(index, r, query.terms),
-            "log_len": log_len(len(passage.text)),
-        })
+        feats.append(
+            {
+                "bm25_rel": float(bm25_all[r]) / best_kw if best_kw > 0 else 0.0,
+                "bm25_rr": rr(kw_rank.get(r)),
+                "dense": dense.get(r, floor),
+                "dense_rel": dense.get(r, floor) - best_dense,
+                "dense_rr": rr(dense_rank.get(r)),
+                "sent": sent,
+                "sent_rel": sent - best_sent,
+                "cover": coverage(query.terms, text),
+                "bigram": bigram_coverage(qgrams, text),
+                "sent_cover": _best_sentence_cover(index, r, query.terms),
+                "log_len": log_len(len(passage.text)),
+            }
+        )
     matrix = feature_matrix(feats)
     if ranker is not None:
         scores = ranker.score(matrix).tolist()
     else:
-        fused = dict(rrf([dense_ids.tolist(), kw_ids.tolist()]))
+        # Without a fitted ranker: RRF leaning on BM25, the stronger leg on the seed questions
+        # (gold passage first for 50 of 54 by BM25, 29 of 54 by m3e-small).
+        fused = dict(rrf([dense_ids.tolist(), kw_ids.tolist()], weights=[1.0, 1.5]))
         scores = [fused.get(r, 0.0) for r in rows]
     order = sorted(range(len(rows)), key=lambda i: -scores[i])
     return [
-        Hit(rows[i], float(scores[i]), dense.get(rows[i], floor), float(bm25_all[rows[i]]),
-            tuple(sims[rows[i]]), tuple(matrix[i].tolist()))
+        Hit(
+            rows[i],
+            float(scores[i]),
+            dense.get(rows[i], floor),
+            float(bm25_all[rows[i]]),
+            tuple(sims[rows[i]]),
+            tuple(matrix[i].tolist()),
+        )
         for i in order
     ]
 

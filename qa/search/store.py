@@ -59,7 +59,7 @@ class FaissStore:
 
     def remove(self, ids: np.ndarray) -> int:
         """Remove ids from the index for good."""
-        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
+        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))  # type: ignore[arg-type]
 
     def count(self) -> int:
         """Number of vectors."""
