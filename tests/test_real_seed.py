@@ -100,3 +100,16 @@ def test_passages_never_hold_boilerplate(answers: dict[str, dict]) -> None:
     for row in answers.values():
         for p in row["passages"]:
             assert not any(n in p["text"] for n in noise), p["text"]
+
+
+def test_follow_up_questions_find_the_right_passage(env: dict[str, str]) -> None:
+    from qa.config import Settings
+    from qa.service import open_answerer
+
+    answerer = open_answerer(Settings.from_env(env))
+    first = "庆云县检察院的电子送达平台是做什么用的？"
+    answer = answerer.ask("它是什么时候研发的？", history=[first])
+    assert answer.answered and "今年3月" in answer.passages[0].quote
+    assert answer.followup_of and "庆云县检察院" in answer.followup_of
+    other = answerer.ask("那庆云县呢？", history=["东营市检察院第四党支部打造了什么党建品牌？"])
+    assert other.passages and other.passages[0].source.path == "004_566c0a783eacff27.txt"

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.answer import quote
+from qa.answer import followup, quote
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
@@ -78,7 +78,11 @@ class Answerer:
         """
         started = time.perf_counter()
         text = clean_question(question)
-        query = text[:QUERY_CHARS]
+        query = text
+        if history:
+            bm25 = self.index.bm25
+            query = followup.resolve(text, [str(h) for h in history], self.index.tokenizer, bm25.idf_of)
+        query = query[:QUERY_CHARS]
         citations, evidence = self.retrieve(query, max(1, min(int(top_k), 50)))
         answered = bool(citations) and self.decide(evidence)
         zh, en = (
@@ -94,6 +98,7 @@ class Answerer:
             passages=tuple(citations) if answered or keep_refused else (),
             took_ms=(time.perf_counter() - started) * 1000,
             confidence=self.refusal.probability(evidence.features()) if self.refusal and citations else None,
+            followup_of=query if query != text[:QUERY_CHARS] else None,
         )
 
     def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:

@@ -110,10 +110,15 @@ def update_index(
 
 
 def _stale_reason(manifest: dict | None, digest: str, model_name: str) -> str:
+    """Why the index must be rebuilt ("" when it is up to date)."""
     if manifest is None:
         return "尚无索引 / no index yet"
+    if manifest.get("model", {}).get("name") != model_name:
+        return "模型已更换 / model changed"
     try:
-        storage.check(manifest, model=model_name, fingerprint=digest)
-    except QAError as exc:
-        return exc.zh
+        storage.check(manifest, model=None, fingerprint=None)
+    except QAError:
+        return "索引格式已更新 / index format changed"
+    if manifest.get("corpus", {}).get("fingerprint") != digest:
+        return "语料已变化 / corpus changed"
     return ""
