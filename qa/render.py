@@ -37,6 +37,8 @@ def render(answer: Answer, color: bool = False) -> str:
         lines.append(f"[{c.rank}] 引文 / quote: {c.quote}")
         lines.append(f"    {marked(c, color)}")
         lines.append(f"    —— 来源 / source: {source_line(c.source)}")
+        if c.also_in:
+            lines.append(f"    （相同内容亦见 / also in: {', '.join(c.also_in)}）")
     lines.append("")
     lines.append(f"({answer.took_ms:.0f} ms)")
     return "\n".join(lines)

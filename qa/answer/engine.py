@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.answer import followup, quote
+from qa.answer.dedupe import collapse
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
@@ -104,11 +105,12 @@ class Answerer:
     def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
         """Passages with quotes for `text`, and the evidence for the refusal decision."""
         query = prepare(self.index, text, self.encoder.encode([text])[0])
-        hits = search(self.index, query, top_k, self.ranker)
+        # Fetch extra hits so that collapsing near-duplicates still leaves top_k.
+        hits = search(self.index, query, top_k * 2, self.ranker)
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0)
         cited = [self.cite(rank, hit, query) for rank, hit in enumerate(hits, 1)]
-        citations = [c for c, _ in cited]
+        citations = collapse([c for c, _ in cited])[:top_k]
         evidence = Evidence(
             max(h.dense for h in hits), quote.coverage(query.terms, _with_heading(citations[0])), cited[0][1]
         )
