@@ -121,13 +121,9 @@ def parse_html(source: str) -> HtmlPage:
     parser = _Extractor()
     parser.feed(source)
     parser.close()
-    lines = [" ".join(line.split()) for line in "".join(parts_or_empty(parser.parts)).split("\n")]
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
     text = "\n".join(lines)
     title = parser.h1.strip() or parser.meta.get("og:title") or parser.title.strip() or None
     url = parser.url or parser.meta.get("og:url") or None
     return HtmlPage(text=text, title=" ".join(title.split()) if title else None, url=url, meta=parser.meta)
 
-
-def parts_or_empty(parts: list[str]) -> list[str]:
-    """The collected parts (a seam for tests)."""
-    return parts

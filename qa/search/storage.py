@@ -88,14 +88,14 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
         "files": {name: _describe(tmp / name) for name in files},
     }
     _write_text(tmp / "manifest.json", json.dumps(full, ensure_ascii=False, indent=2))
-    _fsync_dir(tmp)
+    _fsync(tmp)
     final = builds / stamp
     os.rename(tmp, final)
-    _fsync_dir(builds)
+    _fsync(builds)
     link = root / f".current-{stamp}"
     os.symlink(Path("builds") / stamp, link)
     os.replace(link, root / "current")
-    _fsync_dir(root)
+    _fsync(root)
     index.manifest = full
     _prune(root, keep=final)
     return final
@@ -231,10 +231,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    _fsync(path)
 
 
 def _prune(root: Path, keep: Path) -> None:
