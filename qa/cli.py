@@ -89,7 +89,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the no-answer model on labelled questions."""
     from qa.calibrate import calibrate
 
-    print(calibrate(_settings(args), Path(args.data), Path(args.out), log=_warn))
+    distractors = [Path(d) for d in args.distractors or ()]
+    print(calibrate(_settings(args), Path(args.data), Path(args.out), distractors, log=_warn))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Measure answer quality on a labelled question file."""
+    from qa.evaluate import format_report, run_eval
+
+    settings = _settings(args)
+    report = run_eval(
+        settings,
+        Path(args.file),
+        distractors=[Path(d) for d in args.distractors or ()],
+        top_k=args.top_k or 10,
+        split=args.split,
+        limit=args.limit,
+        calibration=Path(args.calibration) if args.calibration else None,
+        progress=not args.quiet,
+        warn=_warn,
+    )
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
     return 0
 
 
@@ -134,7 +155,24 @@ def parser() -> argparse.ArgumentParser:
         "--data", default="eval", help="评测数据文件夹 / folder with seed_qa.jsonl, offtopic.jsonl, cmrc2018/"
     )
     sp.add_argument("--out", default=str(Path(__file__).resolve().parent / "data" / "calibration.json"))
+    sp.add_argument(
+        "--distractors", action="append", metavar="DIR", help="与 CMRC 一并索引的干扰文档 / news indexed with CMRC"
+    )
     sp.set_defaults(func=cmd_calibrate)
+
+    sp = sub.add_parser("eval", help="评测回答质量 / measure answer quality")
+    common(sp)
+    sp.add_argument("file", help="SQuAD 格式 JSON（如 CMRC 2018）或关于语料的 .jsonl 问题 / SQuAD JSON or .jsonl")
+    sp.add_argument(
+        "--distractors", action="append", metavar="DIR", help="一并索引的干扰文档文件夹（可重复）/ extra documents"
+    )
+    sp.add_argument("--top-k", type=int, dest="top_k", help="每问返回段落数 / passages per question (default 10)")
+    sp.add_argument("--split", default="all", choices=("all", "fit", "test"), help="问题子集 / question half")
+    sp.add_argument("--limit", type=int, default=0, help="最多提问数 / ask at most N questions (0 = all)")
+    sp.add_argument("--calibration", help="改用此校准文件 / use this calibration file instead")
+    sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    sp.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bars")
+    sp.set_defaults(func=cmd_eval)
 
     sp = sub.add_parser("serve", help="启动聊天界面 / start the chat UI")
     common(sp)

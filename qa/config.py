@@ -22,15 +22,17 @@ class Settings:
     index_dir: Path = Path("index")
     model: str | None = None  # a folder or a sentence-transformers name; None = bundled m3e-small
     top_k: int = DEFAULT_TOP_K
+    cache_dir: Path | None = None  # vector cache of `qa eval` / `qa calibrate`; None = ~/.cache/qa-zh
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
-        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, then `overrides` (CLI flags; None = unset)."""
+        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, then `overrides` (CLI flags; None = unset)."""
         settings = cls(
             corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
             index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
             model=env.get("QA_MODEL") or None,
             top_k=int(env.get("QA_TOP_K") or DEFAULT_TOP_K),
+            cache_dir=Path(env["QA_CACHE_DIR"]) if env.get("QA_CACHE_DIR") else None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):

@@ -10,6 +10,7 @@ from qa.answer.refusal import Refusal
 from qa.config import Settings, chunk_params
 from qa.ingest.corpus import fingerprint
 from qa.search import storage
+from qa.search.cache import CachedEncoder, default_cache_path
 from qa.search.encoder import Encoder, SentenceTransformerEncoder, model_identity
 from qa.search.indexer import IndexReport, update_index
 from qa.search.ranker import Ranker
@@ -18,6 +19,11 @@ from qa.search.ranker import Ranker
 def make_encoder(settings: Settings) -> Encoder:
     """The configured sentence-transformers encoder (loaded now)."""
     return SentenceTransformerEncoder(settings.model_ref)
+
+
+def cached_encoder(settings: Settings) -> Encoder:
+    """The configured encoder behind the on-disk vector cache (evaluation and calibration)."""
+    return CachedEncoder(make_encoder(settings), default_cache_path(settings.cache_dir))
 
 
 def index_corpus(
@@ -55,4 +61,4 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
     if check_corpus and settings.corpus_dir.is_dir():
         digest, _ = fingerprint(settings.corpus_dir, chunk_params())
     index = storage.load(settings.index_dir, model=name, fingerprint=digest)
-    return Answerer(index, encoder or make_encoder(settings), Refusal.load(), Ranker.load())
+    return Answerer(index, encoder or make_encoder(settings), Refusal.load_default(), Ranker.load_default())
