@@ -17,17 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.engine import Answerer, Evidence
+from qa.answer.engine import Answerer, Clues, Evidence
+from qa.answer.quote import FEATURES as QUOTE_FEATURES
+from qa.answer.quote import QuoteModel, sentence_features
 from qa.answer.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answer.refusal import Refusal
 from qa.config import MAX_CHARS, MIN_CHARS, Settings
-from qa.evaluate import Question, build_eval_index, read_jsonl, read_squad
+from qa.evaluate import Question, build_eval_index, contains, read_jsonl, read_squad
 from qa.ingest.corpus import load_corpus
 from qa.search.encoder import Encoder
 from qa.search.index import Index, build
 from qa.search.ranker import FEATURES as RANKER_FEATURES
 from qa.search.ranker import Ranker
-from qa.search.retrieve import DEPTH, candidates, prepare
+from qa.search.retrieve import DEPTH, candidates, prepare, search
+from qa.text.answer_type import question_kind
+from qa.text.match import char_bigrams
 
 
 def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
@@ -37,11 +41,33 @@ def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -
     vectors = encoder.encode([q.text for q in questions])
     for q, vec in zip(questions, vectors):
         hits = candidates(index, prepare(index, q.text, vec), DEPTH, None)
-        labels = [any(a in index.passages[h.row].text for a in q.answers) for h in hits]
+        labels = [contains(index.passages[h.row].text, q.answers) for h in hits]
         if any(labels):
             xs.extend(h.features for h in hits)
             ys.extend(labels)
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+
+
+def quote_examples(answerer: Answerer, questions: list[Question], depth: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence features and labels (answer inside the sentence) of retrieved passages that hold the answer.
+
+    Passages where no single sentence holds the answer (it spans two) or every
+    sentence does teach nothing about choosing, and are left out.
+    """
+    index, encoder = answerer.index, answerer.encoder
+    xs: list[np.ndarray] = []
+    ys: list[bool] = []
+    vectors = encoder.encode([q.text for q in questions])
+    for q, vec in zip(questions, vectors):
+        query = prepare(index, q.text, vec)
+        clues = Clues(char_bigrams(q.text), question_kind(q.text))
+        for hit in search(index, query, depth, answerer.ranker):
+            _, sentences = answerer.sentences(hit.row)
+            labels = [contains(s, q.answers) for s in sentences]
+            if any(labels) and not all(labels):
+                xs.append(sentence_features(query.terms, clues.bigrams, clues.kind, sentences, hit.sentence_sims))
+                ys.extend(labels)
+    return np.vstack(xs) if xs else np.zeros((0, len(QUOTE_FEATURES))), np.array(ys, dtype=np.float64)
 
 
 def evidence(answerer: Answerer, questions: list[Question]) -> tuple[list[Evidence], list[Any]]:
@@ -94,15 +120,27 @@ def calibrate(
     x2, y2 = ranker_examples(cmrc, encoder, part["fit"][2])
     ranker = Ranker.fit(encoder.name, RANKER_FEATURES, np.vstack([x1, x2]), np.concatenate([y1, y2]))
 
-    log("拟合“无答案”模型 / fitting the no-answer model…")
+    log("拟合引文模型 / fitting the quote model…")
     seed_a, cmrc_a = Answerer(seed, encoder, None, ranker), Answerer(cmrc, encoder, None, ranker)
+    x1, y1 = quote_examples(seed_a, part["fit"][0])
+    x2, y2 = quote_examples(cmrc_a, part["fit"][2])
+    quoter = QuoteModel.fit(encoder.name, QUOTE_FEATURES, np.vstack([x1, x2]), np.concatenate([y1, y2]))
+    seed_a.quoter = cmrc_a.quoter = quoter
+
+    log("拟合“无答案”模型 / fitting the no-answer model…")
     x, y = _refusal_set(seed_a, cmrc_a, *part["fit"])
     refusal = Refusal.fit(encoder.name, REFUSAL_FEATURES, x, y)
 
     report = _report(seed_a, cmrc_a, refusal, *part["test"])
     report["cmrc"]["distractors"] = n_extra
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": encoder.name, "ranker": ranker.to_dict(), "refusal": refusal.to_dict(), "report": report}
+    payload = {
+        "model": encoder.name,
+        "ranker": ranker.to_dict(),
+        "quote": quoter.to_dict(),
+        "refusal": refusal.to_dict(),
+        "report": report,
+    }
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return json.dumps(report, ensure_ascii=False, indent=2) + f"\n已写入 / written: {out}"
 
@@ -133,8 +171,8 @@ def _report(
     report: dict[str, Any] = {"split": "test", "refusal_features": list(REFUSAL_FEATURES)}
     for name, answerer, qs in (("seed", seed_a, seed_q), ("cmrc", cmrc_a, cmrc_q)):
         evs, tops = evidence(answerer, qs)
-        top1 = [bool(c) and any(a in c[0].text for a in q.answers) for q, c in zip(qs, tops)]
-        quoted = [bool(c) and any(a in c[0].quote for a in q.answers) for q, c in zip(qs, tops)]
+        top1 = [bool(c) and contains(c[0].text, q.answers) for q, c in zip(qs, tops)]
+        quoted = [bool(c) and contains(c[0].quote, q.answers) for q, c in zip(qs, tops)]
         refused = [not refusal.answerable(e.features()) for e in evs]
         report[name] = {
             "questions": len(qs),

@@ -64,27 +64,36 @@ def split_of(key: str) -> str:
 def read_jsonl(path: Path) -> list[Question]:
     """Rows {id, question, answer?, split?} (eval/seed_qa.jsonl, eval/offtopic.jsonl) as questions."""
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+    for n, line in enumerate(_read(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            answers = (row["answer"],) if row.get("answer") else ()
-            out.append(Question(str(row.get("id", n)), row["question"], answers, row.get("split", "fit")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path} 第 {n} 行格式错误：{exc}", f"{path} line {n} is malformed: {exc}") from exc
+            answers = (str(row["answer"]),) if row.get("answer") else ()
+            out.append(Question(str(row.get("id", n)), str(row["question"]), answers, row.get("split", "fit")))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{path} 第 {n} 行格式错误：{exc!r}", f"{path} line {n} is malformed: {exc!r}") from exc
     return out
 
 
 def read_squad(path: Path) -> tuple[list[Document], list[Question]]:
     """A SQuAD-format file as documents (one per context, through our own cleaning) and questions."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-        articles = data["data"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return _squad(path, json.loads(_read(path))["data"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(
-            f"无法读取 SQuAD 格式文件 {path}：{exc}", f"cannot read {path} as a SQuAD-format file: {exc}"
+            f"无法读取 SQuAD 格式文件 {path}：{exc!r}", f"cannot read {path} as a SQuAD-format file: {exc!r}"
         ) from exc
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"无法读取 {path}（须为 UTF-8）：{exc}", f"cannot read {path} (must be UTF-8): {exc}") from exc
+
+
+def _squad(path: Path, articles: list[Any]) -> tuple[list[Document], list[Question]]:
     docs, questions = [], []
     for a, article in enumerate(articles):
         for p, para in enumerate(article["paragraphs"]):
@@ -113,6 +122,12 @@ def load_set(path: Path, corpus_dir: Path) -> tuple[list[Document], list[Questio
 
 def _norm(text: str) -> str:
     return "".join(fold(text).split())
+
+
+def contains(text: str, answers: Sequence[str]) -> bool:
+    """True when a gold answer is inside `text` (after NFKC, lower case, no spaces)."""
+    folded = _norm(text)
+    return any(key in folded for key in map(_norm, answers) if key)
 
 
 def judge(answer: Answer, gold: Sequence[str], ms: float, qid: str = "") -> Outcome:
@@ -225,11 +240,14 @@ def run_eval(
         encoder: the encoder to use (default: the configured model behind the vector cache).
         calibration: a calibration file to use instead of the packaged one.
     """
+    from qa.answer.quote import QuoteModel
     from qa.answer.refusal import Refusal
     from qa.linear import DEFAULT_PATH as DEFAULT_CALIBRATION
     from qa.search.ranker import Ranker
     from qa.service import cached_encoder
 
+    if limit < 0:
+        raise InputError("--limit 不能为负数", "--limit must not be negative")
     if split not in SPLITS:
         raise InputError(f"split 须为 {'/'.join(SPLITS)}", f"split must be one of {', '.join(SPLITS)}")
     docs, questions = load_set(path, settings.corpus_dir)
@@ -241,7 +259,9 @@ def run_eval(
     index, n_extra = build_eval_index(docs, distractors, encoder, progress, warn)
     built = time.perf_counter() - started
     source = calibration or DEFAULT_CALIBRATION
-    answerer = Answerer(index, encoder, Refusal.load_default(source), Ranker.load_default(source))
+    answerer = Answerer(
+        index, encoder, Refusal.load_default(source), Ranker.load_default(source), QuoteModel.load_default(source)
+    )
     outcomes = ask_all(answerer, chosen, top_k, progress)
     return {
         "file": str(path),

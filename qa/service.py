@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from qa.answer.engine import Answerer
+from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.config import Settings, chunk_params
 from qa.ingest.corpus import fingerprint
@@ -61,4 +62,4 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
     if check_corpus and settings.corpus_dir.is_dir():
         digest, _ = fingerprint(settings.corpus_dir, chunk_params())
     index = storage.load(settings.index_dir, model=name, fingerprint=digest)
-    return Answerer(index, encoder or make_encoder(settings), Refusal.load_default(), Ranker.load_default())
+    return Answerer(index, encoder or make_encoder(settings), Refusal.load_default(), Ranker.load_default(), QuoteModel.load_default())

@@ -20,7 +20,7 @@ def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[
     better-ranked one stays and lists the other's id in `also_in`.
     """
     kept: list[Citation] = []
-    grams: list[set[str]] = []
+    grams: list[frozenset[str]] = []
     for citation in citations:
         mine = char_bigrams(citation.text)
         twin = next((i for i, k in enumerate(kept) if _same(k, citation, grams[i], mine, threshold)), None)
@@ -32,7 +32,7 @@ def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[
     return [replace(c, rank=i) for i, c in enumerate(kept, 1)]
 
 
-def _same(a: Citation, b: Citation, ga: set[str], gb: set[str], threshold: float) -> bool:
+def _same(a: Citation, b: Citation, ga: frozenset[str], gb: frozenset[str], threshold: float) -> bool:
     if a.source.doc_id == b.source.doc_id and a.source.paragraph == b.source.paragraph:
         return True
     union = len(ga | gb)

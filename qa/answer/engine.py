@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from qa.answer import followup, quote
 from qa.answer.dedupe import collapse
+from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
@@ -15,11 +16,21 @@ from qa.search.encoder import Encoder
 from qa.search.index import Index
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
+from qa.text.answer_type import holds, question_kind
+from qa.text.match import char_bigrams
 from qa.text.normalize import strip_invisible
 
 MAX_QUESTION_CHARS = 1000
 QUERY_CHARS = 256  # what is searched of a long question
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What quote selection reads from the question besides its terms."""
+
+    bigrams: frozenset[str]
+    kind: str | None  # the kind of answer asked for (`qa.text.answer_type`)
 
 
 @dataclass(frozen=True)
@@ -29,10 +40,11 @@ class Evidence:
     dense: float  # best passage cosine
     coverage: float  # weighted share of question terms in the best passage
     sentence: float  # best sentence score in the best passage
+    kind_missing: float = 0.0  # 1 when the question asks for a time/number/place/person the quote lacks
 
-    def features(self) -> tuple[float, float, float]:
+    def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
-        return (self.dense, self.coverage, self.sentence)
+        return (self.dense, self.coverage, self.sentence, self.kind_missing)
 
 
 def clean_question(question: object) -> str:
@@ -58,13 +70,19 @@ class Answerer:
     """Answers questions from one loaded index."""
 
     def __init__(
-        self, index: Index, encoder: Encoder, refusal: Refusal | None = None, ranker: Ranker | None = None
+        self,
+        index: Index,
+        encoder: Encoder,
+        refusal: Refusal | None = None,
+        ranker: Ranker | None = None,
+        quoter: QuoteModel | None = None,
     ) -> None:
-        """Args: index, encoder: must match (same model). refusal, ranker: fitted for this encoder."""
+        """Args: index, encoder: must match (same model). refusal, ranker, quoter: fitted for this encoder."""
         self.index = index
         self.encoder = encoder
         self.refusal = refusal if refusal is not None and refusal.model == encoder.name else None
         self.ranker = ranker if ranker is not None and ranker.model == encoder.name else None
+        self.quoter = quoter if quoter is not None and quoter.model == encoder.name else None
 
     def ask(
         self, question: str, history: Sequence[str] | None = None, top_k: int = 5, *, keep_refused: bool = False
@@ -108,20 +126,27 @@ class Answerer:
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k.
         hits = search(self.index, query, top_k * 2, self.ranker)
         if not hits:
-            return [], Evidence(0.0, 0.0, 0.0)
-        cited = [self.cite(rank, hit, query) for rank, hit in enumerate(hits, 1)]
+            return [], Evidence(0.0, 0.0, 0.0, 0.0)
+        clues = Clues(char_bigrams(text), question_kind(text))
+        cited = [self.cite(rank, hit, query, clues) for rank, hit in enumerate(hits, 1)]
         citations = collapse([c for c, _ in cited])[:top_k]
         evidence = Evidence(
-            max(h.dense for h in hits), quote.coverage(query.terms, _with_heading(citations[0])), cited[0][1]
+            max(h.dense for h in hits),
+            quote.coverage(query.terms, _with_heading(citations[0])),
+            cited[0][1],
+            float(clues.kind is not None and not holds(clues.kind, citations[0].quote)),
         )
         return citations, evidence
 
-    def cite(self, rank: int, hit: Hit, query: Query) -> tuple[Citation, float]:
-        """The citation of one hit with its quote, and the quote's score."""
+    def cite(self, rank: int, hit: Hit, query: Query, clues: Clues | None = None) -> tuple[Citation, float]:
+        """The citation of one hit with its quote, and the quote's score (lexical + semantic blend)."""
         passage = self.index.passages[hit.row]
-        rows = self.index.sentences.of(hit.row)
-        spans = [(int(self.index.sentences.starts[r]), int(self.index.sentences.ends[r])) for r in rows]
-        scores = quote.sentence_scores(query.terms, [passage.text[a:b] for a, b in spans], hit.sentence_sims)
+        spans, sentences = self.sentences(hit.row)
+        blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
+        scores = blend
+        if self.quoter is not None and clues is not None and sentences:
+            matrix = quote.sentence_features(query.terms, clues.bigrams, clues.kind, sentences, hit.sentence_sims)
+            scores = self.quoter.score(matrix).tolist()
         start, end = quote.choose(spans, scores, passage.text, query.terms)
         doc = self.index.documents[passage.doc_id]
         citation = Citation(
@@ -137,7 +162,15 @@ class Answerer:
                 doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, passage.paragraph
             ),
         )
-        return citation, max(scores, default=0.0)
+        chosen = [b for (a, e), b in zip(spans, blend) if start <= a and e <= end]
+        return citation, max(chosen or blend, default=0.0)
+
+    def sentences(self, row: int) -> tuple[list[tuple[int, int]], list[str]]:
+        """Spans (offsets in the passage) and texts of the sentences of passage `row`."""
+        passage = self.index.passages[row]
+        table = self.index.sentences
+        spans = [(int(table.starts[r]), int(table.ends[r])) for r in table.of(row)]
+        return spans, [passage.text[a:b] for a, b in spans]
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from pathlib import Path
 
-from qa.text.match import coverage
+import numpy as np
+
+from qa.linear import DEFAULT_PATH, LinearModel
+from qa.text.answer_type import holds
+from qa.text.match import bigram_coverage, coverage
 
 MAX_PAIR_CHARS = 160
+FEATURES = (
+    "cover",  # idf-weighted share of question terms in the sentence
+    "cover_rel",  # that minus the best sentence of the passage
+    "bigram",  # share of the question's character bigrams in the sentence
+    "bigram_rel",
+    "sim",  # question–sentence cosine
+    "sim_rel",
+    "kind",  # the sentence holds the kind of answer asked for (a time for 什么时候…)
+    "log_len",
+)
+
+
+class QuoteModel(LinearModel):
+    """A logistic model of "this sentence holds the answer" over FEATURES."""
+
+    @classmethod
+    def load_default(cls, path: Path = DEFAULT_PATH) -> QuoteModel | None:
+        """The quote model of a calibration file (None when absent or fitted on other features)."""
+        return cls.load("quote", FEATURES, path)
 
 
 def sentence_scores(
@@ -27,6 +52,37 @@ def sentence_scores(
         lexical_weight * coverage(terms, s) + (1 - lexical_weight) * float(sim)
         for s, sim in zip(sentences, similarities)
     ]
+
+
+def sentence_features(
+    terms: Sequence[tuple[str, float]],
+    question_bigrams: frozenset[str],
+    kind: str | None,
+    sentences: Sequence[str],
+    similarities: Sequence[float],
+) -> np.ndarray:
+    """One row of FEATURES per sentence of a passage.
+
+    Args:
+        terms: (question term, weight) pairs.
+        question_bigrams: the question's character bigrams (`qa.text.match.char_bigrams`).
+        kind: the kind of answer asked for (`qa.text.answer_type.question_kind`), or None.
+        sentences: the passage's sentences.
+        similarities: cosine of the question with each sentence.
+    """
+    if not sentences:
+        return np.zeros((0, len(FEATURES)))
+    cover = [coverage(terms, s) for s in sentences]
+    grams = [bigram_coverage(question_bigrams, s) for s in sentences]
+    sims = [float(x) for x in similarities]
+    best_c, best_g, best_s = max(cover), max(grams), max(sims, default=0.0)
+    return np.array(
+        [
+            [c, c - best_c, g, g - best_g, m, m - best_s, float(holds(kind, s)), math.log1p(len(s))]
+            for c, g, m, s in zip(cover, grams, sims, sentences)
+        ],
+        dtype=np.float64,
+    ).reshape(len(sentences), len(FEATURES))
 
 
 def choose(

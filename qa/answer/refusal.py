@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa.linear import DEFAULT_PATH, LinearModel
 
-FEATURES = ("dense", "coverage", "sentence")
+FEATURES = ("dense", "coverage", "sentence", "kind_missing")
 
 
 class Refusal(LinearModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from qa.text.normalize import fold, is_cjk
 
@@ -20,13 +21,14 @@ def coverage(terms: Sequence[tuple[str, float]], text: str) -> float:
     return sum(w for t, w in terms if t in folded) / total
 
 
-def char_bigrams(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 14)
+def char_bigrams(text: str) -> frozenset[str]:
     """Bigrams of consecutive CJK characters / alphanumerics in folded text."""
     chars = [c for c in fold(text) if is_cjk(c) or c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:])}
+    return frozenset(a + b for a, b in zip(chars, chars[1:]))
 
 
-def bigram_coverage(question_bigrams: set[str], text: str) -> float:
+def bigram_coverage(question_bigrams: frozenset[str] | set[str], text: str) -> float:
     """Share of the question's character bigrams found in `text`."""
     if not question_bigrams:
         return 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Zero-width characters and BOMs that scraped pages scatter through text.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -16,6 +17,7 @@ def strip_invisible(text: str) -> str:
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
+@lru_cache(maxsize=1 << 16)  # the same passages and sentences are folded again for every question
 def fold(text: str) -> str:
     """Fold text for matching: NFKC (full-width → half-width), lower case.
 
@@ -27,7 +29,10 @@ def fold(text: str) -> str:
         full-width/half-width and case variants. Its length may differ from
         the input, so never use its offsets on the original.
     """
-    return unicodedata.normalize("NFKC", strip_invisible(text)).lower()
+    text = strip_invisible(text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 def is_cjk(ch: str) -> bool:
