@@ -62,10 +62,11 @@ def quote_examples(answerer: Answerer, questions: list[Question], depth: int = 5
         query = prepare(index, q.text, vec)
         clues = Clues(char_bigrams(q.text), question_kind(q.text))
         for hit in search(index, query, depth, answerer.ranker):
-            _, sentences = answerer.sentences(hit.row)
+            _, sentences, kinds = answerer.sentences(hit.row)
             labels = [contains(s, q.answers) for s in sentences]
             if any(labels) and not all(labels):
-                xs.append(sentence_features(query.terms, clues.bigrams, clues.kind, sentences, hit.sentence_sims))
+                sims = hit.sentence_sims
+                xs.append(sentence_features(query.terms, clues.bigrams, clues.kind, sentences, sims, kinds))
                 ys.extend(labels)
     return np.vstack(xs) if xs else np.zeros((0, len(QUOTE_FEATURES))), np.array(ys, dtype=np.float64)
 

@@ -16,7 +16,7 @@ from qa.search.encoder import Encoder
 from qa.search.index import Index
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import holds, question_kind
+from qa.text.answer_type import has, question_kind
 from qa.text.match import char_bigrams
 from qa.text.normalize import strip_invisible
 
@@ -129,23 +129,25 @@ class Answerer:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(char_bigrams(text), question_kind(text))
         cited = [self.cite(rank, hit, query, clues) for rank, hit in enumerate(hits, 1)]
-        citations = collapse([c for c, _ in cited])[:top_k]
+        citations = collapse([c[0] for c in cited])[:top_k]
         evidence = Evidence(
             max(h.dense for h in hits),
             quote.coverage(query.terms, _with_heading(citations[0])),
             cited[0][1],
-            float(clues.kind is not None and not holds(clues.kind, citations[0].quote)),
+            float(clues.kind is not None and not has(cited[0][2], clues.kind)),
         )
         return citations, evidence
 
-    def cite(self, rank: int, hit: Hit, query: Query, clues: Clues | None = None) -> tuple[Citation, float]:
-        """The citation of one hit with its quote, and the quote's score (lexical + semantic blend)."""
+    def cite(self, rank: int, hit: Hit, query: Query, clues: Clues | None = None) -> tuple[Citation, float, int]:
+        """The citation of one hit with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
         passage = self.index.passages[hit.row]
-        spans, sentences = self.sentences(hit.row)
+        spans, sentences, kinds = self.sentences(hit.row)
         blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         scores = blend
         if self.quoter is not None and clues is not None and sentences:
-            matrix = quote.sentence_features(query.terms, clues.bigrams, clues.kind, sentences, hit.sentence_sims)
+            matrix = quote.sentence_features(
+                query.terms, clues.bigrams, clues.kind, sentences, hit.sentence_sims, kinds
+            )
             scores = self.quoter.score(matrix).tolist()
         start, end = quote.choose(spans, scores, passage.text, query.terms)
         doc = self.index.documents[passage.doc_id]
@@ -162,15 +164,19 @@ class Answerer:
                 doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, passage.paragraph
             ),
         )
-        chosen = [b for (a, e), b in zip(spans, blend) if start <= a and e <= end]
-        return citation, max(chosen or blend, default=0.0)
+        inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+        mask = 0
+        for i in inside:
+            mask |= kinds[i]
+        return citation, max([blend[i] for i in inside] or blend, default=0.0), mask
 
-    def sentences(self, row: int) -> tuple[list[tuple[int, int]], list[str]]:
-        """Spans (offsets in the passage) and texts of the sentences of passage `row`."""
+    def sentences(self, row: int) -> tuple[list[tuple[int, int]], list[str], list[int]]:
+        """Spans (offsets in the passage), texts and answer-kind masks of the sentences of passage `row`."""
         passage = self.index.passages[row]
         table = self.index.sentences
-        spans = [(int(table.starts[r]), int(table.ends[r])) for r in table.of(row)]
-        return spans, [passage.text[a:b] for a, b in spans]
+        rows = table.of(row)
+        spans = [(int(table.starts[r]), int(table.ends[r])) for r in rows]
+        return spans, [passage.text[a:b] for a, b in spans], [int(k) for k in table.kinds[rows.start : rows.stop]]
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.linear import DEFAULT_PATH, LinearModel
-from qa.text.answer_type import holds
+from qa.text.answer_type import has
 from qa.text.match import bigram_coverage, coverage
 
 MAX_PAIR_CHARS = 160
@@ -60,6 +60,7 @@ def sentence_features(
     kind: str | None,
     sentences: Sequence[str],
     similarities: Sequence[float],
+    kinds: Sequence[int],
 ) -> np.ndarray:
     """One row of FEATURES per sentence of a passage.
 
@@ -69,6 +70,7 @@ def sentence_features(
         kind: the kind of answer asked for (`qa.text.answer_type.question_kind`), or None.
         sentences: the passage's sentences.
         similarities: cosine of the question with each sentence.
+        kinds: each sentence's answer-kind mask (`qa.text.answer_type.kinds_of`).
     """
     if not sentences:
         return np.zeros((0, len(FEATURES)))
@@ -78,8 +80,8 @@ def sentence_features(
     best_c, best_g, best_s = max(cover), max(grams), max(sims, default=0.0)
     return np.array(
         [
-            [c, c - best_c, g, g - best_g, m, m - best_s, float(holds(kind, s)), math.log1p(len(s))]
-            for c, g, m, s in zip(cover, grams, sims, sentences)
+            [c, c - best_c, g, g - best_g, m, m - best_s, float(has(int(k), kind)), math.log1p(len(s))]
+            for c, g, m, s, k in zip(cover, grams, sims, sentences, kinds)
         ],
         dtype=np.float64,
     ).reshape(len(sentences), len(FEATURES))

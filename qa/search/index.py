@@ -12,6 +12,7 @@ from qa.ingest.document import Document, Passage
 from qa.search.bm25 import BM25
 from qa.search.encoder import Encoder
 from qa.search.store import FaissStore, VectorStore
+from qa.text.answer_type import kinds_of
 from qa.text.sentences import sentence_spans
 from qa.text.tokenize import Tokenizer, user_terms
 
@@ -27,6 +28,7 @@ class Sentences:
     starts: np.ndarray  # (n_sentences,) int32
     ends: np.ndarray  # (n_sentences,) int32
     vectors: np.ndarray  # (n_sentences, dim) float16
+    kinds: np.ndarray  # (n_sentences,) uint8: answer kinds each sentence holds (`qa.text.answer_type`)
 
     def of(self, row: int) -> range:
         """Sentence rows of passage `row`."""
@@ -86,7 +88,7 @@ def build(
 
 
 def build_sentences(passages: list[Passage], encoder: Encoder, *, progress: bool = False) -> Sentences:
-    """Split every passage into sentences and encode them."""
+    """Split every passage into sentences, encode them and note the kinds of answer they hold."""
     first = [0]
     starts: list[int] = []
     ends: list[int] = []
@@ -103,4 +105,5 @@ def build_sentences(passages: list[Passage], encoder: Encoder, *, progress: bool
         starts=np.array(starts, dtype=np.int32),
         ends=np.array(ends, dtype=np.int32),
         vectors=vectors.astype(np.float16),
+        kinds=np.array([kinds_of(t) for t in texts], dtype=np.uint8),
     )

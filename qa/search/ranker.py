@@ -21,6 +21,7 @@ FEATURES = (
     "cover",  # idf-weighted share of question terms in the passage (with heading)
     "bigram",  # share of question character bigrams in the passage
     "sent_cover",  # best idf-weighted term share within one sentence
+    "kind",  # that sentence holds the kind of answer asked for (a time for 什么时候…)
     "log_len",  # log of the passage length
 )
 

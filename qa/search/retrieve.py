@@ -9,6 +9,7 @@ import numpy as np
 from qa.search.fusion import rrf
 from qa.search.index import Index, passage_input
 from qa.search.ranker import Ranker, feature_matrix, log_len, rr
+from qa.text.answer_type import has, question_kind
 from qa.text.match import bigram_coverage, char_bigrams, coverage
 
 DEPTH = 50  # candidates taken from each leg
@@ -80,6 +81,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
     best_kw = float(bm25_all.max()) if len(bm25_all) else 0.0
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
     qgrams = char_bigrams(query.text)
+    kind = question_kind(query.text)
     sims = {r: _sentence_sims(index, r, query.vector) for r in rows}
     best_sent = max((max(s, default=0.0) for s in sims.values()), default=0.0)
     feats = []
@@ -87,6 +89,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
         passage = index.passages[r]
         text = passage_input(passage)
         sent = max(sims[r], default=dense.get(r, floor))
+        best_cover, best_mask = _best_sentence(index, r, query.terms)
         feats.append(
             {
                 "bm25_rel": float(bm25_all[r]) / best_kw if best_kw > 0 else 0.0,
@@ -98,7 +101,8 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
                 "sent_rel": sent - best_sent,
                 "cover": coverage(query.terms, text),
                 "bigram": bigram_coverage(qgrams, text),
-                "sent_cover": _best_sentence_cover(index, r, query.terms),
+                "sent_cover": best_cover,
+                "kind": float(has(best_mask, kind)),
                 "log_len": log_len(len(passage.text)),
             }
         )
@@ -137,8 +141,12 @@ def _sentence_sims(index: Index, row: int, vector: np.ndarray) -> list[float]:
     return (index.sentences.vectors[rows.start : rows.stop].astype(np.float32) @ vector).tolist()
 
 
-def _best_sentence_cover(index: Index, row: int, terms: list[tuple[str, float]]) -> float:
-    passage = index.passages[row]
-    rows = index.sentences.of(row)
-    starts, ends = index.sentences.starts, index.sentences.ends
-    return max((coverage(terms, passage.text[starts[i] : ends[i]]) for i in rows), default=0.0)
+def _best_sentence(index: Index, row: int, terms: list[tuple[str, float]]) -> tuple[float, int]:
+    """The best term coverage of one sentence of passage `row`, and that sentence's answer kinds."""
+    text = index.passages[row].text
+    table = index.sentences
+    scored = [(coverage(terms, text[table.starts[i] : table.ends[i]]), -i) for i in table.of(row)]
+    if not scored:
+        return 0.0, 0
+    cover, i = max(scored)
+    return cover, int(table.kinds[-i])

@@ -31,7 +31,7 @@ from qa.search.index import Index, Sentences
 from qa.search.store import FaissStore
 from qa.text.tokenize import TOKENIZER_NAME, Tokenizer
 
-FORMAT = 1
+FORMAT = 2  # 2: sentences carry answer-kind masks
 REBUILD = "qa index --rebuild"
 
 
@@ -159,7 +159,7 @@ def _write_parts(index: Index, folder: Path) -> list[str]:
     index.store.save(folder / "vectors.faiss")
     s = index.sentences
     with (folder / "sentences.npz").open("wb") as handle:
-        np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, vectors=s.vectors)
+        np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, vectors=s.vectors, kinds=s.kinds)
     names = index.bm25.save(folder)
     _write_text(folder / "userdict.txt", "\n".join(index.tokenizer.terms) + "\n")
     files = ["documents.json", "passages.jsonl", "vectors.faiss", "sentences.npz", "userdict.txt", *names]
@@ -173,7 +173,7 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
     with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
         passages = [Passage(**json.loads(line)) for line in handle if line.strip()]
     with np.load(folder / "sentences.npz") as data:
-        sentences = Sentences(data["first"], data["starts"], data["ends"], data["vectors"])
+        sentences = Sentences(data["first"], data["starts"], data["ends"], data["vectors"], data["kinds"])
     terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
     index = Index(
         documents={d.doc_id: d for d in docs},
