@@ -18,15 +18,22 @@ KINDS = ("time", "number", "place", "person")
 _QUESTION = (
     ("time", re.compile(r"什么时[候间]|何时|哪[一个]?年|哪[一个]?天|哪[一个]?月|几月|几号|何年|年份|日期|哪[个一]?朝代|什么年代|几点|多久|多长时间")),
     ("number", re.compile(r"多少|几[个位名次岁种届项条座家所只件层倍人天年]|多大|多高|多长|多重|多远|多深|多宽|百分之几|第几|几成")),
-    ("place", re.compile(r"哪里|哪儿|在哪|何地|何处|什么地方|哪[个一]?(?:国家?|城市|省|地区|地方|市|县|岛|洲)")),
-    ("person", re.compile(r"谁|哪位|什么人|哪个人|何人")),
+    ("place", re.compile(r"哪里|哪儿|在哪(?!些|种|个方面)|何地|何处|什么地方|哪[个一]?(?:国家?|城市|省|地区|地方|市|县|岛|洲)")),
+    ("person", re.compile(r"谁|哪位|(?<!为)什么人(?!民)|哪个人|何人")),
 )
 _NUM = r"[0-9０-９]|[零〇一二两三四五六七八九十百千万亿]"
+# Words after which a name follows (…检察长高忠祥, …副书记李晶晶).
+_TITLES = re.compile(r"(?:书记|检察长|检察官|主任|院长|局长|处长|科长|部长|市长|县长|区长|主席|经理|记者|教授|委员|助理|法官|队长|所长|社长|总监)$")
+# Dictionary "names" that are places or slogans (高新区, 从严治党).
+_NOT_NAME_END = re.compile(r"[区县市省州镇乡村路街党国]$")
 _SENTENCE = {
     "time": re.compile(
-        rf"(?:{_NUM})+\s*(?:年|月|日|号|世纪|年代|点|时|分钟|小时|天|周|个月)|[春夏秋冬]季|上午|下午|凌晨|晚上|今年|去年|明年|当年|时期|朝"
+        rf"(?:{_NUM})+\s*(?:年|月|日|号|世纪|年代|点|时|分钟|小时|天|周|个月)|[春夏秋冬]季|上午|下午|凌晨|晚上|今年|去年|明年|当年|时期|[汉唐宋元明清]朝"
     ),
-    "number": re.compile(rf"(?:{_NUM})+(?:\.\d+)?"),
+    # A digit, two numerals in a row, or a numeral with a measure word: not the 一 of 统一 or 进一步.
+    "number": re.compile(
+        r"[0-9０-９]|[零〇一二两三四五六七八九十百千万亿]{2,}|[一二两三四五六七八九十百千万亿半][个名位次项条种届年月日天人元岁件家所倍成层座]"
+    ),
     "place": re.compile(r"[\u4e00-\u9fff](?:省|市|县|区|镇|乡|村|州|国|岛|山|河|江|湖|海|港|城|路|街|洲)"),
 }
 
@@ -87,12 +94,22 @@ def _has_name(text: str) -> bool:
         with open(tokenizer.get_dict_file().name, encoding="utf-8") as handle:
             _names = frozenset(p[0] for p in (line.split() for line in handle) if len(p) == 3 and p[2] == "nr")
         _cut = tokenizer
-    for word in _cut.lcut(text, HMM=True):
-        if word in _names and len(word) >= 2:
+    words = _cut.lcut(text, HMM=True)
+    for i, word in enumerate(words):
+        if _name_like(word):
             return True
-        if 2 <= len(word) <= 3 and word[0] in SURNAMES and word not in _cut.FREQ and _all_cjk(word):
-            return True
+        # jieba may cut an unknown name after a title into surname + word (李 / 晶晶).
+        if word in SURNAMES and 0 < i < len(words) - 1 and _TITLES.search(words[i - 1]):
+            rest = words[i + 1]
+            if 1 <= len(rest) <= 2 and _all_cjk(rest):
+                return True
     return False
+
+
+def _name_like(word: str) -> bool:
+    if not 2 <= len(word) <= 3 or _NOT_NAME_END.search(word):
+        return False
+    return word in _names or (word[0] in SURNAMES and word not in _cut.FREQ and _all_cjk(word))
 
 
 def _all_cjk(word: str) -> bool:

@@ -1,0 +1,153 @@
+"""Answer kinds: what a question asks for, what a sentence holds, quote features and the index that stores them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import write
+
+from qa.answer.quote import FEATURES, sentence_features
+from qa.errors import IndexMismatchError
+from qa.ingest.corpus import load_corpus
+from qa.search import storage
+from qa.search.index import build
+from qa.text.answer_type import KINDS, has, kinds_of, question_kind
+from qa.text.match import char_bigrams
+
+DATED = "今年3月，庆云县检察院自主研发电子送达平台"
+NAMED = "党组书记、检察长高忠祥带领干警"
+OFFICE = "市人民检察院打造了检察长党课"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("庆云县检察院什么时候自主研发了电子送达平台？", "time"),
+        ("该院哪一年成立了检察官联席会议？", "time"),
+        ("检察长何时到基层宣讲？", "time"),
+        ("会议是哪一天召开的？", "time"),
+        ("全市共有多少个党支部？", "number"),
+        ("该院有几个党支部？", "number"),
+        ("他是第几批入选的检察官？", "number"),
+        ("检察院在哪里召开会议？", "place"),
+        ("首次在哪个城市举办培训？", "place"),
+        ("带头讲党课的是谁？", "person"),
+        ("哪位检察长带领干警参加活动？", "person"),
+        ("什么是党建？", None),
+        ("为什么要开展党史学习教育？", None),
+        ("电子送达平台有什么作用？", None),
+        ("如何开展党史学习教育？", None),
+    ],
+)
+def test_question_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize("question", ["为什么人民检察院要开展党建？", "检察院在哪些方面加强了党建？"])
+def test_question_kind_false_positives(question):
+    assert question_kind(question) is None
+
+
+def kinds(text: str) -> set[str]:
+    mask = kinds_of(text)
+    return {k for k in KINDS if has(mask, k)}
+
+
+def test_sentence_kinds():
+    assert kinds(DATED) >= {"time", "number", "place"}
+    assert "person" in kinds(NAMED)
+    assert not kinds(OFFICE) & {"person", "time"}  # an office is not a person
+
+
+@pytest.mark.parametrize("text", ["", "   ", "The prosecutor met the press.", "Hello world"])
+def test_text_without_kinds(text):
+    assert kinds_of(text) == 0
+    assert not has(kinds_of(text), None)
+
+
+def test_no_kind_is_never_held():
+    assert not any(has(mask, None) for mask in range(1 << len(KINDS)))
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [("市人民检察院机关党委专职副书记李晶晶说道", True), ("全面从严治党", False), ("高新区检察院", False)],
+)
+def test_person_heuristic_on_seed_like_sentences(text, person):
+    assert ("person" in kinds(text)) is person
+
+
+SENTENCES = [OFFICE, DATED, NAMED]
+TERMS = [("电子送达平台", 1.0), ("庆云县", 0.5), ("检察院", 0.2)]
+QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
+
+
+def features(kind, sims=(0.3, 0.9, 0.1), masks=None):
+    masks = [kinds_of(s) for s in SENTENCES] if masks is None else masks
+    return sentence_features(TERMS, char_bigrams(QUESTION), kind, SENTENCES, list(sims), masks)
+
+
+def test_features_shape_and_relative_columns():
+    m = features("time")
+    assert m.shape == (len(SENTENCES), len(FEATURES))
+    for name in ("cover", "bigram", "sim"):
+        col, rel = m[:, FEATURES.index(name)], m[:, FEATURES.index(name + "_rel")]
+        assert rel[np.argmax(col)] == 0.0 and (rel <= 0).all(), name
+        np.testing.assert_allclose(rel, col - col.max())
+    assert m[1, FEATURES.index("cover")] > m[0, FEATURES.index("cover")]  # the dated sentence answers
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("time", [0, 1, 0]), ("person", [0, 0, 1]), ("place", [0, 1, 0]), (None, [0, 0, 0])]
+)
+def test_kind_column_follows_the_masks(kind, expected):
+    assert features(kind)[:, FEATURES.index("kind")].tolist() == expected
+
+
+def test_kind_column_uses_the_given_masks_not_the_text():
+    time_bit = 1 << KINDS.index("time")
+    col = features("time", masks=[time_bit, 0, time_bit])[:, FEATURES.index("kind")]
+    assert col.tolist() == [1, 0, 1]
+
+
+def test_no_sentences():
+    empty = sentence_features(TERMS, char_bigrams(QUESTION), "time", [], [], [])
+    assert empty.shape == (0, len(FEATURES))
+
+
+@pytest.fixture
+def small(tmp_path, fake_encoder):
+    write(tmp_path / "corpus" / "a.txt", f"庆云县检察院\n\n{DATED}。{NAMED}学习党史。\n\n{OFFICE}，全员参加。\n")
+    docs = load_corpus(tmp_path / "corpus").documents
+    return build(docs, fake_encoder, max_chars=300, min_chars=4)
+
+
+def test_index_stores_one_kind_mask_per_sentence(small):
+    s = small.sentences
+    assert len(s.kinds) == len(s.starts) == int(s.first[-1]) > 0
+    texts = [p.text[s.starts[r] : s.ends[r]] for i, p in enumerate(small.passages) for r in s.of(i)]
+    assert s.kinds.tolist() == [kinds_of(t) for t in texts]
+    assert any(has(int(k), "time") for k in s.kinds) and any(has(int(k), "person") for k in s.kinds)
+
+
+def saved_root(index, encoder, root):
+    manifest = {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {"fingerprint": "x"}}
+    storage.save(index, root, manifest)
+    return root
+
+
+def test_kinds_survive_save_and_load(small, fake_encoder, tmp_path):
+    loaded = storage.load(saved_root(small, fake_encoder, tmp_path / "idx"))
+    np.testing.assert_array_equal(loaded.sentences.kinds, small.sentences.kinds)
+    assert loaded.sentences.kinds.dtype == small.sentences.kinds.dtype
+
+
+def test_format_1_index_is_refused(small, fake_encoder, tmp_path):
+    root = saved_root(small, fake_encoder, tmp_path / "idx")
+    path = root / "current" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="qa index"):
+        storage.load(root)
