@@ -27,9 +27,11 @@ sys.path.insert(0, str(ROOT))
 from qa.answer.engine import Answerer  # noqa: E402
 from qa.answer.quote import FEATURES as QF  # noqa: E402
 from qa.answer.quote import choose, sentence_features, sentence_scores  # noqa: E402
-from qa.config import Settings  # noqa: E402
-from qa.evaluate import build_eval_index, contains, read_squad  # noqa: E402
+from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
+from qa.evaluate import contains, read_squad  # noqa: E402
+from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.linear import fit_logistic  # noqa: E402
+from qa.search.index import build  # noqa: E402
 from qa.search.ranker import FEATURES as RF  # noqa: E402
 from qa.search.retrieve import DEPTH, candidates, prepare  # noqa: E402
 from qa.service import cached_encoder  # noqa: E402
@@ -84,10 +86,19 @@ VARIANTS: dict[str, Sequence[str]] = {
     "+ sentence cosine": ("bm25_rel", "bm25_rr", "dense", "dense_rel", "dense_rr", "sent", "sent_rel"),
     "+ term coverage": ("bm25_rel", "bm25_rr", "dense", "dense_rel", "dense_rr", "sent", "sent_rel", "cover"),
     "+ char bigrams": (
-        "bm25_rel", "bm25_rr", "dense", "dense_rel", "dense_rr", "sent", "sent_rel", "cover", "bigram",
+        "bm25_rel",
+        "bm25_rr",
+        "dense",
+        "dense_rel",
+        "dense_rr",
+        "sent",
+        "sent_rel",
+        "cover",
+        "bigram",
     ),  # fmt: skip
     "all features": RF,
     "all but answer kind": tuple(f for f in RF if f != "kind"),
+    "all but title coverage": tuple(f for f in RF if f != "title_cover"),
     "all but length": tuple(f for f in RF if f != "log_len"),
 }
 
@@ -98,17 +109,25 @@ def main() -> int:
     p.add_argument("--data", default=str(ROOT / "eval" / "cmrc2018" / "cmrc2018_trial.json"))
     p.add_argument("--distractors", action="append", default=[])
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "ablation.json"))
+    p.add_argument("--no-titles", action="store_true", help="BM25 without document titles (the old way)")
     args = p.parse_args()
 
     encoder = cached_encoder(Settings())
     docs, questions = read_squad(Path(args.data))
-    index, n_extra = build_eval_index(docs, [Path(d) for d in args.distractors], encoder, True, print)
+    extra = [doc for d in args.distractors for doc in load_corpus(Path(d)).documents]
+    index = build(
+        docs + extra, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, titles_in_keywords=not args.no_titles
+    )
+    n_extra = len(extra)
     fit = [q for q in questions if q.split == "fit"]
     contexts = {q.id: q.id.rsplit("_QUERY", 1)[0] for q in fit}
     started = time.perf_counter()
     vectors = encoder.encode([q.text for q in fit])
     groups: list[list[tuple[np.ndarray, np.ndarray]]] = [[], []]
-    sents: list[list[tuple[np.ndarray, np.ndarray, list[float], list[str], list[tuple[int, int]], str, list]]] = [[], []]
+    sents: list[list[tuple[np.ndarray, np.ndarray, list[float], list[str], list[tuple[int, int]], str, list]]] = [
+        [],
+        [],
+    ]
     answerer = Answerer(index, encoder)
     recall = 0
     for q, vec in zip(fit, vectors):
@@ -138,7 +157,9 @@ def main() -> int:
         if all(c in RF for c in cols):
             rows[name] = _mean([rank_metrics(groups[1 - i], linear(cols, groups[i])) for i in (0, 1)])
     quote_rows = _quotes(sents)
-    print(f"\nCMRC 2018 trial fit half, 2-fold CV · {len(index.passages)} passages ({n_extra} distractor documents)\n")
+    titles = "without" if args.no_titles else "with"
+    print(f"\nCMRC 2018 trial fit half, 2-fold CV · {len(index.passages)} passages ({n_extra} distractor documents)"
+          f" · BM25 {titles} titles\n")  # fmt: skip
     print("| ranking | answer@1 | answer@5 | MRR@10 |\n|---|---|---|---|")
     for name, m in rows.items():
         print(f"| {name} | {m['answer@1']:.3f} | {m['answer@5']:.3f} | {m['mrr@10']:.3f} |")
@@ -147,7 +168,11 @@ def main() -> int:
         print(f"| {name} | {acc:.3f} |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(
-        json.dumps({"passages": len(index.passages), "ranking": rows, "quote": quote_rows}, indent=2) + "\n"
+        json.dumps(
+            {"passages": len(index.passages), "titles": not args.no_titles, "ranking": rows, "quote": quote_rows},
+            indent=2,
+        )
+        + "\n"
     )
     return 0
 

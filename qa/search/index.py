@@ -58,8 +58,20 @@ def passage_input(passage: Passage) -> str:
     return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
 
 
+def keyword_input(passage: Passage, title: str) -> str:
+    """What BM25 sees: the document title too, so a passage that never repeats its
+    article's subject (范廷颂, 庆云县检察院) is still found by it."""
+    return f"{title}\n{passage_input(passage)}" if title else passage_input(passage)
+
+
 def build(
-    documents: list[Document], encoder: Encoder, *, max_chars: int, min_chars: int, progress: bool = False
+    documents: list[Document],
+    encoder: Encoder,
+    *,
+    max_chars: int,
+    min_chars: int,
+    progress: bool = False,
+    titles_in_keywords: bool = True,
 ) -> Index:
     """Build an index of `documents` in memory.
 
@@ -68,13 +80,15 @@ def build(
         encoder: the embedding model (or a fake one).
         max_chars, min_chars: chunking sizes (see `qa.ingest.chunk`).
         progress: show progress bars while encoding.
+        titles_in_keywords: index each passage's document title with it in BM25.
 
     Returns:
         The index, with an empty manifest (see `qa.search.storage`).
     """
     passages = [p for doc in documents for p in chunk(doc, max_chars=max_chars, min_chars=min_chars)]
     tokenizer = Tokenizer(user_terms(doc.text for doc in documents))
-    bm25 = BM25().build([tokenizer(passage_input(p)) for p in passages])
+    titles = {doc.doc_id: doc.title for doc in documents} if titles_in_keywords else {}
+    bm25 = BM25().build([tokenizer(keyword_input(p, titles.get(p.doc_id, ""))) for p in passages])
     store = FaissStore(encoder.dim)
     store.add(np.arange(len(passages)), encoder.encode([passage_input(p) for p in passages], progress=progress))
     return Index(

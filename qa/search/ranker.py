@@ -19,6 +19,7 @@ FEATURES = (
     "sent",  # best question–sentence cosine in the passage
     "sent_rel",  # that minus the best of all candidates
     "cover",  # idf-weighted share of question terms in the passage (with heading)
+    "title_cover",  # the same share in the document's title
     "bigram",  # share of question character bigrams in the passage
     "sent_cover",  # best idf-weighted term share within one sentence
     "kind",  # that sentence holds the kind of answer asked for (a time for 什么时候…)

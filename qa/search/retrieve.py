@@ -100,6 +100,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
                 "sent": sent,
                 "sent_rel": sent - best_sent,
                 "cover": coverage(query.terms, text),
+                "title_cover": coverage(query.terms, index.documents[passage.doc_id].title),
                 "bigram": bigram_coverage(qgrams, text),
                 "sent_cover": best_cover,
                 "kind": float(has(best_mask, kind)),
