@@ -30,12 +30,11 @@ from qa.answer.quote import choose, sentence_features, sentence_scores  # noqa: 
 from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
 from qa.evaluate import contains, read_squad  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
-from qa.linear import fit_logistic  # noqa: E402
+from qa.linear import fit_listwise, fit_logistic  # noqa: E402
 from qa.search.index import build  # noqa: E402
 from qa.search.ranker import FEATURES as RF  # noqa: E402
 from qa.search.retrieve import DEPTH, candidates, prepare  # noqa: E402
 from qa.service import cached_encoder  # noqa: E402
-from qa.text.answer_type import question_kind  # noqa: E402
 from qa.text.match import char_bigrams  # noqa: E402
 
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -65,6 +64,13 @@ def linear(cols: Sequence[str], train: Sequence[tuple[np.ndarray, np.ndarray]]) 
     idx = [RF.index(c) for c in cols]
     w, b = fit_logistic(np.vstack([x[:, idx] for x, _ in train]), np.concatenate([y for _, y in train]))
     return lambda x: x[:, idx] @ w + b
+
+
+def listwise(cols: Sequence[str], train: Sequence[tuple[np.ndarray, np.ndarray]]) -> Scorer:
+    """A softmax-over-candidates ranker over the named columns fitted on `train`."""
+    idx = [RF.index(c) for c in cols]
+    w = fit_listwise([(x[:, idx], y) for x, y in train])
+    return lambda x: x[:, idx] @ w
 
 
 def column(name: str) -> Scorer:
@@ -97,8 +103,8 @@ VARIANTS: dict[str, Sequence[str]] = {
         "bigram",
     ),  # fmt: skip
     "all features": RF,
-    "all but answer kind": tuple(f for f in RF if f != "kind"),
     "all but title coverage": tuple(f for f in RF if f != "title_cover"),
+    "all but title-aware coverage": tuple(f for f in RF if f != "rest_cover"),
     "all but length": tuple(f for f in RF if f != "log_len"),
 }
 
@@ -137,13 +143,15 @@ def main() -> int:
         recall += bool(y.any())
         f = fold_of(contexts[q.id])
         groups[f].append((np.array([h.features for h in hits]), y))
-        kind, grams = question_kind(q.text), char_bigrams(q.text)
+        grams = char_bigrams(q.text)
         for h, label in zip(hits, y):
             if label:
-                spans, texts, kinds = answerer.sentences(h.row)
+                spans, texts, _ = answerer.sentences(h.row)
                 sy = np.array([contains(t, q.answers) for t in texts], dtype=np.float64)
                 if sy.any():
-                    sx = sentence_features(query.terms, grams, kind, texts, h.sentence_sims, kinds)
+                    p = index.passages[h.row]
+                    about = f"{index.documents[p.doc_id].title}\n{p.heading}"
+                    sx = sentence_features(query.terms, grams, texts, h.sentence_sims, about)
                     blend = sentence_scores(query.terms, texts, h.sentence_sims)
                     sents[f].append((sx, sy, blend, texts, spans, index.passages[h.row].text, query.terms))
     print(f"{len(fit)} fit questions, candidates collected in {time.perf_counter() - started:.0f} s;"
@@ -156,6 +164,7 @@ def main() -> int:
     for name, cols in VARIANTS.items():
         if all(c in RF for c in cols):
             rows[name] = _mean([rank_metrics(groups[1 - i], linear(cols, groups[i])) for i in (0, 1)])
+            rows[f"{name}, listwise"] = _mean([rank_metrics(groups[1 - i], listwise(cols, groups[i])) for i in (0, 1)])
     quote_rows = _quotes(sents)
     titles = "without" if args.no_titles else "with"
     print(f"\nCMRC 2018 trial fit half, 2-fold CV · {len(index.passages)} passages ({n_extra} distractor documents)"
@@ -192,7 +201,11 @@ def _quotes(sents: list[list]) -> dict[str, float]:
         "term coverage alone": np.mean([accuracy(sents[i], lambda sx, bl: sx[:, 0]) for i in (0, 1)]),
         "sentence cosine alone": np.mean([accuracy(sents[i], lambda sx, bl: sx[:, QF.index("sim")]) for i in (0, 1)]),
     }
-    for label, cols in (("learned, without answer kind", [c for c in QF if c != "kind"]), ("learned, all", list(QF))):
+    variants = (
+        ("learned, without title-aware coverage", [c for c in QF if not c.startswith("rest_")]),
+        ("learned, all", list(QF)),
+    )
+    for label, cols in variants:
         idx = [QF.index(c) for c in cols]
         accs = []
         for i in (0, 1):
@@ -200,6 +213,11 @@ def _quotes(sents: list[list]) -> dict[str, float]:
             w, b = fit_logistic(np.vstack([t[0][:, idx] for t in train]), np.concatenate([t[1] for t in train]))
             accs.append(accuracy(sents[i], lambda sx, bl, w=w, b=b, idx=idx: sx[:, idx] @ w + b))
         out[label] = float(np.mean(accs))
+        accs = []
+        for i in (0, 1):
+            w = fit_listwise([(t[0][:, idx], t[1]) for t in sents[1 - i]])
+            accs.append(accuracy(sents[i], lambda sx, bl, w=w, idx=idx: sx[:, idx] @ w))
+        out[f"{label}, listwise"] = float(np.mean(accs))
     return {k: float(v) for k, v in out.items()}
 
 

@@ -98,3 +98,36 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50
         hess = (design * (sample * p * (1 - p))[:, None]).T @ design + ridge
         beta -= np.linalg.solve(hess + 1e-9 * np.eye(d + 1), grad)
     return beta[:-1], float(beta[-1])
+
+
+def fit_listwise(groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3) -> np.ndarray:
+    """Weights that put a positive first in each group: softmax cross-entropy over the group.
+
+    Each group is one question's candidates (features (n, d), labels (n,)); the
+    loss is -log of the softmax mass on the positives. This fits ranking, which
+    a classifier of single rows (`fit_logistic`) only approximates.
+
+    Returns:
+        The weights (d,); a bias would not change any order.
+    """
+    from scipy.optimize import minimize
+
+    usable = [(x, y > 0) for x, y in groups if len(x) and (y > 0).any()]
+    if not usable:
+        raise ValueError("no group has a positive row")
+    d = usable[0][0].shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(w @ w), 2 * l2 * w
+        for x, pos in usable:
+            s = x @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            mass = p[pos].sum()
+            total -= math.log(max(mass, 1e-300))
+            q = np.where(pos, p / max(mass, 1e-300), 0.0)  # the positives' share, renormalised
+            grad += x.T @ (p - q)
+        return total / len(usable), grad / len(usable)
+
+    result = minimize(loss, np.zeros(d), jac=True, method="L-BFGS-B")
+    return np.asarray(result.x, dtype=np.float64)

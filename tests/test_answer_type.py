@@ -84,36 +84,31 @@ TERMS = [("电子送达平台", 1.0), ("庆云县", 0.5), ("检察院", 0.2)]
 QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
 
 
-def features(kind, sims=(0.3, 0.9, 0.1), masks=None):
-    masks = [kinds_of(s) for s in SENTENCES] if masks is None else masks
-    return sentence_features(TERMS, char_bigrams(QUESTION), kind, SENTENCES, list(sims), masks)
+def features(sims=(0.3, 0.9, 0.1), title=""):
+    return sentence_features(TERMS, char_bigrams(QUESTION), SENTENCES, list(sims), title)
 
 
 def test_features_shape_and_relative_columns():
-    m = features("time")
+    m = features()
     assert m.shape == (len(SENTENCES), len(FEATURES))
-    for name in ("cover", "bigram", "sim"):
+    for name in ("cover", "bigram", "sim", "rest_cover", "rest_bigram"):
         col, rel = m[:, FEATURES.index(name)], m[:, FEATURES.index(name + "_rel")]
         assert rel[np.argmax(col)] == 0.0 and (rel <= 0).all(), name
         np.testing.assert_allclose(rel, col - col.max())
     assert m[1, FEATURES.index("cover")] > m[0, FEATURES.index("cover")]  # the dated sentence answers
 
 
-@pytest.mark.parametrize(
-    ("kind", "expected"), [("time", [0, 1, 0]), ("person", [0, 0, 1]), ("place", [0, 1, 0]), (None, [0, 0, 0])]
-)
-def test_kind_column_follows_the_masks(kind, expected):
-    assert features(kind)[:, FEATURES.index("kind")].tolist() == expected
-
-
-def test_kind_column_uses_the_given_masks_not_the_text():
-    time_bit = 1 << KINDS.index("time")
-    col = features("time", masks=[time_bit, 0, time_bit])[:, FEATURES.index("kind")]
-    assert col.tolist() == [1, 0, 1]
+def test_title_terms_do_not_count_in_rest_coverage():
+    """In an article titled 庆云县检察院, the sentence with 电子送达平台 answers, not the one naming the office."""
+    plain, titled = features(), features(title="庆云县检察院")
+    cover, rest = FEATURES.index("cover"), FEATURES.index("rest_cover")
+    np.testing.assert_allclose(plain[:, cover], titled[:, cover])  # plain coverage ignores the title
+    assert titled[1, rest] == 1.0  # 电子送达平台 is the only term the title does not give
+    assert titled[0, rest] == 0.0 < plain[0, rest]
 
 
 def test_no_sentences():
-    empty = sentence_features(TERMS, char_bigrams(QUESTION), "time", [], [], [])
+    empty = sentence_features(TERMS, char_bigrams(QUESTION), [], [], "")
     assert empty.shape == (0, len(FEATURES))
 
 

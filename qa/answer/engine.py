@@ -145,9 +145,8 @@ class Answerer:
         blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         scores = blend
         if self.quoter is not None and clues is not None and sentences:
-            matrix = quote.sentence_features(
-                query.terms, clues.bigrams, clues.kind, sentences, hit.sentence_sims, kinds
-            )
+            about = f"{self.index.documents[passage.doc_id].title}\n{passage.heading}"
+            matrix = quote.sentence_features(query.terms, clues.bigrams, sentences, hit.sentence_sims, about)
             scores = self.quoter.score(matrix).tolist()
         start, end = quote.choose(spans, scores, passage.text, query.terms)
         doc = self.index.documents[passage.doc_id]

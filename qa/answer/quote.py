@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.linear import DEFAULT_PATH, LinearModel
-from qa.text.answer_type import has
-from qa.text.match import bigram_coverage, coverage
+from qa.text.match import bigram_coverage, char_bigrams, coverage
+from qa.text.normalize import fold
 
 MAX_PAIR_CHARS = 160
 FEATURES = (
@@ -20,8 +20,14 @@ FEATURES = (
     "bigram_rel",
     "sim",  # question–sentence cosine
     "sim_rel",
-    "kind",  # the sentence holds the kind of answer asked for (a time for 什么时候…)
     "log_len",
+    # The same coverages without the terms the document's title already gives: in an article
+    # about 盾柱木 every sentence is about 盾柱木, and the answer to 盾柱木的原产地在哪里？
+    # is the sentence with 原产, which need not repeat the name.
+    "rest_cover",
+    "rest_cover_rel",
+    "rest_bigram",
+    "rest_bigram_rel",
 )
 
 
@@ -57,20 +63,18 @@ def sentence_scores(
 def sentence_features(
     terms: Sequence[tuple[str, float]],
     question_bigrams: frozenset[str],
-    kind: str | None,
     sentences: Sequence[str],
     similarities: Sequence[float],
-    kinds: Sequence[int],
+    title: str = "",
 ) -> np.ndarray:
     """One row of FEATURES per sentence of a passage.
 
     Args:
         terms: (question term, weight) pairs.
         question_bigrams: the question's character bigrams (`qa.text.match.char_bigrams`).
-        kind: the kind of answer asked for (`qa.text.answer_type.question_kind`), or None.
         sentences: the passage's sentences.
         similarities: cosine of the question with each sentence.
-        kinds: each sentence's answer-kind mask (`qa.text.answer_type.kinds_of`).
+        title: the document's title (and heading), whose terms say what every sentence is about.
     """
     if not sentences:
         return np.zeros((0, len(FEATURES)))
@@ -78,10 +82,16 @@ def sentence_features(
     grams = [bigram_coverage(question_bigrams, s) for s in sentences]
     sims = [float(x) for x in similarities]
     best_c, best_g, best_s = max(cover), max(grams), max(sims, default=0.0)
+    given = fold(title)
+    rest_terms = [(t, w) for t, w in terms if t not in given]
+    rest_grams = question_bigrams - char_bigrams(title)
+    rest_c = [coverage(rest_terms, s) for s in sentences]
+    rest_g = [bigram_coverage(rest_grams, s) for s in sentences]
+    best_rc, best_rg = max(rest_c), max(rest_g)
     return np.array(
         [
-            [c, c - best_c, g, g - best_g, m, m - best_s, float(has(int(k), kind)), math.log1p(len(s))]
-            for c, g, m, s, k in zip(cover, grams, sims, sentences, kinds)
+            [c, c - best_c, g, g - best_g, m, m - best_s, math.log1p(len(s)), rc, rc - best_rc, rg, rg - best_rg]
+            for c, g, m, s, rc, rg in zip(cover, grams, sims, sentences, rest_c, rest_g)
         ],
         dtype=np.float64,
     ).reshape(len(sentences), len(FEATURES))

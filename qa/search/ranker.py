@@ -20,9 +20,9 @@ FEATURES = (
     "sent_rel",  # that minus the best of all candidates
     "cover",  # idf-weighted share of question terms in the passage (with heading)
     "title_cover",  # the same share in the document's title
+    "rest_cover",  # the share, in the passage, of the terms the title and heading do not give
     "bigram",  # share of question character bigrams in the passage
     "sent_cover",  # best idf-weighted term share within one sentence
-    "kind",  # that sentence holds the kind of answer asked for (a time for 什么时候…)
     "log_len",  # log of the passage length
 )
 

@@ -9,8 +9,8 @@ import numpy as np
 from qa.search.fusion import rrf
 from qa.search.index import Index, passage_input
 from qa.search.ranker import Ranker, feature_matrix, log_len, rr
-from qa.text.answer_type import has, question_kind
 from qa.text.match import bigram_coverage, char_bigrams, coverage
+from qa.text.normalize import fold
 
 DEPTH = 50  # candidates taken from each leg
 
@@ -81,7 +81,6 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
     best_kw = float(bm25_all.max()) if len(bm25_all) else 0.0
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
     qgrams = char_bigrams(query.text)
-    kind = question_kind(query.text)
     sims = {r: _sentence_sims(index, r, query.vector) for r in rows}
     best_sent = max((max(s, default=0.0) for s in sims.values()), default=0.0)
     feats = []
@@ -89,7 +88,9 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
         passage = index.passages[r]
         text = passage_input(passage)
         sent = max(sims[r], default=dense.get(r, floor))
-        best_cover, best_mask = _best_sentence(index, r, query.terms)
+        best_cover = _best_sentence_cover(index, r, query.terms)
+        title = index.documents[passage.doc_id].title
+        rest = _rest_terms(query.terms, f"{title}\n{passage.heading}")
         feats.append(
             {
                 "bm25_rel": float(bm25_all[r]) / best_kw if best_kw > 0 else 0.0,
@@ -100,10 +101,10 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
                 "sent": sent,
                 "sent_rel": sent - best_sent,
                 "cover": coverage(query.terms, text),
-                "title_cover": coverage(query.terms, index.documents[passage.doc_id].title),
+                "title_cover": coverage(query.terms, title),
+                "rest_cover": coverage(rest, passage.text),
                 "bigram": bigram_coverage(qgrams, text),
                 "sent_cover": best_cover,
-                "kind": float(has(best_mask, kind)),
                 "log_len": log_len(len(passage.text)),
             }
         )
@@ -142,12 +143,14 @@ def _sentence_sims(index: Index, row: int, vector: np.ndarray) -> list[float]:
     return (index.sentences.vectors[rows.start : rows.stop].astype(np.float32) @ vector).tolist()
 
 
-def _best_sentence(index: Index, row: int, terms: list[tuple[str, float]]) -> tuple[float, int]:
-    """The best term coverage of one sentence of passage `row`, and that sentence's answer kinds."""
+def _rest_terms(terms: list[tuple[str, float]], about: str) -> list[tuple[str, float]]:
+    """The question terms that the title and heading (what the passage is about) do not give."""
+    given = fold(about)
+    return [(t, w) for t, w in terms if t not in given]
+
+
+def _best_sentence_cover(index: Index, row: int, terms: list[tuple[str, float]]) -> float:
+    """The best term coverage of one sentence of passage `row`."""
     text = index.passages[row].text
     table = index.sentences
-    scored = [(coverage(terms, text[table.starts[i] : table.ends[i]]), -i) for i in table.of(row)]
-    if not scored:
-        return 0.0, 0
-    cover, i = max(scored)
-    return cover, int(table.kinds[-i])
+    return max((coverage(terms, text[table.starts[i] : table.ends[i]]) for i in table.of(row)), default=0.0)
