@@ -54,6 +54,7 @@ class Outcome:
     answered: bool  # the bot answered (did not say "no answer")
     answerable: bool  # the question has gold answers
     ms: float  # wall-clock time of ask() and its JSON
+    invalid: bool = False  # ask() refused the question as bad input (e.g. empty); counted as a miss
 
 
 def split_of(key: str) -> str:
@@ -161,6 +162,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "no_answer_rate": share([not o.answered for o in ans]),  # answerable questions refused
         "unanswerable": len(un),
         "unanswerable_answered": share([o.answered for o in un]),  # off-topic questions answered
+        "invalid": sum(o.invalid for o in outcomes),  # rejected as bad input (empty…), counted as misses
         "latency_ms": {"p50": round(float(np.percentile(ms, 50)), 1), "p95": round(float(np.percentile(ms, 95)), 1)},
     }
 
@@ -170,7 +172,12 @@ def ask_all(answerer: Answerer, questions: Sequence[Question], top_k: int, progr
     out = []
     for q in tqdm(questions, desc="提问 / asking", unit="q", disable=not progress):
         started = time.perf_counter()
-        answer = answerer.ask(q.text, top_k=top_k, keep_refused=True)
+        try:
+            answer = answerer.ask(q.text, top_k=top_k, keep_refused=True)
+        except InputError:
+            ms = (time.perf_counter() - started) * 1000
+            out.append(Outcome(q.id, None, False, False, any(a.strip() for a in q.answers), ms, invalid=True))
+            continue
         json.dumps(answer.to_dict(), ensure_ascii=False)
         out.append(judge(answer, q.answers, (time.perf_counter() - started) * 1000, q.id))
     return out
@@ -188,7 +195,11 @@ def build_eval_index(
     for folder in distractors:
         if not folder.is_dir():
             raise InputError(f"找不到干扰文档文件夹：{folder}", f"distractor folder not found: {folder}")
-        extra.extend(load_corpus(folder, warn=warn).documents)
+        loaded = load_corpus(folder)
+        extra.extend(loaded.documents)
+        if loaded.skipped:  # one line, not one per file: news sets hold many stubs
+            first = ", ".join(f"{s.path} ({s.reason})" for s in loaded.skipped[:3])
+            warn(f"跳过 / skipped {len(loaded.skipped)} 个文件 / files in {folder}: {first}…")
     index = build(docs + extra, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress)
     return index, len(extra)
 
@@ -210,6 +221,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"| {f(m['answer@1'])} | {f(m['answer@5'])} | {f(m['mrr@10'])} | {f(m['answer_in_quote@1'])} | "
         f"{f(m['no_answer_rate'])} | {m['latency_ms']['p50']} | {m['latency_ms']['p95']} |",
     ]
+    if m.get("invalid"):
+        lines.append(f"无效问题 / invalid questions (empty…): {m['invalid']}，按未命中计 / counted as misses")
     if m["unanswerable"]:
         lines.append(f"无答案问题 / unanswerable: {m['unanswerable']} · 误答率 / answered {f(m['unanswerable_answered'])}")
     return "\n".join(lines)

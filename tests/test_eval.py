@@ -32,7 +32,7 @@ CONTEXTS = [
      [("q5", "德州扒鸡创始于什么时候？", "清朝康熙年间")]),
 ]  # fmt: skip
 METRIC_KEYS = set("questions answerable answer@1 answer@5 mrr@10 answer_in_quote@1 no_answer_rate unanswerable "
-                  "unanswerable_answered latency_ms".split())  # fmt: skip
+                  "unanswerable_answered invalid latency_ms".split())  # fmt: skip
 
 
 def paragraph(key: str, context: str, qas: list[tuple[str, str, str]]) -> dict:
@@ -215,3 +215,17 @@ def test_cli_eval_missing_file_exits_2(fake_cli, tmp_path):
     code, out, err = run_cli(["eval", str(tmp_path / "missing.json"), "--quiet"])
     assert code == 2 and out == ""
     assert "找不到评测文件" in err
+
+
+def test_an_empty_question_counts_as_a_miss_and_the_run_goes_on(tmp_path):
+    """CMRC's test half holds an empty question: the run must not stop there."""
+    data = {"data": [{"title": "庆云县检察院", "paragraphs": [{"id": "C1", "context": "今年3月，庆云县检察院自主研发电子送达平台。", "qas": [
+        {"id": "q1", "question": "  ", "answers": [{"text": "今年3月"}]},
+        {"id": "q2", "question": "庆云县检察院什么时候研发了电子送达平台？", "answers": [{"text": "今年3月"}]},
+    ]}]}]}  # fmt: skip
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = run_eval(Settings(cache_dir=tmp_path), path, encoder=HashEncoder(64), top_k=5)
+    m = report["metrics"]
+    assert m["questions"] == 2 and m["invalid"] == 1
+    assert m["answer@1"] == 0.5  # the empty one is a miss, the real one is found
