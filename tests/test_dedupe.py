@@ -36,3 +36,11 @@ def test_different_passages_are_all_kept() -> None:
         [cite("a-1-0", "a", 1, SENTENCE, 1), cite("a-2-0", "a", 2, "济阳区检察院打造“3315”党建工作模式。", 2)]
     )
     assert len(out) == 2 and all(not c.also_in for c in out)
+
+
+def test_parts_sharing_one_sentence_of_overlap_are_both_kept() -> None:
+    """The second part of a long paragraph holds answers the first lacks: it must not vanish."""
+    first = "庆云县检察院依托动车组理念。全院干警分为四个党小组。每月开展一次主题党日活动。"
+    second = "每月开展一次主题党日活动。今年3月，庆云县检察院自主研发电子送达平台。平台实现法律文书自助式送达。"
+    out = collapse([cite("a-3-0", "a", 3, first, 1), cite("a-3-1", "a", 3, second, 2)])
+    assert [c.id for c in out] == ["a-3-0", "a-3-1"]

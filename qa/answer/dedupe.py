@@ -9,13 +9,14 @@ from qa.answer.results import Citation
 from qa.text.match import char_bigrams
 
 SIMILAR = 0.8  # bigram Jaccard above which two passages say the same thing
+PART_REPEAT = 0.5  # share of a part's bigrams already shown by a better part of the same paragraph
 
 
 def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[Citation]:
     """Drop citations that repeat a better-ranked one, renumbering ranks.
 
-    Two citations are duplicates when they are overlapping parts of the same
-    paragraph, or when their texts share at least `threshold` of their
+    Two citations are duplicates when they are parts of the same paragraph and
+    the worse one is mostly the overlap, or when their texts share at least `threshold` of their
     character bigrams (the same sentence syndicated in two articles). The
     better-ranked one stays and lists the other's id in `also_in`.
     """
@@ -34,6 +35,8 @@ def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[
 
 def _same(a: Citation, b: Citation, ga: frozenset[str], gb: frozenset[str], threshold: float) -> bool:
     if a.source.doc_id == b.source.doc_id and a.source.paragraph == b.source.paragraph:
-        return True
+        # Parts of one paragraph share a sentence of overlap; the later part is a repeat only
+        # when most of it is already shown, else it carries text (and answers) the first lacks.
+        return bool(gb) and len(ga & gb) / len(gb) >= PART_REPEAT
     union = len(ga | gb)
     return bool(union) and len(ga & gb) / union >= threshold

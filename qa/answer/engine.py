@@ -148,7 +148,8 @@ class Answerer:
             about = f"{self.index.documents[passage.doc_id].title}\n{passage.heading}"
             matrix = quote.sentence_features(query.terms, clues.bigrams, sentences, hit.sentence_sims, about)
             scores = self.quoter.score(matrix).tolist()
-        start, end = quote.choose(spans, scores, passage.text, query.terms)
+        margin = quote.QUOTE_MARGIN if scores is not blend else None
+        start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         doc = self.index.documents[passage.doc_id]
         citation = Citation(
             rank=rank,
