@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +132,9 @@ def calibrate(
     seed_a.quoter = cmrc_a.quoter = quoter
 
     log("拟合“无答案”模型 / fitting the no-answer model…")
-    x, y = _refusal_set(seed_a, cmrc_a, *part["fit"])
+    x, y, group = _refusal_set(seed_a, cmrc_a, *part["fit"])
     refusal = Refusal.fit(encoder.name, REFUSAL_FEATURES, x, y)
+    refusal = replace(refusal, threshold=pick_threshold(refusal, x, y, group))
 
     report = _report(seed_a, cmrc_a, refusal, *part["test"])
     report["cmrc"]["distractors"] = n_extra
@@ -150,16 +152,38 @@ def calibrate(
 
 def _refusal_set(
     seed_a: Answerer, cmrc_a: Answerer, seed_q: list[Question], off_q: list[Question], cmrc_q: list[Question]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Answerable: seed questions on the seed corpus, CMRC on CMRC. Not: off-topic and cross-corpus questions."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answerable: seed questions on the seed corpus, CMRC on CMRC. Not: off-topic and cross-corpus questions.
+
+    Returns features, labels and the group (0..4) of every row.
+    """
     groups = [(seed_a, seed_q, 1), (cmrc_a, cmrc_q, 1), (seed_a, off_q, 0), (seed_a, cmrc_q, 0), (cmrc_a, seed_q, 0)]
     xs: list[tuple[float, ...]] = []
     ys: list[int] = []
-    for answerer, qs, label in groups:
+    gs: list[int] = []
+    for g, (answerer, qs, label) in enumerate(groups):
         evs, _ = evidence(answerer, qs)
         xs.extend(e.features() for e in evs)
         ys.extend([label] * len(evs))
-    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+        gs.extend([g] * len(evs))
+    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), np.array(gs)
+
+
+def pick_threshold(model: Refusal, x: np.ndarray, y: np.ndarray, group: np.ndarray, max_refused: float = 0.02) -> float:
+    """The highest threshold that still wrongly refuses at most `max_refused` of answerable questions.
+
+    Rates are averaged over the answerable groups (seed, CMRC), so the 27 seed questions
+    weigh as much as the 600 CMRC ones; a higher threshold only lowers the share of
+    off-topic questions answered.
+    """
+    p = 1.0 / (1.0 + np.exp(-np.clip(model.score(x), -50, 50)))
+    positive = [g for g in np.unique(group) if y[group == g].all()]
+    best = model.threshold
+    for t in np.arange(0.50, 0.991, 0.01):
+        refused = np.mean([np.mean(p[group == g] < t) for g in positive])
+        if refused <= max_refused:
+            best = float(round(t, 2))
+    return best
 
 
 def _report(
