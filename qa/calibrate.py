@@ -172,15 +172,14 @@ def _refusal_set(
 def pick_threshold(model: Refusal, x: np.ndarray, y: np.ndarray, group: np.ndarray, max_refused: float = 0.02) -> float:
     """The highest threshold that still wrongly refuses at most `max_refused` of answerable questions.
 
-    Rates are averaged over the answerable groups (seed, CMRC), so the 27 seed questions
-    weigh as much as the 600 CMRC ones; a higher threshold only lowers the share of
-    off-topic questions answered.
+    Every answerable group (seed, CMRC) must stay within `max_refused` on its own; a
+    higher threshold only lowers the share of off-topic questions answered.
     """
     p = 1.0 / (1.0 + np.exp(-np.clip(model.score(x), -50, 50)))
     positive = [g for g in np.unique(group) if y[group == g].all()]
     best = model.threshold
     for t in np.arange(0.50, 0.991, 0.01):
-        refused = np.mean([np.mean(p[group == g] < t) for g in positive])
+        refused = max(float(np.mean(p[group == g] < t)) for g in positive)
         if refused <= max_refused:
             best = float(round(t, 2))
     return best
