@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.errors import ModelError
+from qa.errors import ConfigError, ModelError
 
 DEFAULT_TOP_K = 5
 MAX_CHARS = 300  # longest passage (characters)
@@ -23,16 +23,22 @@ class Settings:
     model: str | None = None  # a folder or a sentence-transformers name; None = bundled m3e-small
     top_k: int = DEFAULT_TOP_K
     cache_dir: Path | None = None  # vector cache of `qa eval` / `qa calibrate`; None = ~/.cache/qa-zh
+    allowed_origins: tuple[str, ...] = ()  # other origins allowed to call /api/*; () = same origin only
+    rate_limit: int = 60  # /api/* requests per client per minute; 0 = unlimited
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
-        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, then `overrides` (CLI flags; None = unset)."""
+        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS, QA_RATE_LIMIT, then `overrides` (CLI flags; None = unset)."""
         settings = cls(
             corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
             index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
             model=env.get("QA_MODEL") or None,
             top_k=int(env.get("QA_TOP_K") or DEFAULT_TOP_K),
             cache_dir=Path(env["QA_CACHE_DIR"]) if env.get("QA_CACHE_DIR") else None,
+            allowed_origins=tuple(
+                o.strip().rstrip("/") for o in env.get("QA_ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
+            rate_limit=_int(env, "QA_RATE_LIMIT", 60),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -44,6 +50,17 @@ class Settings:
     def model_ref(self) -> str:
         """The model to load: the configured one, or the bundled m3e-small folder."""
         return self.model or str(default_model_path())
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(
+            f"{name} 须为非负整数（现为 {value!r}）", f"{name} must be a non-negative integer, not {value!r}"
+        )
+    return int(value)
 
 
 def default_model_path() -> Path:

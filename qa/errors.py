@@ -48,6 +48,12 @@ class IndexCorruptError(QAError):
     code = "index_corrupt"
 
 
+class ConfigError(QAError):
+    """A setting (environment variable or flag) has an unusable value."""
+
+    code = "bad_config"
+
+
 class ModelError(QAError):
     """The embedding model cannot be found or loaded."""
 

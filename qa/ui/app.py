@@ -6,9 +6,11 @@ import html
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from qa.answer.engine import Answerer
 from qa.answer.results import Answer
+from qa.api.app import ApiSettings, create_api
 from qa.config import Settings
 from qa.errors import QAError
 
@@ -50,9 +52,18 @@ def build_ui(answerer: Answerer, top_k: int = 5) -> gr.Blocks:
     )
 
 
+def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
+    """The HTTP API with the chat UI mounted at /."""
+    api = create_api(answerer, ApiSettings(settings.allowed_origins, settings.rate_limit))
+    return gr.mount_gradio_app(api, build_ui(answerer, settings.top_k), path="/", footer_links=["api"])
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Load the index and model, then serve the chat UI until interrupted."""
+    """Load the index and model, then serve the API and the chat UI until interrupted."""
+    import uvicorn
+
     from qa.service import open_answerer
 
     answerer = open_answerer(settings)
-    build_ui(answerer, settings.top_k).launch(server_name=host, server_port=port)
+    print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
+    uvicorn.run(create_app(answerer, settings), host=host, port=port, log_level="warning")

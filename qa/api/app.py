@@ -1,0 +1,167 @@
+"""The HTTP API (FastAPI): /api/ask, /api/health, /api/documents/{doc_id}.
+
+Every error is JSON with a Chinese and an English message and a 4xx code;
+nothing a client sees ever holds a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa.answer.engine import MAX_QUESTION_CHARS, Answerer
+from qa.api.limits import RateLimiter
+from qa.errors import DocumentNotFoundError, InputError, QAError
+
+log = logging.getLogger("qa.api")
+MAX_BODY = 64 * 1024  # bytes; a question is at most 1,000 characters, history a few more
+MAX_HISTORY = 20
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Cross-origin allow-list and per-client rate limit (QA_ALLOWED_ORIGINS, QA_RATE_LIMIT)."""
+
+    allowed_origins: tuple[str, ...] = ()  # empty: same origin only
+    rate_per_minute: int = 60  # requests per client IP per minute to /api/*; 0 = unlimited
+
+
+class AskRequest(BaseModel):
+    """POST /api/ask body."""
+
+    question: str = Field(..., description="问题 / the question")
+    history: list[str] = Field(default_factory=list, description="此前的问题，最早的在前 / earlier questions")
+    top_k: int = Field(5, ge=1, le=50, description="返回段落数 / passages to return")
+
+
+def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one shape of every error body."""
+    body = {"error": {"code": code, "message": zh, "message_en": en}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def create_api(answerer: Answerer, settings: ApiSettings = ApiSettings()) -> FastAPI:
+    """The API app over one loaded answerer (the Gradio UI is mounted on it by `qa.ui.app`)."""
+    app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.allowed_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+    limiter = RateLimiter(settings.rate_per_minute)
+    _guards(app, limiter)
+    _errors(app)
+
+    @app.post("/api/ask")
+    def ask(body: AskRequest) -> dict[str, Any]:
+        """Answer a question (with the conversation's earlier questions) → the JSON contract."""
+        return answerer.ask(body.question, history=body.history[-MAX_HISTORY:], top_k=body.top_k).to_dict()
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        """Index loaded, document and passage counts, model."""
+        index = answerer.index
+        return {
+            "status": "ok",
+            "index_loaded": True,
+            "documents": len(index.documents),
+            "passages": len(index.passages),
+            "model": answerer.encoder.name,
+            "built_at": index.manifest.get("built_at"),
+        }
+
+    @app.get("/api/documents/{doc_id}")
+    def document(doc_id: str) -> dict[str, Any]:
+        """The cleaned text of a document, its metadata, and the offsets of its paragraphs and passages."""
+        doc = answerer.index.documents.get(doc_id)
+        if doc is None:
+            raise DocumentNotFoundError(f"没有编号为 {doc_id[:64]} 的文档。", f"no document with id {doc_id[:64]}.")
+        data = doc.to_dict()
+        data["passages"] = [
+            {"id": p.id, "paragraph": p.paragraph, "start": p.start, "end": p.end}
+            for p in answerer.index.passages
+            if p.doc_id == doc_id
+        ]
+        return data
+
+    return app
+
+
+def _guards(app: FastAPI, limiter: RateLimiter) -> None:
+    """Body size and rate limit, before any route runs."""
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return await call_next(request)
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+            return error(
+                413, "body_too_large", f"请求体过大（上限 {MAX_BODY} 字节）。", f"request body over {MAX_BODY} bytes."
+            )
+        client = request.client.host if request.client else "unknown"
+        wait = limiter.hit(client)
+        if wait > 0:
+            return error(
+                429,
+                "rate_limited",
+                f"请求过于频繁，请 {wait} 秒后再试。",
+                f"too many requests; retry in {wait} s.",
+                headers={"Retry-After": str(wait)},
+            )
+        return await call_next(request)
+
+
+def _errors(app: FastAPI) -> None:
+    """Named errors and framework errors → the JSON error shape."""
+
+    @app.exception_handler(InputError)
+    async def bad_input(_: Request, exc: InputError) -> JSONResponse:
+        return error(400, exc.code, exc.zh, exc.en)
+
+    @app.exception_handler(DocumentNotFoundError)
+    async def not_found(_: Request, exc: DocumentNotFoundError) -> JSONResponse:
+        return error(404, exc.code, exc.zh, exc.en)
+
+    @app.exception_handler(QAError)
+    async def qa_error(_: Request, exc: QAError) -> JSONResponse:
+        return error(503, exc.code, exc.zh, exc.en)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error(400, "malformed_json", "请求体不是合法的 JSON。", "the request body is not valid JSON.")
+        where = ", ".join(".".join(str(x) for x in p.get("loc", ())[1:]) or "body" for p in problems[:3])
+        return error(
+            422,
+            "invalid_request",
+            f"请求格式不正确（{where}）：需要 {{question, history?, top_k?}}，问题不超过 {MAX_QUESTION_CHARS} 字。",
+            f"invalid request ({where}): expected {{question, history?, top_k?}}, question ≤ {MAX_QUESTION_CHARS} chars.",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error(404, "not_found", "没有这个地址。", "no such path.")
+        if exc.status_code == 405:
+            return error(405, "method_not_allowed", "不支持该请求方法。", "method not allowed.")
+        return error(exc.status_code, "http_error", "请求无法处理。", "the request cannot be handled.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")  # the trace goes to the server log, never to the client
+        return error(
+            500, "internal_error", "服务器内部错误，请稍后再试。", "internal server error; please retry later."
+        )
