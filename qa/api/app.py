@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -52,15 +53,17 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
 def create_api(answerer: Answerer, settings: ApiSettings = ApiSettings()) -> FastAPI:
     """The API app over one loaded answerer (the Gradio UI is mounted on it by `qa.ui.app`)."""
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
+    limiter = RateLimiter(settings.rate_per_minute)
+    _guards(app, limiter)
     if settings.allowed_origins:
+        # Added after the guard, so it wraps it: a 413 or 429 still carries the CORS header a
+        # browser needs to read it, and a preflight is answered before it counts against the limit.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.allowed_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
         )
-    limiter = RateLimiter(settings.rate_per_minute)
-    _guards(app, limiter)
     _errors(app)
 
     @app.post("/api/ask")
@@ -95,7 +98,19 @@ def create_api(answerer: Answerer, settings: ApiSettings = ApiSettings()) -> Fas
         ]
         return data
 
+    _fallback(app)
     return app
+
+
+def _fallback(app: FastAPI) -> None:
+    """JSON 404/405 for any other /api/ path, registered last so that a UI mounted at / never answers them."""
+    routes = [r for r in app.routes if isinstance(r, APIRoute)]
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def unknown(request: Request, rest: str) -> JSONResponse:
+        if any(r.path_regex.match(request.url.path) for r in routes):
+            return error(405, "method_not_allowed", "不支持该请求方法。", "method not allowed.")
+        return error(404, "not_found", "没有这个地址。", "no such path.")
 
 
 def _guards(app: FastAPI, limiter: RateLimiter) -> None:
@@ -107,9 +122,15 @@ def _guards(app: FastAPI, limiter: RateLimiter) -> None:
             return await call_next(request)
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-            return error(
-                413, "body_too_large", f"请求体过大（上限 {MAX_BODY} 字节）。", f"request body over {MAX_BODY} bytes."
-            )
+            return _too_large()
+        if size is None and request.method in ("POST", "PUT", "PATCH"):
+            # A chunked body has no length: read at most MAX_BODY + 1 bytes, keep them for the route.
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _too_large()
+            request._body = body  # Starlette replays a cached body to the route
         client = request.client.host if request.client else "unknown"
         wait = limiter.hit(client)
         if wait > 0:
@@ -121,6 +142,10 @@ def _guards(app: FastAPI, limiter: RateLimiter) -> None:
                 headers={"Retry-After": str(wait)},
             )
         return await call_next(request)
+
+
+def _too_large() -> JSONResponse:
+    return error(413, "body_too_large", f"请求体过大（上限 {MAX_BODY} 字节）。", f"request body over {MAX_BODY} bytes.")
 
 
 def _errors(app: FastAPI) -> None:

@@ -1,61 +1,149 @@
-"""A plain Gradio chat box over `Answerer.ask` (the full UI is a later issue)."""
+"""The chat UI (Gradio, mounted on the HTTP API), the document page and answer feedback."""
 
 from __future__ import annotations
 
-import html
-from typing import Any
+import json
+import threading
+import time
+from collections.abc import Iterator
+from html import escape
+from pathlib import Path
 
 import gradio as gr
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from qa.answer.engine import Answerer
 from qa.answer.results import Answer
 from qa.api.app import ApiSettings, create_api
 from qa.config import Settings
 from qa.errors import QAError
+from qa.ui.cards import answer_html, document_page
 
 TITLE = "中文文档问答 · Chinese document QA"
+CSS = """
+.qa-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: .6em .8em; margin: .4em 0; line-height: 1.7; }
+.qa-card mark { background: #fff3bf; padding: 0 .1em; }
+.qa-source { color: #555; font-size: .88em; margin-top: .3em; }
+"""
+THINKING = {"zh": "检索中…", "en": "Searching…"}
 
 
-def to_markdown(answer: Answer) -> str:
-    """The answer as Markdown; document text is HTML-escaped (never trusted)."""
-    if not answer.answered:
-        return f"{html.escape(answer.message)}（{html.escape(answer.message_en)}）"
-    parts = []
-    for c in answer.passages:
-        a, b = c.quote_start, c.quote_end
-        body = f"{html.escape(c.text[:a])}<mark>{html.escape(c.text[a:b])}</mark>{html.escape(c.text[b:])}"
-        s = c.source
-        meta = " · ".join(html.escape(x) for x in (s.title, s.publisher, s.date, f"第 {s.paragraph} 段", s.path) if x)
-        link = f' · <a href="{html.escape(s.url, quote=True)}" target="_blank" rel="noopener">链接</a>' if s.url else ""
-        parts.append(f"**[{c.rank}]** {body}\n\n<sub>{meta}{link}</sub>")
-    return "\n\n---\n\n".join(parts)
+def to_markdown(answer: Answer, lang: str = "zh") -> str:
+    """The answer as chat HTML: numbered citation cards; document text is HTML-escaped (never trusted)."""
+    return answer_html(answer, lang)
 
 
-def build_ui(answerer: Answerer, top_k: int = 5) -> gr.Blocks:
-    """The chat box: history questions go to `ask` as the conversation."""
+def example_questions(answerer: Answerer, n: int = 4) -> list[str]:
+    """Clickable examples drawn from the corpus: its quoted terms (“…”, 《…》), else its titles."""
+    terms = [t for t in answerer.index.tokenizer.terms if 2 <= len(t) <= 12][:n]
+    out = [f"{t}是什么？" for t in terms]
+    for doc in answerer.index.documents.values():
+        if len(out) >= n:
+            break
+        out.append(f"{doc.title[:24]}讲了什么？")
+    return out[:n]
 
-    def respond(message: str, history: list[Any]) -> str:
-        previous = [m["content"] for m in history if isinstance(m, dict) and m.get("role") == "user"]
+
+class Feedback:
+    """👍/👎 on answers, appended as JSON lines (question, passage ids, liked) under the index folder."""
+
+    def __init__(self, path: Path) -> None:
+        """Args: path: the JSONL file (created on first use)."""
+        self.path = path
+        self._lock = threading.Lock()
+
+    def save(self, question: str, passage_ids: list[str], liked: bool | str | None) -> None:
+        """Append one record."""
+        row = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "question": question,
+            "passages": passage_ids,
+            "liked": liked,
+        }
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def build_ui(answerer: Answerer, top_k: int = 5, feedback: Feedback | None = None) -> gr.Blocks:
+    """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation."""
+    docs, passages = len(answerer.index.documents), len(answerer.index.passages)
+
+    def respond(message: str, history: list[dict], asked: list[dict], lang_label: str) -> Iterator[tuple]:
+        lang = "en" if lang_label == "English" else "zh"
+        previous = [m["content"] for m in history if m.get("role") == "user"]
+        history = [*history, {"role": "user", "content": message}]
+        yield "", [*history, {"role": "assistant", "content": THINKING[lang]}], asked
         try:
-            return to_markdown(answerer.ask(message, history=previous, top_k=top_k))
+            answer = answerer.ask(message, history=previous, top_k=top_k)
         except QAError as exc:
-            return f"⚠️ {html.escape(exc.zh)}（{html.escape(exc.en)}）"
+            text = escape(exc.zh if lang == "zh" else exc.en)
+            yield "", [*history, {"role": "assistant", "content": f"⚠️ {text}"}], asked
+            return
+        record = {"question": message, "passages": [c.id for c in answer.passages]}
+        asked = [*asked, record]
+        if not answer.answered:
+            yield "", [*history, {"role": "assistant", "content": answer_html(answer, lang)}], asked
+            return
+        for shown in range(1, len(answer.passages) + 1):  # stream the cards
+            yield "", [*history, {"role": "assistant", "content": answer_html(answer, lang, shown)}], asked
 
-    docs = len(answerer.index.documents)
-    passages = len(answerer.index.passages)
-    return gr.ChatInterface(
-        respond,
-        title=TITLE,
-        description=f"已收录 {docs} 篇文章 · {passages} 段 / {docs} documents · {passages} passages",
-        api_name="chat",
-    )
+    def like(data: gr.LikeData, asked: list[dict]) -> None:
+        if feedback is None or not asked:
+            return
+        answer_no = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
+        if 0 <= answer_no < len(asked):
+            row = asked[answer_no]
+            feedback.save(row["question"], row["passages"], data.liked)
+
+    with gr.Blocks(title=TITLE) as ui:
+        gr.Markdown(f"## {TITLE}\n已收录 {docs} 篇文章 · {passages} 段 / {docs} documents · {passages} passages")
+        lang = gr.Radio(["中文", "English"], value="中文", label="语言 / Language", elem_id="qa-lang")
+        chat = gr.Chatbot(
+            elem_id="qa-chat",
+            height=560,
+            buttons=["copy"],
+            placeholder="请输入问题，例如下方的示例。 / Ask a question, or click an example below.",
+        )
+        asked = gr.State([])
+        box = gr.Textbox(
+            placeholder="输入问题，按 Enter 发送 / Type a question, press Enter",
+            show_label=False,
+            elem_id="qa-input",
+            autofocus=True,
+        )
+        gr.Examples(example_questions(answerer), inputs=box, label="示例问题 / Examples")
+        box.submit(respond, [box, chat, asked, lang], [box, chat, asked], api_visibility="private")
+        chat.like(like, [asked], None)
+
+        @gr.api(api_name="chat")
+        def chat_api(question: str) -> str:
+            """One question → the answer as HTML cards (for gradio_client)."""
+            try:
+                return to_markdown(answerer.ask(question, top_k=top_k))
+            except QAError as exc:
+                return f"⚠️ {escape(exc.zh)}（{escape(exc.en)}）"
+
+    return ui
 
 
 def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
     """The HTTP API with the chat UI mounted at /."""
     api = create_api(answerer, ApiSettings(settings.allowed_origins, settings.rate_limit))
-    return gr.mount_gradio_app(api, build_ui(answerer, settings.top_k), path="/", footer_links=["api"])
+
+    @api.get("/doc/{doc_id}", response_class=HTMLResponse)
+    def document(doc_id: str, p: int | None = None, lang: str = "zh") -> HTMLResponse:
+        """The cleaned document as a page, paragraph `p` highlighted."""
+        doc = answerer.index.documents.get(doc_id)
+        if doc is None:
+            return HTMLResponse("<!doctype html><meta charset=utf-8><p>没有这篇文档。 / No such document.</p>", 404)
+        return HTMLResponse(document_page(doc, p, "en" if lang == "en" else "zh"))
+
+    feedback = Feedback(settings.index_dir / "feedback.jsonl")
+    ui = build_ui(answerer, settings.top_k, feedback)
+    return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:

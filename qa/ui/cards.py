@@ -1,0 +1,108 @@
+"""HTML for citation cards and the document page. Pure functions; every document string is escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from qa.answer.results import Answer, Citation
+from qa.ingest.document import Document
+
+TEXT = {
+    "zh": {
+        "no_answer": "未在资料中找到相关内容。",
+        "try": "可以试试问：",
+        "paragraph": "第 {n} 段",
+        "open": "查看原文",
+        "score": "相关度 {score:.2f}",
+        "also": "另见",
+        "source": "来源",
+        "back": "返回",
+    },
+    "en": {
+        "no_answer": "Nothing in the documents answers this question.",
+        "try": "You could ask:",
+        "paragraph": "paragraph {n}",
+        "open": "open document",
+        "score": "score {score:.2f}",
+        "also": "also in",
+        "source": "source",
+        "back": "back",
+    },
+}
+
+
+def source_line(c: Citation, lang: str = "zh") -> str:
+    """标题 · 发布者 · 日期 · 第 n 段 (escaped, absent parts left out)."""
+    s = c.source
+    parts = [s.title, s.publisher, s.date, TEXT[lang]["paragraph"].format(n=s.paragraph)]
+    return " · ".join(escape(p) for p in parts if p)
+
+
+def doc_href(c: Citation) -> str:
+    """The link to the cleaned document, scrolled to the cited paragraph."""
+    return f"/doc/{escape(c.source.doc_id, quote=True)}?p={c.source.paragraph}#p{c.source.paragraph}"
+
+
+def card(c: Citation, lang: str = "zh") -> str:
+    """One numbered citation card: the passage with its quote marked, the source and the link."""
+    t = TEXT[lang]
+    a, b = c.quote_start, c.quote_end
+    body = f"{escape(c.text[:a])}<mark>{escape(c.text[a:b])}</mark>{escape(c.text[b:])}"
+    link = f'<a href="{doc_href(c)}" target="_blank" rel="noopener">{t["open"]} ↗</a>'
+    external = (
+        f' · <a href="{escape(c.source.url, quote=True)}" target="_blank" rel="noopener nofollow">URL</a>'
+        if c.source.url and c.source.url.startswith(("http://", "https://"))
+        else ""
+    )
+    score = escape(t["score"].format(score=c.score), quote=True)
+    also = f" · {t['also']} {len(c.also_in)}" if c.also_in else ""
+    return (
+        f'<div class="qa-card" title="{score}"><b>[{c.rank}]</b> {body}'
+        f'<div class="qa-source">{t["source"]}: {source_line(c, lang)}{also} · {link}{external}</div></div>'
+    )
+
+
+def answer_html(answer: Answer, lang: str = "zh", limit: int | None = None) -> str:
+    """The whole answer: cards, or the plain "no answer" with suggestions."""
+    t = TEXT[lang]
+    if not answer.answered:
+        text = escape(answer.message if lang == "zh" else answer.message_en or t["no_answer"])
+        if answer.suggestions:
+            text += f"<br>{t['try']} " + "；".join(escape(s) for s in answer.suggestions)
+        return text
+    return "\n".join(card(c, lang) for c in answer.passages[:limit])
+
+
+def document_page(doc: Document, highlight: int | None, lang: str = "zh") -> str:
+    """A standalone HTML page of the cleaned document; paragraph `highlight` is marked and scrolled to."""
+    meta = " · ".join(escape(x) for x in (doc.publisher, doc.date, doc.author) if x)
+    paras: list[str] = []
+    last_heading = None
+    for p in doc.paragraphs:
+        cls = ' class="hit"' if p.number == highlight else ""
+        heading = f"<h2>{escape(p.heading)}</h2>" if p.heading and p.heading != last_heading else ""
+        last_heading = p.heading
+        paras.append(
+            f'{heading}<p id="p{p.number}"{cls}><span class="n">{p.number}</span>{escape(doc.text[p.start : p.end])}</p>'
+        )
+    url = (
+        f'<p><a href="{escape(doc.url, quote=True)}" rel="noopener nofollow">{escape(doc.url)}</a></p>'
+        if doc.url and doc.url.startswith(("http://", "https://"))
+        else ""
+    )
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(doc.title)}</title>
+<style>
+body {{ font: 17px/1.8 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; max-width: 46em; margin: 0 auto;
+       padding: 1em; color: #222; }}
+h1 {{ font-size: 1.5em; line-height: 1.4; }} .meta {{ color: #666; }}
+p {{ position: relative; padding: .2em .4em; border-radius: 4px; }}
+p .n {{ position: absolute; left: -2.2em; width: 1.8em; text-align: right; color: #aaa; font-size: .8em; }}
+p.hit, p:target {{ background: #fff3bf; outline: 2px solid #f08c00; }}
+</style></head><body>
+<h1>{escape(doc.title)}</h1><p class="meta">{meta} · {escape(doc.path)}</p>{url}
+{"".join(paras)}
+<script>document.querySelector("p.hit")?.scrollIntoView({{block: "center"}});</script>
+</body></html>"""
