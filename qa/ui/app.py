@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from qa.answer.engine import Answerer
 from qa.answer.results import Answer
@@ -26,6 +26,7 @@ CSS = """
 .qa-card mark { background: #fff3bf; padding: 0 .1em; }
 .qa-source { color: #555; font-size: .88em; margin-top: .3em; }
 """
+STATIC = Path(__file__).resolve().parent / "static"
 THINKING = {"zh": "检索中…", "en": "Searching…"}
 
 
@@ -140,6 +141,11 @@ def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
         if doc is None:
             return HTMLResponse("<!doctype html><meta charset=utf-8><p>没有这篇文档。 / No such document.</p>", 404)
         return HTMLResponse(document_page(doc, p, "en" if lang == "en" else "zh"))
+
+    @api.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        """The embeddable floating chat button (see examples/widget.html)."""
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8")
 
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
     ui = build_ui(answerer, settings.top_k, feedback)
