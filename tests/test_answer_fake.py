@@ -143,3 +143,12 @@ def test_control_characters_are_stripped_and_question_still_answered(answerer, a
 
 def test_top_k_limits_the_passages(answerer):
     assert len(answerer.ask(QUESTION, top_k=2, keep_refused=True).passages) == 2
+
+
+def test_refused_answer_suggests_the_closest_documents(answerer, seed_index):
+    """A refusal names what the corpus does know (document titles), not nothing."""
+    result = answerer.ask("如何申请美国签证？")
+    assert not result.answered and result.passages == ()
+    titles = {d.title for d in seed_index.documents.values()}
+    assert 1 <= len(result.suggestions) <= 3 and set(result.suggestions) <= titles
+    assert result.to_dict()["suggestions"] == list(result.suggestions)

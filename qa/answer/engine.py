@@ -118,6 +118,7 @@ class Answerer:
             took_ms=(time.perf_counter() - started) * 1000,
             confidence=self.refusal.probability(evidence.features()) if self.refusal and citations else None,
             followup_of=query if query != text[:QUERY_CHARS] else None,
+            suggestions=() if answered else _closest_topics(citations),
         )
 
     def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
@@ -183,6 +184,11 @@ class Answerer:
         if self.refusal is not None:
             return self.refusal.answerable(evidence.features())
         return evidence.coverage >= 0.5
+
+
+def _closest_topics(citations: Sequence[Citation], n: int = 3) -> tuple[str, ...]:
+    """What the corpus does know near a refused question: the titles of the nearest documents."""
+    return tuple(dict.fromkeys(c.source.title for c in citations if c.source.title))[:n]
 
 
 def _with_heading(citation: Citation) -> str:

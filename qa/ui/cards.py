@@ -10,7 +10,7 @@ from qa.ingest.document import Document
 TEXT = {
     "zh": {
         "no_answer": "未在资料中找到相关内容。",
-        "try": "可以试试问：",
+        "try": "资料里与此最接近的主题：",
         "paragraph": "第 {n} 段",
         "open": "查看原文",
         "score": "相关度 {score:.2f}",
@@ -20,7 +20,7 @@ TEXT = {
     },
     "en": {
         "no_answer": "Nothing in the documents answers this question.",
-        "try": "You could ask:",
+        "try": "The closest topics in the documents:",
         "paragraph": "paragraph {n}",
         "open": "open document",
         "score": "score {score:.2f}",
@@ -68,7 +68,7 @@ def answer_html(answer: Answer, lang: str = "zh", limit: int | None = None) -> s
     if not answer.answered:
         text = escape(answer.message if lang == "zh" else answer.message_en or t["no_answer"])
         if answer.suggestions:
-            text += f"<br>{t['try']} " + "；".join(escape(s) for s in answer.suggestions)
+            text += f"<br>{t['try']}" + "；".join(f"《{escape(s)}》" for s in answer.suggestions)
         return text
     return "\n".join(card(c, lang) for c in answer.passages[:limit])
 
