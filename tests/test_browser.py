@@ -171,3 +171,26 @@ def test_widget_on_a_page_of_another_origin(browser: object, servers: dict[str, 
     assert page.locator(".qa-w-card mark").first.inner_text().startswith("今年3月")
     assert "实施“红蓝橙青”工程" in page.locator(".qa-w-src").first.inner_text()
     assert dialogs == []
+
+
+def test_gradio_web_component_on_a_page_of_another_origin(browser: object, servers: dict[str, str]) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    page.goto(servers["page"] + "/gradio-app.html", wait_until="load")
+    box = page.locator("gradio-app #qa-input textarea")
+    box.wait_for(timeout=60000)
+    box.fill("庆云县检察院什么时候自主研发了电子送达平台？")
+    box.press("Enter")
+    page.wait_for_selector("gradio-app #qa-chat .qa-card mark", timeout=60000)
+    assert page.locator("gradio-app #qa-chat mark").first.inner_text().startswith("今年3月")
+
+
+def test_iframe_on_a_page_of_another_origin(browser: object, servers: dict[str, str]) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    page.goto(servers["page"] + "/iframe.html", wait_until="load")
+    frame = page.frame_locator("iframe")
+    box = frame.locator("#qa-input textarea")
+    box.wait_for(timeout=60000)
+    box.fill("庆云县检察院什么时候自主研发了电子送达平台？")
+    box.press("Enter")
+    frame.locator("#qa-chat .qa-card mark").first.wait_for(timeout=60000)
+    assert frame.locator("#qa-chat mark").first.inner_text().startswith("今年3月")

@@ -62,7 +62,7 @@ def create_api(answerer: Answerer, settings: ApiSettings = ApiSettings()) -> Fas
             CORSMiddleware,
             allow_origins=list(settings.allowed_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["*"],  # the Gradio web component sends its own headers to its queue
         )
     _errors(app)
 

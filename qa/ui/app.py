@@ -147,6 +147,13 @@ def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
         """The embeddable floating chat button (see examples/widget.html)."""
         return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8")
 
+    @api.get("/gradio.js", include_in_schema=False)
+    def web_component() -> FileResponse:
+        """Gradio's <gradio-app> web component, of the very version this bot runs (no CDN needed)."""
+        return FileResponse(
+            Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js", media_type="text/javascript"
+        )
+
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
     ui = build_ui(answerer, settings.top_k, feedback)
     return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS)
