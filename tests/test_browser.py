@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -74,7 +76,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     threading.Thread(target=static.serve_forever, daemon=True).start()
     try:
         _wait(f"http://127.0.0.1:{bot}/api/health", server)
-        yield {"bot": f"http://127.0.0.1:{bot}", "page": f"http://127.0.0.1:{page}"}
+        yield {"bot": f"http://127.0.0.1:{bot}", "page": f"http://127.0.0.1:{page}", "index": str(tmp / "index")}
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -194,3 +196,31 @@ def test_iframe_on_a_page_of_another_origin(browser: object, servers: dict[str, 
     box.press("Enter")
     frame.locator("#qa-chat .qa-card mark").first.wait_for(timeout=60000)
     assert frame.locator("#qa-chat mark").first.inner_text().startswith("今年3月")
+
+
+def test_copy_a_citation(browser: object, servers: dict[str, str]) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(servers["bot"] + "/", wait_until="load")
+    page.wait_for_selector("#qa-input textarea", timeout=60000)
+    _ask(page, "庆云县检察院什么时候自主研发了电子送达平台？")
+    page.locator("#qa-chat a.qa-copy").first.click()
+    page.wait_for_timeout(300)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("“今年3月,庆云县检察院自主研发电子送达平台")
+    assert "实施“红蓝橙青”工程 打造“动车党建”品牌 · 第 14 段" in copied
+    context.close()
+
+
+def test_thumbs_up_is_saved_with_the_question_and_passages(browser: object, servers: dict[str, str]) -> None:
+    page = _chat(browser, servers)
+    _ask(page, "庆云县检察院什么时候自主研发了电子送达平台？")
+    page.get_by_role("button", name=re.compile(r"^like$", re.I)).last.click()  # type: ignore[attr-defined]
+    saved = Path(servers["index"]) / "feedback.jsonl"
+    for _ in range(50):
+        if saved.exists() and saved.read_text(encoding="utf-8").strip():
+            break
+        time.sleep(0.2)
+    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    assert rows[-1]["question"] == "庆云县检察院什么时候自主研发了电子送达平台？"
+    assert rows[-1]["liked"] is True and len(rows[-1]["passages"]) == 5

@@ -27,6 +27,18 @@ CSS = """
 .qa-source { color: #555; font-size: .88em; margin-top: .3em; }
 """
 STATIC = Path(__file__).resolve().parent / "static"
+# Copy a citation (quote + source line) to the clipboard: a delegated listener, since chat HTML runs no script.
+HEAD = """<script>
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a.qa-copy");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  var card = link.closest(".qa-card");
+  var text = "“" + card.querySelector("mark").innerText + "” —— " + card.querySelector(".qa-line").innerText;
+  navigator.clipboard.writeText(text).then(function () { link.textContent = "✓"; });
+}, true);
+</script>"""
 THINKING = {"zh": "检索中…", "en": "Searching…"}
 
 
@@ -156,7 +168,7 @@ def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
 
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
     ui = build_ui(answerer, settings.top_k, feedback)
-    return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS)
+    return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:

@@ -17,6 +17,7 @@ TEXT = {
         "also": "另见",
         "source": "来源",
         "back": "返回",
+        "copy": "复制引文",
     },
     "en": {
         "no_answer": "Nothing in the documents answers this question.",
@@ -27,6 +28,7 @@ TEXT = {
         "also": "also in",
         "source": "source",
         "back": "back",
+        "copy": "copy quote",
     },
 }
 
@@ -58,7 +60,8 @@ def card(c: Citation, lang: str = "zh") -> str:
     also = f" · {t['also']} {len(c.also_in)}" if c.also_in else ""
     return (
         f'<div class="qa-card" title="{score}"><b>[{c.rank}]</b> {body}'
-        f'<div class="qa-source">{t["source"]}: {source_line(c, lang)}{also} · {link}{external}</div></div>'
+        f'<div class="qa-source">{t["source"]}: <span class="qa-line">{source_line(c, lang)}</span>{also} · {link}'
+        f'{external} · <a class="qa-copy" href="#copy">{t["copy"]}</a></div></div>'
     )
 
 
