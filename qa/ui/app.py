@@ -178,5 +178,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     from qa.service import open_answerer
 
     answerer = open_answerer(settings)
+    answerer.ask("预热 warm-up")  # load jieba's dictionary now, not during the first user's question
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     uvicorn.run(create_app(answerer, settings), host=host, port=port, log_level="warning")
