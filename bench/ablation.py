@@ -31,7 +31,7 @@ from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
 from qa.evaluate import contains, read_squad  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.linear import fit_listwise, fit_logistic  # noqa: E402
-from qa.search.index import build  # noqa: E402
+from qa.search.index import about, build  # noqa: E402
 from qa.search.ranker import FEATURES as RF  # noqa: E402
 from qa.search.retrieve import DEPTH, candidates, prepare  # noqa: E402
 from qa.service import cached_encoder  # noqa: E402
@@ -149,9 +149,8 @@ def main() -> int:
                 spans, texts, _ = answerer.sentences(h.row)
                 sy = np.array([contains(t, q.answers) for t in texts], dtype=np.float64)
                 if sy.any():
-                    p = index.passages[h.row]
-                    about = f"{index.documents[p.doc_id].title}\n{p.heading}"
-                    sx = sentence_features(query.terms, grams, texts, h.sentence_sims, about)
+                    topic = about(index, index.passages[h.row])
+                    sx = sentence_features(query.terms, grams, texts, h.sentence_sims, topic)
                     blend = sentence_scores(query.terms, texts, h.sentence_sims)
                     sents[f].append((sx, sy, blend, texts, spans, index.passages[h.row].text, query.terms))
     print(f"{len(fit)} fit questions, candidates collected in {time.perf_counter() - started:.0f} s;"

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.engine import Answerer, Evidence
+from qa.answer.engine import QUERY_CHARS, Answerer, Evidence
 from qa.answer.quote import FEATURES as QUOTE_FEATURES
 from qa.answer.quote import QuoteModel, sentence_features
 from qa.answer.refusal import FEATURES as REFUSAL_FEATURES
@@ -28,7 +28,7 @@ from qa.evaluate import Question, build_eval_index, contains, read_jsonl, read_s
 from qa.ingest.corpus import load_corpus
 from qa.linear import fit_listwise
 from qa.search.encoder import Encoder
-from qa.search.index import Index, build
+from qa.search.index import Index, about, build
 from qa.search.ranker import FEATURES as RANKER_FEATURES
 from qa.search.ranker import Ranker
 from qa.search.retrieve import DEPTH, candidates, prepare, search
@@ -65,9 +65,8 @@ def quote_examples(answerer: Answerer, questions: list[Question], depth: int = 5
             labels = [contains(s, q.answers) for s in sentences]
             if any(labels) and not all(labels):
                 sims = hit.sentence_sims
-                passage = index.passages[hit.row]
-                about = f"{index.documents[passage.doc_id].title}\n{passage.heading}"
-                xs.append(sentence_features(query.terms, grams, sentences, sims, about))
+                topic = about(index, index.passages[hit.row])
+                xs.append(sentence_features(query.terms, grams, sentences, sims, topic))
                 ys.extend(labels)
     return np.vstack(xs) if xs else np.zeros((0, len(QUOTE_FEATURES))), np.array(ys, dtype=np.float64)
 
@@ -76,7 +75,7 @@ def evidence(answerer: Answerer, questions: list[Question]) -> tuple[list[Eviden
     """Refusal evidence and the top citation for each question."""
     out, tops = [], []
     for q in questions:
-        citations, ev = answerer.retrieve(q.text[:256], 5)
+        citations, ev = answerer.retrieve(q.text[:QUERY_CHARS], 5)
         out.append(ev)
         tops.append(citations)
     return out, tops

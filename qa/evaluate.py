@@ -224,7 +224,9 @@ def format_report(report: dict[str, Any]) -> str:
     if m.get("invalid"):
         lines.append(f"无效问题 / invalid questions (empty…): {m['invalid']}，按未命中计 / counted as misses")
     if m["unanswerable"]:
-        lines.append(f"无答案问题 / unanswerable: {m['unanswerable']} · 误答率 / answered {f(m['unanswerable_answered'])}")
+        lines.append(
+            f"无答案问题 / unanswerable: {m['unanswerable']} · 误答率 / answered {f(m['unanswerable_answered'])}"
+        )
     return "\n".join(lines)
 
 

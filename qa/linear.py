@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -22,6 +22,9 @@ class LinearModel:
     `model` names the encoder the weights were fitted for (dense features
     mean nothing for another model); `features` names the columns.
     """
+
+    SECTION: ClassVar[str] = ""  # the subclass's section of the calibration file
+    FEATURE_NAMES: ClassVar[tuple[str, ...]] = ()  # the columns the subclass is fitted on
 
     model: str
     features: tuple[str, ...]
@@ -53,6 +56,11 @@ class LinearModel:
         """A model fitted by `fit_logistic` on rows `x` and 0/1 labels `y`."""
         weights, bias = fit_logistic(x, y, l2=l2)
         return cls(model, tuple(features), tuple(float(w) for w in weights), bias)
+
+    @classmethod
+    def load_default(cls: type[T], path: Path = DEFAULT_PATH) -> T | None:
+        """This kind of model from a calibration file (None when absent or fitted on other features)."""
+        return cls.load(cls.SECTION, cls.FEATURE_NAMES, path)
 
     @classmethod
     def load(cls: type[T], section: str, features: Sequence[str], path: Path = DEFAULT_PATH) -> T | None:

@@ -62,4 +62,10 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
     if check_corpus and settings.corpus_dir.is_dir():
         digest, _ = fingerprint(settings.corpus_dir, chunk_params())
     index = storage.load(settings.index_dir, model=name, fingerprint=digest)
-    return Answerer(index, encoder or make_encoder(settings), Refusal.load_default(), Ranker.load_default(), QuoteModel.load_default())
+    return Answerer(
+        index,
+        encoder or make_encoder(settings),
+        Refusal.load_default(),
+        Ranker.load_default(),
+        QuoteModel.load_default(),
+    )

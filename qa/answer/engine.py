@@ -13,7 +13,7 @@ from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
 from qa.search.encoder import Encoder
-from qa.search.index import Index
+from qa.search.index import Index, about
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, question_kind
@@ -146,8 +146,9 @@ class Answerer:
         blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         scores = blend
         if self.quoter is not None and clues is not None and sentences:
-            about = f"{self.index.documents[passage.doc_id].title}\n{passage.heading}"
-            matrix = quote.sentence_features(query.terms, clues.bigrams, sentences, hit.sentence_sims, about)
+            matrix = quote.sentence_features(
+                query.terms, clues.bigrams, sentences, hit.sentence_sims, about(self.index, passage)
+            )
             scores = self.quoter.score(matrix).tolist()
         margin = quote.QUOTE_MARGIN if scores is not blend else None
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-from qa.linear import DEFAULT_PATH, LinearModel
-from qa.text.match import bigram_coverage, char_bigrams, coverage
-from qa.text.normalize import fold
+from qa.linear import LinearModel
+from qa.text.match import bigram_coverage, char_bigrams, coverage, terms_not_in
 
 MAX_PAIR_CHARS = 160
 # A neighbour whose QuoteModel logit is within this of the best joins the quote: +2 points of
@@ -37,10 +35,8 @@ FEATURES = (
 class QuoteModel(LinearModel):
     """A logistic model of "this sentence holds the answer" over FEATURES."""
 
-    @classmethod
-    def load_default(cls, path: Path = DEFAULT_PATH) -> QuoteModel | None:
-        """The quote model of a calibration file (None when absent or fitted on other features)."""
-        return cls.load("quote", FEATURES, path)
+    SECTION = "quote"
+    FEATURE_NAMES = FEATURES
 
 
 def sentence_scores(
@@ -85,8 +81,7 @@ def sentence_features(
     grams = [bigram_coverage(question_bigrams, s) for s in sentences]
     sims = [float(x) for x in similarities]
     best_c, best_g, best_s = max(cover), max(grams), max(sims, default=0.0)
-    given = fold(title)
-    rest_terms = [(t, w) for t, w in terms if t not in given]
+    rest_terms = terms_not_in(terms, title)
     rest_grams = question_bigrams - char_bigrams(title)
     rest_c = [coverage(rest_terms, s) for s in sentences]
     rest_g = [bigram_coverage(rest_grams, s) for s in sentences]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from qa.linear import DEFAULT_PATH, LinearModel
+from qa.linear import LinearModel
 
 FEATURES = ("dense", "coverage", "sentence", "kind_missing")
 
@@ -13,11 +12,9 @@ FEATURES = ("dense", "coverage", "sentence", "kind_missing")
 class Refusal(LinearModel):
     """p(answerable) = sigmoid(w · features + b); refuse below `threshold`."""
 
+    SECTION = "refusal"
+    FEATURE_NAMES = FEATURES
+
     def answerable(self, features: Sequence[float]) -> bool:
         """True when the question should be answered."""
         return self.probability(features) >= self.threshold
-
-    @classmethod
-    def load_default(cls, path: Path = DEFAULT_PATH) -> Refusal | None:
-        """The refusal model of a calibration file (None when absent or fitted on other features)."""
-        return cls.load("refusal", FEATURES, path)

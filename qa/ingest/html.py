@@ -126,4 +126,3 @@ def parse_html(source: str) -> HtmlPage:
     title = parser.h1.strip() or parser.meta.get("og:title") or parser.title.strip() or None
     url = parser.url or parser.meta.get("og:url") or None
     return HtmlPage(text=text, title=" ".join(title.split()) if title else None, url=url, meta=parser.meta)
-

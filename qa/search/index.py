@@ -58,6 +58,12 @@ def passage_input(passage: Passage) -> str:
     return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
 
 
+def about(index: Index, passage: Passage) -> str:
+    """What a passage is about: its document's title and its heading (every sentence shares them)."""
+    title = index.documents[passage.doc_id].title
+    return f"{title}\n{passage.heading}" if passage.heading else title
+
+
 def keyword_input(passage: Passage, title: str) -> str:
     """What BM25 sees: the document title too, so a passage that never repeats its
     article's subject (范廷颂, 庆云县检察院) is still found by it."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-from qa.linear import DEFAULT_PATH, LinearModel
+from qa.linear import LinearModel
 
 FEATURES = (
     "bm25_rel",  # BM25 / best BM25 of the query
@@ -30,10 +29,8 @@ FEATURES = (
 class Ranker(LinearModel):
     """A logistic model of "this candidate passage holds the answer" over FEATURES."""
 
-    @classmethod
-    def load_default(cls, path: Path = DEFAULT_PATH) -> Ranker | None:
-        """The ranker of a calibration file (None when absent or fitted on other features)."""
-        return cls.load("ranker", FEATURES, path)
+    SECTION = "ranker"
+    FEATURE_NAMES = FEATURES
 
 
 def rr(rank: int | None) -> float:

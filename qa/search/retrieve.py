@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa.search.fusion import rrf
-from qa.search.index import Index, passage_input
+from qa.search.index import Index, about, passage_input
 from qa.search.ranker import Ranker, feature_matrix, log_len, rr
-from qa.text.match import bigram_coverage, char_bigrams, coverage
-from qa.text.normalize import fold
+from qa.text.match import bigram_coverage, char_bigrams, coverage, terms_not_in
 
 DEPTH = 50  # candidates taken from each leg
 
@@ -90,7 +89,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
         sent = max(sims[r], default=dense.get(r, floor))
         best_cover = _best_sentence_cover(index, r, query.terms)
         title = index.documents[passage.doc_id].title
-        rest = _rest_terms(query.terms, f"{title}\n{passage.heading}")
+        rest = terms_not_in(query.terms, about(index, passage))
         feats.append(
             {
                 "bm25_rel": float(bm25_all[r]) / best_kw if best_kw > 0 else 0.0,
@@ -141,12 +140,6 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 def _sentence_sims(index: Index, row: int, vector: np.ndarray) -> list[float]:
     rows = index.sentences.of(row)
     return (index.sentences.vectors[rows.start : rows.stop].astype(np.float32) @ vector).tolist()
-
-
-def _rest_terms(terms: list[tuple[str, float]], about: str) -> list[tuple[str, float]]:
-    """The question terms that the title and heading (what the passage is about) do not give."""
-    given = fold(about)
-    return [(t, w) for t, w in terms if t not in given]
 
 
 def _best_sentence_cover(index: Index, row: int, terms: list[tuple[str, float]]) -> float:

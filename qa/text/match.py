@@ -21,6 +21,12 @@ def coverage(terms: Sequence[tuple[str, float]], text: str) -> float:
     return sum(w for t, w in terms if t in folded) / total
 
 
+def terms_not_in(terms: Sequence[tuple[str, float]], text: str) -> list[tuple[str, float]]:
+    """The question terms that `text` (a title, a heading) does not already give."""
+    given = fold(text)
+    return [(t, w) for t, w in terms if t not in given]
+
+
 @lru_cache(maxsize=1 << 14)
 def char_bigrams(text: str) -> frozenset[str]:
     """Bigrams of consecutive CJK characters / alphanumerics in folded text."""
