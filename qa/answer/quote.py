@@ -11,8 +11,8 @@ from qa.linear import LinearModel
 from qa.text.match import bigram_coverage, char_bigrams, coverage, terms_not_in
 
 MAX_PAIR_CHARS = 160
-# A neighbour whose QuoteModel logit is within this of the best joins the quote: +2 points of
-# answer-in-quote on the CMRC fit half, 2 more characters on average (median quote 52 chars).
+# A neighbour whose QuoteModel logit is within this of the best joins the quote (chosen on the
+# CMRC fit half: more answers inside the quote for a couple of characters more on average).
 QUOTE_MARGIN = 1.5
 FEATURES = (
     "cover",  # idf-weighted share of question terms in the sentence
