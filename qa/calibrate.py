@@ -28,7 +28,7 @@ from qa.evaluate import Question, build_eval_index, contains, read_jsonl, read_s
 from qa.ingest.corpus import load_corpus
 from qa.linear import fit_listwise
 from qa.search.encoder import Encoder
-from qa.search.index import Index, about, build
+from qa.search.index import Index, about, build, encoder_input
 from qa.search.ranker import FEATURES as RANKER_FEATURES
 from qa.search.ranker import Ranker
 from qa.search.retrieve import DEPTH, candidates, prepare, search
@@ -38,7 +38,7 @@ from qa.text.match import char_bigrams
 def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per question: candidate features and labels (answer string inside the passage)."""
     groups = []
-    vectors = encoder.encode([q.text for q in questions])
+    vectors = encoder.encode([encoder_input(q.text) for q in questions])
     for q, vec in zip(questions, vectors):
         hits = candidates(index, prepare(index, q.text, vec), DEPTH, None)
         labels = np.array([contains(index.passages[h.row].text, q.answers) for h in hits], dtype=np.float64)
@@ -56,7 +56,7 @@ def quote_examples(answerer: Answerer, questions: list[Question], depth: int = 5
     index, encoder = answerer.index, answerer.encoder
     xs: list[np.ndarray] = []
     ys: list[bool] = []
-    vectors = encoder.encode([q.text for q in questions])
+    vectors = encoder.encode([encoder_input(q.text) for q in questions])
     for q, vec in zip(questions, vectors):
         query = prepare(index, q.text, vec)
         grams = char_bigrams(q.text)

@@ -38,7 +38,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     report = index_corpus(settings, rebuild=args.rebuild, warn=_warn, progress=sys.stderr.isatty())
-    state = f"已重建（{report.reason}） / rebuilt" if report.built else "已是最新 / up to date"
+    if not report.built:
+        state = "已是最新 / up to date"
+    elif report.reason:
+        state = f"已重建（{report.reason}） / rebuilt · {report.changes}"
+    else:
+        state = f"已更新 / updated: {report.changes}"
     print(
         f"索引 {settings.index_dir}: {state} · {report.documents} 篇文档 / documents · "
         f"{report.passages} 段 / passages · 跳过 {len(report.skipped)} 个文件 / skipped · {report.seconds:.1f} s"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.errors import ConfigError, ModelError
@@ -25,10 +25,12 @@ class Settings:
     cache_dir: Path | None = None  # vector cache of `qa eval` / `qa calibrate`; None = ~/.cache/qa-zh
     allowed_origins: tuple[str, ...] = ()  # other origins allowed to call /api/*; () = same origin only
     rate_limit: int = 60  # /api/* requests per client per minute; 0 = unlimited
+    admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None = admin actions off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
-        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS, QA_RATE_LIMIT, then `overrides` (CLI flags; None = unset)."""
+        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS, QA_RATE_LIMIT,
+        QA_ADMIN_TOKEN, then `overrides` (CLI flags; None = unset)."""
         settings = cls(
             corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
             index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
@@ -39,6 +41,7 @@ class Settings:
                 o.strip().rstrip("/") for o in env.get("QA_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
             rate_limit=_int(env, "QA_RATE_LIMIT", 60),
+            admin_token=_token(env.get("QA_ADMIN_TOKEN", "")),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -50,6 +53,20 @@ class Settings:
     def model_ref(self) -> str:
         """The model to load: the configured one, or the bundled m3e-small folder."""
         return self.model or str(default_model_path())
+
+
+def _token(value: str) -> str | None:
+    """QA_ADMIN_TOKEN: unset or empty turns admin actions off; a short one is refused (guessable)."""
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) < 16:
+        raise ConfigError(
+            "QA_ADMIN_TOKEN 太短（至少 16 个字符），请用随机生成的长字符串，例如 `openssl rand -hex 24`。",
+            "QA_ADMIN_TOKEN is too short (16 characters at least); use a long random string, "
+            "e.g. `openssl rand -hex 24`.",
+        )
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

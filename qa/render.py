@@ -6,13 +6,14 @@ from qa.answer.results import Answer, Citation, Source
 
 
 def source_line(source: Source) -> str:
-    """标题 · 发布者 · 日期 · 作者 · 文件 · 第 n 段 · 链接 (absent parts left out)."""
+    """标题 · 发布者 · 日期 · 作者 · 文件 · 第 p 页 · 第 n 段 · 链接 (absent parts left out; pages only for PDFs)."""
     parts = [
         source.title,
         source.publisher,
         source.date,
         source.author,
         source.path,
+        f"第 {source.page} 页" if source.page is not None else None,
         f"第 {source.paragraph} 段",
         source.url,
     ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from qa.answer.engine import Answerer
 from qa.answer.quote import QuoteModel
@@ -69,3 +71,47 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
         Ranker.load_default(),
         QuoteModel.load_default(),
     )
+
+
+class LiveAnswerer:
+    """The answerer a server uses now, and the admin's way to swap in a new index.
+
+    `reload` loads the index in the calling thread while requests go on being
+    answered by the current one; the swap is a single assignment, so a request
+    that started before it finishes with the index it started with.
+    """
+
+    def __init__(self, settings: Settings, answerer: Answerer) -> None:
+        """Args: settings: where the corpus and index live. answerer: the one serving now."""
+        self.settings = settings
+        self._current = answerer
+        self._lock = threading.Lock()  # one reload at a time
+
+    @property
+    def current(self) -> Answerer:
+        """The answerer to use for the next request."""
+        return self._current
+
+    def reload(self, update: bool = False) -> dict[str, Any]:
+        """Load the index on disk (after `qa index` if `update`) and start answering from it.
+
+        Raises:
+            QAError: the new index is missing, corrupt or does not fit; the current one keeps serving.
+        """
+        with self._lock:
+            old = self._current
+            changes = None
+            if update:
+                report = index_corpus(self.settings, encoder_factory=lambda: old.encoder, model_name=old.encoder.name)
+                changes = report.changes if report.built else None
+            fresh = open_answerer(self.settings, encoder=old.encoder)
+            fresh.index.tokenizer("预热")  # build the tokenizer now, not in the first request after the swap
+            self._current = fresh
+        return {
+            "status": "reloaded",
+            "documents": len(fresh.index.documents),
+            "passages": len(fresh.index.passages),
+            "built_at": fresh.index.manifest.get("built_at"),
+            "previous_built_at": old.index.manifest.get("built_at"),
+            "changes": changes,
+        }

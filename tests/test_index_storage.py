@@ -125,13 +125,15 @@ def test_corrupt_manifest_is_reported(saved):
         storage.load(saved)
 
 
-def test_saving_twice_keeps_one_build_and_points_current_at_it(seed_index, fake_encoder, tmp_path):
+def test_saving_keeps_current_and_previous_build_only(seed_index, fake_encoder, tmp_path):
     root = tmp_path / "idx"
     first = storage.save(seed_index, root, manifest_for(fake_encoder))
-    second = storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint="def"))
-    assert first != second
-    assert [p.name for p in (root / "builds").iterdir()] == [second.name]
-    assert (root / "current").resolve() == second.resolve()
+    second = storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint="abc"))
+    third = storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint="def"))
+    assert len({first, second, third}) == 3
+    # the build just replaced stays (a server may still be reading it); older ones go
+    assert sorted(p.name for p in (root / "builds").iterdir()) == sorted([second.name, third.name])
+    assert (root / "current").resolve() == third.resolve()
     assert not list(root.glob(".current-*"))
     assert storage.load(root, fingerprint="def").passages == seed_index.passages
 
@@ -156,3 +158,30 @@ def test_current_pointing_to_deleted_build_is_not_found(saved):
     shutil.rmtree((saved / "current").resolve())
     with pytest.raises(IndexNotFoundError):
         storage.load(saved)
+
+
+def test_loading_while_new_builds_are_swapped_in_never_reports_corruption(seed_index, fake_encoder, tmp_path):
+    """A server (re)loading at the moment `qa index` finishes must not see one build's files against
+    another build's manifest, nor a build pruned under its feet."""
+    import threading
+    import time
+
+    root = tmp_path / "idx"
+    storage.save(seed_index, root, manifest_for(fake_encoder))
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint=str(n)))
+            n += 1
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(40):
+            assert len(storage.load(root).passages) == len(seed_index.passages)
+    finally:
+        stop.set()
+        thread.join()

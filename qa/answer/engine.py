@@ -13,7 +13,7 @@ from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
 from qa.search.encoder import Encoder
-from qa.search.index import Index, about
+from qa.search.index import Index, about, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, question_kind
@@ -123,7 +123,7 @@ class Answerer:
 
     def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
         """Passages with quotes for `text`, and the evidence for the refusal decision."""
-        query = prepare(self.index, text, self.encoder.encode([text])[0])
+        query = prepare(self.index, text, self.encoder.encode([encoder_input(text)])[0])
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k.
         hits = search(self.index, query, top_k * 2, self.ranker)
         if not hits:
@@ -163,7 +163,15 @@ class Answerer:
             score=hit.score,
             heading=passage.heading,
             source=Source(
-                doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, passage.paragraph
+                doc.doc_id,
+                doc.title,
+                doc.publisher,
+                doc.date,
+                doc.author,
+                doc.path,
+                doc.url,
+                passage.paragraph,
+                page=doc.page_of(passage.start),
             ),
         )
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]

@@ -18,6 +18,7 @@ class Source:
     path: str
     url: str | None
     paragraph: int
+    page: int | None = None  # 1-based page of a PDF; None for formats without pages
 
 
 @dataclass(frozen=True)

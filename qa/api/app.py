@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): /api/ask, /api/health, /api/documents/{doc_id}.
+"""The HTTP API (FastAPI): /api/ask, /api/health, /api/documents/{doc_id}, /api/admin/reload.
 
 Every error is JSON with a Chinese and an English message and a 4xx code;
 nothing a client sees ever holds a stack trace.
@@ -6,10 +6,11 @@ nothing a client sees ever holds a stack trace.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,6 +35,32 @@ class ApiSettings:
 
     allowed_origins: tuple[str, ...] = ()  # empty: same origin only
     rate_per_minute: int = 60  # requests per client IP per minute to /api/*; 0 = unlimited
+    admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None: admin routes refuse
+
+
+class Live(Protocol):
+    """The answerer serving now, swappable by an admin (`qa.service.LiveAnswerer`)."""
+
+    @property
+    def current(self) -> Answerer:
+        """The answerer for the next request."""
+        ...
+
+    def reload(self, update: bool = False) -> dict[str, Any]:
+        """Swap in the index on disk (after updating it if `update`)."""
+        ...
+
+
+class Fixed:
+    """One answerer for good: the index cannot be reloaded."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        """Args: answerer: the one to serve."""
+        self.current = answerer
+
+    def reload(self, update: bool = False) -> dict[str, Any]:
+        """Refused: this server was given a single index."""
+        raise QAError("此服务不支持重新加载索引。", "this server cannot reload its index.")
 
 
 class AskRequest(BaseModel):
@@ -50,8 +77,9 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def create_api(answerer: Answerer, settings: ApiSettings = ApiSettings()) -> FastAPI:
-    """The API app over one loaded answerer (the Gradio UI is mounted on it by `qa.ui.app`)."""
+def create_api(answerer: Answerer | Live, settings: ApiSettings = ApiSettings()) -> FastAPI:
+    """The API app over an answerer (the Gradio UI is mounted on it by `qa.ui.app`)."""
+    live: Live = answerer if not isinstance(answerer, Answerer) else Fixed(answerer)
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
     limiter = RateLimiter(settings.rate_per_minute)
     _guards(app, limiter)
@@ -69,37 +97,76 @@ def create_api(answerer: Answerer, settings: ApiSettings = ApiSettings()) -> Fas
     @app.post("/api/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
         """Answer a question (with the conversation's earlier questions) → the JSON contract."""
-        return answerer.ask(body.question, history=body.history[-MAX_HISTORY:], top_k=body.top_k).to_dict()
+        return live.current.ask(body.question, history=body.history[-MAX_HISTORY:], top_k=body.top_k).to_dict()
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
         """Index loaded, document and passage counts, model."""
-        index = answerer.index
+        current = live.current
+        index = current.index
         return {
             "status": "ok",
             "index_loaded": True,
             "documents": len(index.documents),
             "passages": len(index.passages),
-            "model": answerer.encoder.name,
+            "model": current.encoder.name,
             "built_at": index.manifest.get("built_at"),
         }
 
     @app.get("/api/documents/{doc_id}")
     def document(doc_id: str) -> dict[str, Any]:
         """The cleaned text of a document, its metadata, and the offsets of its paragraphs and passages."""
-        doc = answerer.index.documents.get(doc_id)
+        index = live.current.index
+        doc = index.documents.get(doc_id)
         if doc is None:
             raise DocumentNotFoundError(f"没有编号为 {doc_id[:64]} 的文档。", f"no document with id {doc_id[:64]}.")
         data = doc.to_dict()
         data["passages"] = [
             {"id": p.id, "paragraph": p.paragraph, "start": p.start, "end": p.end}
-            for p in answerer.index.passages
+            for p in index.passages
             if p.doc_id == doc_id
         ]
         return data
 
+    @app.post("/api/admin/reload")
+    def reload(request: Request, update: bool = False) -> Any:
+        """Admin only: answer from the index on disk from now on (`?update=true`: run `qa index` first).
+
+        Requests already being answered finish with the index they started with.
+        """
+        refused = _admin_check(request, settings.admin_token)
+        if refused is not None:
+            return refused
+        try:
+            return live.reload(update)
+        except QAError as exc:
+            log.warning("reload refused: %s", exc)
+            return error(409, exc.code, f"{exc.zh}（仍在使用原索引）", f"{exc.en} (still serving the previous index)")
+
     _fallback(app)
     return app
+
+
+def _admin_check(request: Request, token: str | None) -> JSONResponse | None:
+    """None when the request carries the admin token; otherwise the error to return."""
+    if token is None:
+        return error(
+            403,
+            "admin_disabled",
+            "管理功能未开启：服务器未设置 QA_ADMIN_TOKEN。",
+            "admin actions are off: the server has no QA_ADMIN_TOKEN.",
+        )
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        return error(
+            401,
+            "unauthorized",
+            "需要管理员令牌：请在请求头加上 Authorization: Bearer <QA_ADMIN_TOKEN>。",
+            "admin token required: send Authorization: Bearer <QA_ADMIN_TOKEN>.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return None
 
 
 def _fallback(app: FastAPI) -> None:

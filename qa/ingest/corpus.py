@@ -6,16 +6,19 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.ingest.clean import Article, parse_article
 from qa.ingest.decode import NotTextError, decode
 from qa.ingest.document import Document, Paragraph
 from qa.ingest.html import parse_html
+from qa.ingest.pdf import read_pdf
+from qa.ingest.word import read_docx
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 SIDECAR = ".meta.json"
 _META_KEYS = ("title", "publisher", "date", "author", "url")
 
@@ -41,18 +44,61 @@ def doc_id_for(relpath: str) -> str:
     return hashlib.sha1(relpath.encode("utf-8")).hexdigest()[:12]
 
 
-def corpus_files(root: Path) -> list[Path]:
-    """Supported files under `root`, recursively, in a stable order.
+def corpus_files(
+    root: Path, skipped: list[Skipped] | None = None, warn: Callable[[str], None] | None = None
+) -> list[Path]:
+    """Supported regular files under `root`, recursively, in a stable order.
 
-    Symlinked folders are not followed (no loops); hidden files are ignored.
+    Hidden files and folders are ignored. Symlinked folders are not followed (no
+    loops). Only regular files (or links to one) are returned: reading a FIFO
+    named x.txt would block forever. What is left out for those reasons, broken
+    links and unreadable folders, is reported in `skipped` and to `warn`.
+
+    Args:
+        root: the corpus folder.
+        skipped: if given, gets a `Skipped` for each entry left out, with the reason.
+        warn: called with one line for each entry left out.
     """
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
+    left: list[tuple[Path, str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        if exc.filename is not None and Path(exc.filename) != root:
+            left.append((Path(exc.filename), f"无法读取文件夹 / cannot read the folder ({exc.strerror})"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        left += [(Path(folder) / d, _LINKED_FOLDER) for d in dirs if (Path(folder) / d).is_symlink()]
         for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                found.append(Path(folder) / name)
+            path = Path(folder) / name
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            reason = _not_a_regular_file(path)
+            if reason is None:
+                found.append(path)
+            else:
+                left.append((path, reason))
+    for path, reason in left:
+        rel = path.relative_to(root).as_posix()
+        if skipped is not None:
+            skipped.append(Skipped(rel, reason))
+        if warn:
+            warn(f"跳过 / skipped {rel}: {reason}")
     return found
+
+
+_LINKED_FOLDER = "链接的文件夹不会被读取 / symlinked folder not followed"
+
+
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a document (a FIFO, a device, a broken link…), or None."""
+    try:
+        mode = path.stat().st_mode  # follows links: a link to a regular file is fine
+    except FileNotFoundError:
+        return "链接指向的文件不存在 / broken symbolic link" if path.is_symlink() else "文件已不存在 / file vanished"
+    except OSError as exc:
+        return f"无法访问 / cannot access ({exc.strerror or exc})"
+    return None if stat.S_ISREG(mode) else "不是普通文件 / not a regular file"
 
 
 def load_corpus(root: Path, warn: Callable[[str], None] | None = None) -> Corpus:
@@ -66,47 +112,88 @@ def load_corpus(root: Path, warn: Callable[[str], None] | None = None) -> Corpus
         The documents read and the files skipped with their reasons.
     """
     corpus = Corpus()
-    for path in corpus_files(root):
-        rel = path.relative_to(root).as_posix()
-        try:
-            corpus.documents.append(read_document(path, rel))
-        except (NotTextError, OSError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            corpus.skipped.append(Skipped(rel, reason))
-            if warn:
-                warn(f"跳过 / skipped {rel}: {reason}")
+    for path in corpus_files(root, corpus.skipped, warn):  # FIFOs, broken links… are skipped here
+        got = read_or_skip(root, path, warn)
+        if isinstance(got, Skipped):
+            corpus.skipped.append(got)
+        else:
+            corpus.documents.append(got)
     return corpus
+
+
+def read_or_skip(root: Path, path: Path, warn: Callable[[str], None] | None = None) -> Document | Skipped:
+    """One corpus file as a document, or the one-line reason it was skipped (also sent to `warn`)."""
+    rel = path.relative_to(root).as_posix()
+    try:
+        return read_document(path, rel)
+    except (NotTextError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if warn:
+            warn(f"跳过 / skipped {rel}: {reason}")
+        return Skipped(rel, reason)
 
 
 def read_document(path: Path, rel: str) -> Document:
     """Read, decode, clean and describe one file.
 
     Raises:
-        NotTextError: the file is empty, binary, undecodable or has no text left.
+        NotTextError: the file is empty, binary, undecodable, encrypted, damaged,
+            a scanned PDF, or has no text left.
         OSError: the file cannot be read.
     """
     data = path.read_bytes()
-    text, encoding = decode(data)
-    url = None
-    html_title = None
-    if path.suffix.lower() in (".html", ".htm"):
-        page = parse_html(text)
-        text, url, html_title = page.text, page.url, page.title
-    elif path.suffix.lower() in (".md", ".markdown"):
-        text = strip_markdown(text)
-    article = parse_article(text)
+    suffix = path.suffix.lower()
+    encoding, url, title = "utf-8", None, None  # what only text and HTML files say
+    pdf = read_pdf(data) if suffix == ".pdf" else None
+    if pdf is not None:
+        article = pdf.article
+    elif suffix == ".docx":
+        article = read_docx(data)
+    else:
+        article, encoding, url, title = _text_article(data, suffix)
     if not any(b.kind == "para" for b in article.blocks):
         raise NotTextError("no text left after cleaning / 清理后没有正文")
     extra = _sidecar(path)
-    return build_document(
+    doc = build_document(
         article,
         rel=rel,
         sha256=hashlib.sha256(data).hexdigest(),
         encoding=encoding,
-        title=extra.get("title") or html_title,
+        title=extra.get("title") or title,
         url=extra.get("url") or url,
         overrides=extra,
     )
+    return _with_pages(doc, article, pdf.block_pages, pdf.page_count) if pdf else doc
+
+
+def _text_article(data: bytes, suffix: str) -> tuple[Article, str, str | None, str | None]:
+    """A text, Markdown or HTML file → (article, encoding, URL, HTML title)."""
+    text, encoding = decode(data)
+    url = None
+    html_title = None
+    if suffix in (".html", ".htm"):
+        page = parse_html(text)
+        text, url, html_title = page.text, page.url, page.title
+    elif suffix in (".md", ".markdown"):
+        text = strip_markdown(text)
+    return parse_article(text), encoding, url, html_title
+
+
+def _with_pages(doc: Document, article: Article, block_pages: tuple[int, ...], page_count: int) -> Document:
+    """`doc` with the offset where each page starts, from the page each article block starts on.
+
+    `build_document` lays the blocks out in order but leaves out a heading
+    that repeats the title, so blocks are matched to the laid-out spans by text.
+    """
+    spans = sorted([*doc.headings, *((p.start, p.end) for p in doc.paragraphs)])
+    placed: list[tuple[int, int]] = []  # (offset, page) of each laid-out block
+    for block, page in zip(article.blocks, block_pages):
+        if len(placed) < len(spans) and doc.text[slice(*spans[len(placed)])] == block.text:
+            placed.append((spans[len(placed)][0], page))
+    starts = [0]
+    for number in range(2, page_count + 1):
+        starts.append(next((offset for offset, page in placed if page >= number), len(doc.text)))
+    return replace(doc, pages=tuple(starts))
 
 
 _MD_LINE = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+(?=\S))")
@@ -180,32 +267,33 @@ def _sidecar(path: Path) -> dict[str, str]:
     return {}
 
 
-CLEANER_VERSION = 2  # bump whenever cleaning, chunking or sentence splitting changes
+CLEANER_VERSION = 3  # bump whenever cleaning, chunking or sentence splitting changes
 
 
 def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:
-    """Content hash of a corpus folder.
+    """Content hash of a corpus folder, and of each of its documents.
 
     Args:
         root: the corpus folder.
         params: ingestion settings that change the passages (chunk sizes…).
 
     Returns:
-        (fingerprint, {relative path: sha256 of the file}). Unreadable
-        files are listed with an empty hash.
+        (fingerprint, {relative path: state}) where a document's state is
+        the sha256 of its file, plus that of its metadata sidecar if it has
+        one; a file that cannot be read has the state "unreadable".
     """
-    files: dict[str, str] = {}
+    states: dict[str, str] = {}
     for path in corpus_files(root):
-        path.relative_to(root).as_posix()
+        parts = []
         for item in (path, path.with_suffix(SIDECAR), path.with_name(path.name + SIDECAR)):
             if item == path or item.is_file():
-                key = item.relative_to(root).as_posix()
                 try:
-                    files[key] = _file_sha256(item)
+                    parts.append(_file_sha256(item) if item.is_file() else "unreadable")
                 except OSError:
-                    files[key] = ""
-    digest = hashlib.sha256(json.dumps([CLEANER_VERSION, dict(params or {}), sorted(files.items())]).encode())
-    return digest.hexdigest(), files
+                    parts.append("unreadable")
+        states[path.relative_to(root).as_posix()] = "+".join(parts)
+    digest = hashlib.sha256(json.dumps([CLEANER_VERSION, dict(params or {}), sorted(states.items())]).encode())
+    return digest.hexdigest(), states
 
 
 def _file_sha256(path: Path) -> str:

@@ -12,8 +12,13 @@ class NotTextError(ValueError):
     """The bytes are empty, binary, or in no encoding we can read."""
 
 
-# Tried in order after the BOM checks; GB18030 is a superset of GBK/GB2312.
-_FALLBACKS = ("utf-8", "gb18030", "big5")
+# Tried in order after the BOM checks; GB18030 is a superset of GBK/GB2312. CP950
+# (Windows Big5: 碁, 裏, €…) and Big5-HKSCS (Hong Kong) read what plain Big5 refuses;
+# on a tie the earlier name wins, so a plain Big5 file is still called "big5".
+_FALLBACKS = ("utf-8", "gb18030", "big5", "cp950", "big5hkscs")
+# A file cut short or with a stray byte is still read, with U+FFFD for the damage,
+# when at most one character in this many is damaged (and at least one is allowed).
+_DAMAGE_RATIO = 1000
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -30,7 +35,8 @@ def decode(data: bytes) -> tuple[str, str]:
         data: the raw file content.
 
     Returns:
-        (text, encoding name). Line endings are normalised to "\\n".
+        (text, encoding name). Line endings are normalised to "\\n". A few
+        invalid bytes (a UTF-8 file cut mid-character) become U+FFFD.
 
     Raises:
         NotTextError: empty, binary or undecodable input; the message says which.
@@ -52,7 +58,10 @@ def _decode(data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(name), name
             except UnicodeDecodeError as exc:
-                raise NotTextError(f"invalid {name} / 编码损坏 ({exc.reason})") from exc
+                text = _slightly_damaged(data, name)
+                if text is None:
+                    raise NotTextError(f"invalid {name} / 编码损坏 ({exc.reason})") from exc
+                return text, name
     guessed = _utf16_without_bom(data)
     if guessed:
         return data.decode(guessed), guessed
@@ -73,12 +82,26 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         readings.append((_commonness(text), name, text))
+    damaged = None if has_nul else _slightly_damaged(data, "utf-8")
+    if damaged is not None:  # last: a clean reading of another encoding wins a tie
+        readings.append((_commonness(damaged), "utf-8", damaged))
     if not readings or (has_nul and max(r[0] for r in readings) < 0.6):
         if has_nul:
             raise NotTextError("binary content / 二进制内容，不是文本")
         raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5、UTF-16）")
     _, name, text = max(readings, key=lambda r: r[0])
     return text, name
+
+
+def _slightly_damaged(data: bytes, encoding: str) -> str | None:
+    """`data` read as `encoding` with U+FFFD for invalid bytes, if only a few are invalid.
+
+    A UTF-8 file cut mid-character or with one stray byte is otherwise read as
+    another encoding, and every character of it comes out wrong.
+    """
+    text = data.decode(encoding, errors="replace")
+    bad = text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
+    return text if bad <= max(1, len(text) // _DAMAGE_RATIO) else None
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,6 +23,9 @@ class Document:
 
     `text` is the cleaned text: the title, then headings and paragraphs,
     separated by blank lines. Every offset in this package points into it.
+    `pages` holds, for paged formats (PDF), the offset where each page starts
+    (page 1 first); a block that runs on to the next page belongs to the page
+    where it starts.
     """
 
     doc_id: str
@@ -37,6 +41,13 @@ class Document:
     url: str | None = None
     encoding: str = "utf-8"
     headings: tuple[tuple[int, int], ...] = field(default=())  # heading offsets, for display
+    pages: tuple[int, ...] = ()  # offset where each page starts; empty for formats without pages
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page that the text at `offset` is on, or None for a document without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect_right(self.pages, offset))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (paragraphs as lists)."""
@@ -48,6 +59,7 @@ class Document:
         data = dict(data)
         data["paragraphs"] = tuple(Paragraph(**p) for p in data["paragraphs"])
         data["headings"] = tuple(tuple(h) for h in data.get("headings", ()))
+        data["pages"] = tuple(data.get("pages", ()))  # absent in indexes built before PDF support
         return cls(**data)
 
 

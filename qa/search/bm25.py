@@ -1,4 +1,10 @@
-"""Okapi BM25 over pre-tokenized passages, scored with a sparse matrix."""
+"""Okapi BM25 over pre-tokenized passages, scored with a sparse matrix.
+
+The term counts are kept next to the weights, so that passages can be
+removed, added or re-tokenized without tokenizing the others again; the
+weights (which depend on every passage through idf and the mean length)
+are then recomputed in a few vectorised operations.
+"""
 
 from __future__ import annotations
 
@@ -24,32 +30,98 @@ class BM25:
         self.b = b
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
-        self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
+        self.counts = sparse.csr_matrix((0, 0), dtype=np.float32)  # term counts, rows × vocab
+        self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)  # BM25 weights, same shape
 
     def build(self, docs: Sequence[Sequence[str]]) -> BM25:
-        """Index token lists; returns self."""
-        counts = [Counter(tokens) for tokens in docs]
-        vocab: dict[str, int] = {}
-        for c in counts:
-            for term in c:
-                vocab.setdefault(term, len(vocab))
-        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
-        avg = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        rows, cols, tfs = [], [], []
-        for row, c in enumerate(counts):
-            for term, tf in c.items():
-                rows.append(row)
-                cols.append(vocab[term])
-                tfs.append(tf)
-        n = len(counts)
-        tf_arr = np.array(tfs, dtype=np.float32)
-        df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / avg)
-        weight = self.idf[np.array(cols, dtype=np.int64)] * tf_arr * (self.k1 + 1) / (tf_arr + norm)
-        self.matrix = sparse.csc_matrix((weight, (rows, cols)), shape=(n, len(vocab)), dtype=np.float32)
-        self.vocab = vocab
+        """Index token lists (replacing anything indexed before); returns self."""
+        self.vocab = {}
+        self.counts = self._rows(docs)
+        self._weigh()
         return self
+
+    def add(self, docs: Sequence[Sequence[str]]) -> None:
+        """Append token lists as new rows at the end."""
+        self.append([self.count(docs)])
+
+    def count(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """Term counts of `docs` (growing the vocabulary), to `append` later: lets a caller
+        tokenize a slice at a time without keeping every token list."""
+        return self._rows(docs)
+
+    def append(self, parts: Sequence[sparse.csr_matrix]) -> None:
+        """Append count matrices made by `count`, in order, as new rows."""
+        self.counts = sparse.vstack([self._widen(m) for m in [self.counts, *parts]], format="csr")
+        self._weigh()
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only `rows` (positions, in order); the others are removed for good."""
+        self.counts = self.counts[np.asarray(rows, dtype=np.int64)]
+        self._weigh()
+
+    def replace(self, rows: Sequence[int], docs: Sequence[Sequence[str]]) -> None:
+        """Re-index rows `rows` with new token lists (after the tokenizer's dictionary changed)."""
+        if not len(rows):
+            return
+        new = self._rows(docs).tocoo()
+        old = self._widen(self.counts).tocoo()
+        drop = np.isin(old.row, np.asarray(rows))
+        position = np.asarray(rows, dtype=np.int64)[new.row]
+        self.counts = sparse.csr_matrix(
+            (
+                np.concatenate([old.data[~drop], new.data]),
+                (np.concatenate([old.row[~drop], position]), np.concatenate([old.col[~drop], new.col])),
+            ),
+            shape=old.shape,
+            dtype=np.float32,
+        )
+        self._weigh()
+
+    def _rows(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """Count matrix of `docs`, growing the vocabulary with their new terms."""
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
+        for row, tokens in enumerate(docs):
+            for term, tf in Counter(tokens).items():
+                rows.append(row)
+                cols.append(self.vocab.setdefault(term, len(self.vocab)))
+                tfs.append(tf)
+        return sparse.csr_matrix(
+            (np.array(tfs, dtype=np.float32), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+            shape=(len(docs), len(self.vocab)),
+            dtype=np.float32,
+        )
+
+    def _widen(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        """`matrix` with columns for terms added to the vocabulary since it was made."""
+        matrix = matrix.tocsr()
+        matrix.resize((matrix.shape[0], len(self.vocab)))
+        return matrix
+
+    def _weigh(self) -> None:
+        """Drop terms no row uses, then recompute idf and the weight matrix from the counts."""
+        counts = self._widen(self.counts)
+        counts.sum_duplicates()
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        used = np.flatnonzero(df > 0)
+        if len(used) < counts.shape[1]:
+            terms = sorted(self.vocab, key=self.vocab.__getitem__)
+            self.vocab = {terms[i]: j for j, i in enumerate(used.tolist())}
+            counts = counts[:, used].tocsr()
+            df = df[used]
+        n = counts.shape[0]
+        lengths = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
+        avg = float(lengths.mean()) if n and lengths.mean() > 0 else 1.0
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
+        tf = counts.data
+        norm = self.k1 * (1 - self.b + self.b * lengths[row_of] / avg)
+        weight = self.idf[counts.indices] * tf * (self.k1 + 1) / (tf + norm)
+        self.counts = counts
+        self.matrix = sparse.csr_matrix(
+            (weight.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape, dtype=np.float32
+        ).tocsc()
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for `query` tokens (repeats count once)."""
@@ -74,12 +146,13 @@ class BM25:
         return float(self.idf[col]) if col is not None else 0.0
 
     def save(self, folder: Path, name: str = "bm25") -> list[str]:
-        """Write `name.npz` and `name.json`; returns the file names."""
+        """Write `name.npz` (weights), `name-counts.npz` and `name.json`; returns the file names."""
         sparse.save_npz(folder / f"{name}.npz", self.matrix, compressed=False)
+        sparse.save_npz(folder / f"{name}-counts.npz", self.counts, compressed=False)
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         meta = {"k1": self.k1, "b": self.b, "terms": terms, "idf": [float(x) for x in self.idf]}
         (folder / f"{name}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        return [f"{name}.npz", f"{name}.json"]
+        return [f"{name}.npz", f"{name}-counts.npz", f"{name}.json"]
 
     @classmethod
     def load(cls, folder: Path, name: str = "bm25") -> BM25:
@@ -89,4 +162,8 @@ class BM25:
         bm25.vocab = {t: i for i, t in enumerate(meta["terms"])}
         bm25.idf = np.array(meta["idf"], dtype=np.float32)
         bm25.matrix = sparse.csc_matrix(sparse.load_npz(folder / f"{name}.npz"), dtype=np.float32)
+        bm25.counts = sparse.csr_matrix(sparse.load_npz(folder / f"{name}-counts.npz"), dtype=np.float32)
+        sizes = {len(bm25.idf), len(bm25.vocab), bm25.matrix.shape[1]}
+        if bm25.matrix.shape != bm25.counts.shape or len(sizes) != 1:
+            raise ValueError("BM25 parts disagree / BM25 各部分大小不一致")
         return bm25

@@ -1,11 +1,19 @@
-"""The in-memory index: documents, passages, sentence table, dense and keyword parts."""
+"""The in-memory index: documents, passages, sentence table, dense and keyword parts.
+
+An index changes one document at a time: `add_documents` chunks, encodes and
+appends; `remove_documents` takes a document's passages out of every part
+(FAISS by id, BM25 rows, sentence rows). Each passage keeps the vector id it
+got when it was added, so ids never need renumbering.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from qa.ingest.chunk import chunk
 from qa.ingest.document import Document, Passage
@@ -13,8 +21,12 @@ from qa.search.bm25 import BM25
 from qa.search.encoder import Encoder
 from qa.search.store import FaissStore, VectorStore
 from qa.text.answer_type import kinds_of
+from qa.text.normalize import fold, to_simplified
 from qa.text.sentences import sentence_spans
 from qa.text.tokenize import Tokenizer, user_terms
+
+SLICE = 1024  # passages encoded, stored and tokenized at a time while indexing (bounds memory)
+ENCODE_CHUNK = 512  # texts per encoder call
 
 
 @dataclass
@@ -34,6 +46,37 @@ class Sentences:
         """Sentence rows of passage `row`."""
         return range(int(self.first[row]), int(self.first[row + 1]))
 
+    @classmethod
+    def empty(cls, dim: int) -> Sentences:
+        """No passages, no sentences."""
+        no = np.zeros(0, np.int32)
+        return cls(np.zeros(1, np.int64), no, no, np.zeros((0, dim), np.float16), np.zeros(0, np.uint8))
+
+    def select(self, rows: np.ndarray) -> Sentences:
+        """The sentences of passages `rows` (positions, in order)."""
+        counts = np.diff(self.first)[rows]
+        ranges = [np.arange(self.first[r], self.first[r + 1]) for r in rows]
+        pick = np.concatenate(ranges).astype(np.int64) if ranges else np.zeros(0, np.int64)
+        return Sentences(
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            self.starts[pick],
+            self.ends[pick],
+            self.vectors[pick],
+            self.kinds[pick],
+        )
+
+    @staticmethod
+    def join(tables: Sequence[Sentences]) -> Sentences:
+        """The tables' passages one after the other (one copy, however many tables)."""
+        offsets = np.cumsum([0] + [int(t.first[-1]) for t in tables[:-1]])
+        return Sentences(
+            np.concatenate([tables[0].first[:1]] + [t.first[1:] + o for t, o in zip(tables, offsets)]),
+            np.concatenate([t.starts for t in tables]),
+            np.concatenate([t.ends for t in tables]),
+            np.concatenate([t.vectors.astype(np.float16) for t in tables]),
+            np.concatenate([t.kinds for t in tables]),
+        )
+
 
 @dataclass
 class Index:
@@ -46,16 +89,32 @@ class Index:
     tokenizer: Tokenizer
     sentences: Sentences
     manifest: dict[str, Any] = field(default_factory=dict)
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # vector id of each row, ascending
 
     @property
     def dim(self) -> int:
         """Vector size."""
         return self.store.dim
 
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Passage rows of vector ids (ids are kept sorted, so this is a binary search)."""
+        return np.searchsorted(self.ids, ids)
+
+
+def empty(dim: int) -> Index:
+    """An index with nothing in it, ready for `add_documents`."""
+    return Index({}, [], FaissStore(dim), BM25().build([]), Tokenizer(), Sentences.empty(dim))
+
 
 def passage_input(passage: Passage) -> str:
     """What the encoder and BM25 see for a passage: its heading, then its text."""
     return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
+
+
+def encoder_input(text: str) -> str:
+    """What the encoder is given for a text: traditional characters made simplified (same length),
+    so that a traditional document and a simplified question meet in the vector space too."""
+    return to_simplified(text)
 
 
 def about(index: Index, passage: Passage) -> str:
@@ -91,39 +150,144 @@ def build(
     Returns:
         The index, with an empty manifest (see `qa.search.storage`).
     """
-    passages = [p for doc in documents for p in chunk(doc, max_chars=max_chars, min_chars=min_chars)]
-    tokenizer = Tokenizer(user_terms(doc.text for doc in documents))
-    titles = {doc.doc_id: doc.title for doc in documents} if titles_in_keywords else {}
-    bm25 = BM25().build([tokenizer(keyword_input(p, titles.get(p.doc_id, ""))) for p in passages])
-    store = FaissStore(encoder.dim)
-    store.add(np.arange(len(passages)), encoder.encode([passage_input(p) for p in passages], progress=progress))
-    return Index(
-        documents={doc.doc_id: doc for doc in documents},
-        passages=passages,
-        store=store,
-        bm25=bm25,
-        tokenizer=tokenizer,
-        sentences=build_sentences(passages, encoder, progress=progress),
+    index = empty(encoder.dim)
+    set_terms(index, user_terms(doc.text for doc in documents))
+    add_documents(
+        index,
+        documents,
+        encoder,
+        max_chars=max_chars,
+        min_chars=min_chars,
+        progress=progress,
+        titles_in_keywords=titles_in_keywords,
     )
+    return index
 
 
-def build_sentences(passages: list[Passage], encoder: Encoder, *, progress: bool = False) -> Sentences:
-    """Split every passage into sentences, encode them and note the kinds of answer they hold."""
-    first = [0]
-    starts: list[int] = []
-    ends: list[int] = []
-    texts: list[str] = []
-    for passage in passages:
-        for a, b in sentence_spans(passage.text):
-            starts.append(a)
-            ends.append(b)
-            texts.append(passage.text[a:b])
-        first.append(len(starts))
-    vectors = encoder.encode(texts, progress=progress) if texts else np.zeros((0, encoder.dim), np.float32)
+def add_documents(
+    index: Index,
+    documents: Sequence[Document],
+    encoder: Encoder,
+    *,
+    max_chars: int,
+    min_chars: int,
+    progress: bool = False,
+    reuse: Mapping[str, np.ndarray] | None = None,
+    titles_in_keywords: bool = True,
+) -> int:
+    """Chunk, encode, tokenize and append `documents` (whose ids the index must not hold yet).
+
+    Passages go through in slices of `SLICE`: what is held besides the index
+    itself is one slice's texts and vectors, however large a document is.
+
+    Args:
+        reuse: vectors already known by encoder input (passages and sentences of
+            an earlier version of a changed document): these are not encoded again.
+
+    Returns:
+        The number of passages added.
+    """
+    passages = [p for doc in documents for p in chunk(doc, max_chars=max_chars, min_chars=min_chars)]
+    titles = {doc.doc_id: doc.title for doc in documents} if titles_in_keywords else {}
+    start = int(index.ids[-1]) + 1 if len(index.ids) else 0
+    tables: list[Sentences] = []
+    counts = []
+    bar = tqdm(total=len(passages), desc="编码 / encoding", unit="段", disable=not progress or not passages)
+    for at in range(0, len(passages), SLICE):
+        part = passages[at : at + SLICE]
+        spans = [sentence_spans(p.text) for p in part]
+        sentences = [p.text[a:b] for p, s in zip(part, spans) for a, b in s]
+        inputs = [encoder_input(passage_input(p)) for p in part] + [encoder_input(t) for t in sentences]
+        vectors = encode_all(encoder, inputs, reuse)
+        index.store.add(np.arange(start + at, start + at + len(part), dtype=np.int64), vectors[: len(part)])
+        tables.append(_sentence_table(spans, sentences, vectors[len(part) :]))
+        counts.append(index.bm25.count([index.tokenizer(keyword_input(p, titles.get(p.doc_id, ""))) for p in part]))
+        bar.update(len(part))
+    bar.close()
+    index.documents.update((doc.doc_id, doc) for doc in documents)
+    index.passages.extend(passages)
+    index.ids = np.concatenate([index.ids, np.arange(start, start + len(passages), dtype=np.int64)])
+    index.bm25.append(counts)
+    index.sentences = Sentences.join([index.sentences, *tables])
+    return len(passages)
+
+
+def remove_documents(index: Index, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """Take documents out of every part of the index.
+
+    Returns:
+        Their passage and sentence vectors by text, for `add_documents(reuse=…)`.
+    """
+    gone = set(doc_ids) & index.documents.keys()
+    if not gone:
+        return {}
+    drop = np.array([p.doc_id in gone for p in index.passages], dtype=bool)
+    rows = np.flatnonzero(drop)
+    texts = [encoder_input(passage_input(index.passages[r])) for r in rows]
+    known: dict[str, np.ndarray] = dict(zip(texts, index.store.vectors(index.ids[rows])))
+    for r in rows:
+        text = index.passages[r].text
+        for s in index.sentences.of(int(r)):
+            a, b = int(index.sentences.starts[s]), int(index.sentences.ends[s])
+            known.setdefault(encoder_input(text[a:b]), index.sentences.vectors[s].astype(np.float32))
+    index.store.remove(index.ids[rows])
+    keep = np.flatnonzero(~drop)
+    index.bm25.keep(keep)
+    index.sentences = index.sentences.select(keep)
+    index.passages = [index.passages[r] for r in keep]
+    index.ids = index.ids[keep]
+    for doc_id in gone:
+        del index.documents[doc_id]
+    return known
+
+
+def set_terms(index: Index, terms: Sequence[str]) -> int:
+    """Give the tokenizer a new user dictionary; re-tokenize (never re-encode) passages it affects.
+
+    Returns:
+        The number of passages tokenized again.
+    """
+    old, new = set(index.tokenizer.terms), set(terms)
+    if old == new:
+        return 0
+    index.tokenizer = Tokenizer(sorted(new))
+    changed = old ^ new
+    rows = []
+    for row, passage in enumerate(index.passages):
+        text = fold(keyword_input(passage, index.documents[passage.doc_id].title))
+        if any(term in text for term in changed):
+            rows.append(row)
+    titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
+    passages = [index.passages[r] for r in rows]
+    index.bm25.replace(rows, [index.tokenizer(keyword_input(p, titles[p.doc_id])) for p in passages])
+    return len(rows)
+
+
+def encode_all(encoder: Encoder, texts: Sequence[str], reuse: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """Vectors of `texts`, encoded a chunk at a time (shortest first, so batches pad little);
+    texts found in `reuse` are not encoded."""
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    reuse = reuse or {}
+    todo = []
+    for i, text in enumerate(texts):
+        if text in reuse:
+            out[i] = reuse[text]
+        else:
+            todo.append(i)
+    todo.sort(key=lambda i: len(texts[i]))
+    for at in range(0, len(todo), ENCODE_CHUNK):
+        part = todo[at : at + ENCODE_CHUNK]
+        out[part] = encoder.encode([texts[i] for i in part])
+    return out
+
+
+def _sentence_table(spans: list[list[tuple[int, int]]], texts: list[str], vectors: np.ndarray) -> Sentences:
+    first = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
+    flat = [x for s in spans for x in s]
     return Sentences(
-        first=np.array(first, dtype=np.int64),
-        starts=np.array(starts, dtype=np.int32),
-        ends=np.array(ends, dtype=np.int32),
+        first=first,
+        starts=np.array([a for a, _ in flat], dtype=np.int32),
+        ends=np.array([b for _, b in flat], dtype=np.int32),
         vectors=vectors.astype(np.float16),
         kinds=np.array([kinds_of(t) for t in texts], dtype=np.uint8),
     )

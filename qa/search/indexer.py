@@ -1,4 +1,12 @@
-"""Build the index of a corpus folder when (and only when) it is out of date."""
+"""Bring the index of a corpus folder up to date, one document at a time.
+
+`qa index` compares every document's content hash with the manifest: new
+files are added, changed ones re-embedded, deleted ones removed from every
+part of the index; unchanged documents are neither read nor encoded again.
+A full rebuild happens only when there is no usable index, the model or the
+cleaning/chunking rules changed, or `--rebuild` asks for one. Either way the
+result is written as a new build and swapped in atomically (`storage.save`).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +16,38 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from qa.config import MAX_CHARS, MIN_CHARS, chunk_params
-from qa.errors import QAError
-from qa.ingest.corpus import Skipped, fingerprint, load_corpus
+from qa.errors import IndexCorruptError, QAError
+from qa.ingest.corpus import CLEANER_VERSION, Skipped, corpus_files, doc_id_for, fingerprint, read_or_skip
+from qa.ingest.document import Document
 from qa.search import storage
 from qa.search.encoder import Encoder
-from qa.search.index import build
+from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
+from qa.text.tokenize import user_terms
 
 
 @dataclass
 class IndexReport:
     """What `update_index` did."""
 
-    built: bool
+    built: bool  # a new build was written
     documents: int
     passages: int
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
-    reason: str = ""
+    reason: str = ""  # why everything was rebuilt ("" for an incremental update or none)
+    added: list[str] = field(default_factory=list)  # relative paths
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> str:
+        """The changes in one line: "+3 新增 · 1 更新 · 2 删除"."""
+        return f"+{len(self.added)} 新增 · {len(self.updated)} 更新 · {len(self.removed)} 删除"
 
 
 @contextmanager
@@ -56,14 +77,14 @@ def update_index(
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
 ) -> IndexReport:
-    """Rebuild the index of `corpus_dir` if the corpus or model changed.
+    """Add, re-embed and remove documents so that the index matches `corpus_dir`.
 
     Args:
         corpus_dir: the documents folder.
         index_dir: the index root.
-        encoder_factory: makes the encoder (only called when a build is needed).
+        encoder_factory: makes the encoder (only called when something must be encoded).
         model_name: identity of that encoder, to compare with the manifest.
-        rebuild: build even when up to date.
+        rebuild: rebuild everything even when an incremental update would do.
         warn: receives one line per skipped file and other notices.
         progress: show progress bars.
     """
@@ -71,46 +92,131 @@ def update_index(
         raise QAError(f"语料文件夹不存在：{corpus_dir}", f"corpus folder not found: {corpus_dir}")
     started = time.perf_counter()
     with build_lock(index_dir, warn):
-        digest, files = fingerprint(corpus_dir, chunk_params())
-        manifest = storage.read_manifest(index_dir)
-        reason = _stale_reason(manifest, digest, model_name) if not rebuild else "强制重建 / --rebuild"
-        if manifest is not None and not reason:
-            return IndexReport(
-                False,
-                manifest.get("documents", 0),
-                manifest.get("passages", 0),
-                [Skipped(**s) for s in manifest.get("corpus", {}).get("skipped", [])],
-                time.perf_counter() - started,
-            )
-        corpus = load_corpus(corpus_dir, warn=warn)
-        encoder = encoder_factory()
-        index = build(corpus.documents, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress)
-        storage.save(
-            index,
-            index_dir,
-            {
-                "model": {"name": model_name, "dim": encoder.dim},
-                "chunking": chunk_params(),
-                "corpus": {
-                    "root": str(corpus_dir),
-                    "fingerprint": digest,
-                    "files": files,
-                    "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
-                },
-            },
-        )
+        storage.tidy(index_dir)  # what a killed `qa index` left behind
+        digest, states = fingerprint(corpus_dir, chunk_params())
+        manifest, reason = _read_manifest(index_dir, warn)
+        reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name)
+        index: Index | None = None
+        before: dict[str, str] = {}
+        if not reason and manifest is not None:
+            if manifest.get("corpus", {}).get("fingerprint") == digest:
+                return _unchanged(manifest, started)
+            index, reason = _load_previous(index_dir, model_name, warn)
+            before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
+        encoder = _Lazy(encoder_factory)
+        if index is None:
+            index = empty(encoder.get().dim)
+        report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
+        report.reason = reason
+        storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
+    report.documents, report.passages = len(index.documents), len(index.passages)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Lazy:
+    """The encoder, made on first use (a deletion-only update never loads the model)."""
+
+    def __init__(self, factory: Callable[[], Encoder]) -> None:
+        self.factory = factory
+        self.encoder: Encoder | None = None
+
+    def get(self) -> Encoder:
+        if self.encoder is None:
+            self.encoder = self.factory()
+        return self.encoder
+
+
+def _apply(
+    index: Index,
+    corpus_dir: Path,
+    states: dict[str, str],
+    before: dict[str, str],
+    manifest: dict[str, Any] | None,
+    encoder: _Lazy,
+    warn: Callable[[str], None] | None,
+    progress: bool,
+) -> IndexReport:
+    """Remove, read, re-tokenize and add what changed between `before` and `states`."""
+    old_skips = {s["path"]: s["reason"] for s in (manifest or {}).get("corpus", {}).get("skipped", [])}
+    unchanged = {rel for rel, state in states.items() if before.get(rel) == state}
+    skipped = [Skipped(rel, old_skips[rel]) for rel in sorted(unchanged) if rel in old_skips]
+    found = corpus_files(corpus_dir, skipped, warn)  # FIFOs, broken links… are skipped (and said) here
+    paths = [p for p in found if p.relative_to(corpus_dir).as_posix() not in unchanged]
+    docs: list[Document] = []
+    for path in tqdm(paths, desc="读取 / reading", unit="文件", disable=not progress or len(paths) < 2):
+        got = read_or_skip(corpus_dir, path, warn)
+        (skipped if isinstance(got, Skipped) else docs).append(got)  # type: ignore[arg-type]
+    indexed_before = {index.documents[i].path for i in index.documents}
+    kept = {rel for rel in indexed_before if rel in unchanged}
+    gone = indexed_before - kept
+    reuse = remove_documents(index, [doc_id_for(rel) for rel in gone])
+    set_terms(index, user_terms([*(d.text for d in index.documents.values()), *(d.text for d in docs)]))
+    if docs:
+        encode = encoder.get()
+        add_documents(index, docs, encode, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress, reuse=reuse)
+    now = {d.path for d in docs}
     return IndexReport(
         True,
-        len(corpus.documents),
-        len(index.passages),
-        corpus.skipped,
-        time.perf_counter() - started,
-        reason or "新建 / new",
+        0,
+        0,
+        sorted(skipped, key=lambda s: s.path),
+        added=sorted(now - indexed_before),
+        updated=sorted(now & indexed_before),
+        removed=sorted(gone - now),
     )
 
 
-def _stale_reason(manifest: dict | None, digest: str, model_name: str) -> str:
-    """Why the index must be rebuilt ("" when it is up to date)."""
+def _read_manifest(index_dir: Path, warn: Callable[[str], None] | None) -> tuple[dict[str, Any] | None, str]:
+    """The current manifest, or (None, why) when it is unreadable and everything is rebuilt."""
+    try:
+        return storage.read_manifest(index_dir), ""
+    except IndexCorruptError as exc:
+        if warn:
+            warn(f"{exc.zh}——改为完整重建 / {exc.en} Rebuilding everything.")
+        return None, "原索引损坏 / previous index corrupt"
+
+
+def _load_previous(
+    index_dir: Path, model_name: str, warn: Callable[[str], None] | None
+) -> tuple[Index | None, str]:
+    """The current index to update, or (None, why) when it cannot be used and everything is rebuilt."""
+    try:
+        return storage.load(index_dir, model=model_name), ""
+    except IndexCorruptError as exc:
+        if warn:
+            warn(f"{exc.zh}——改为完整重建 / {exc.en} Rebuilding everything.")
+        return None, "原索引损坏 / previous index corrupt"
+
+
+def _unchanged(manifest: dict[str, Any], started: float) -> IndexReport:
+    return IndexReport(
+        False,
+        manifest.get("documents", 0),
+        manifest.get("passages", 0),
+        [Skipped(**s) for s in manifest.get("corpus", {}).get("skipped", [])],
+        time.perf_counter() - started,
+    )
+
+
+def _manifest(
+    corpus_dir: Path, digest: str, states: dict[str, str], skipped: list[Skipped], model_name: str, index: Index
+) -> dict[str, Any]:
+    return {
+        "model": {"name": model_name, "dim": index.dim},
+        "chunking": chunk_params(),
+        "cleaner": CLEANER_VERSION,
+        "corpus": {
+            "root": str(corpus_dir),
+            "fingerprint": digest,
+            "files": states,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+        },
+    }
+
+
+def _full_reason(manifest: dict | None, model_name: str) -> str:
+    """Why the index must be rebuilt from nothing ("" when an incremental update will do)."""
     if manifest is None:
         return "尚无索引 / no index yet"
     if manifest.get("model", {}).get("name") != model_name:
@@ -119,6 +225,6 @@ def _stale_reason(manifest: dict | None, digest: str, model_name: str) -> str:
         storage.check(manifest, model=None, fingerprint=None)
     except QAError:
         return "索引格式已更新 / index format changed"
-    if manifest.get("corpus", {}).get("fingerprint") != digest:
-        return "语料已变化 / corpus changed"
+    if manifest.get("chunking") != chunk_params() or manifest.get("cleaner") != CLEANER_VERSION:
+        return "切分或清洗规则已更新 / chunking or cleaning rules changed"
     return ""

@@ -67,15 +67,16 @@ def search(index: Index, query: Query, k: int, ranker: Ranker | None = None, dep
 
 def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) -> list[Hit]:
     """Every candidate with features, ordered by the ranker (or RRF)."""
-    dense_ids, dense_scores = index.store.search(query.vector, depth)
+    ids, dense_scores = index.store.search(query.vector, depth)
+    dense_rows = index.rows_of(ids)
     bm25_all = index.bm25.scores(query.tokens)
     kw_ids = _top(bm25_all, depth)
-    rows = list(dict.fromkeys([*dense_ids.tolist(), *kw_ids.tolist()]))
+    rows = list(dict.fromkeys([*dense_rows.tolist(), *kw_ids.tolist()]))
     if not rows:
         return []
-    dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+    dense = dict(zip(dense_rows.tolist(), dense_scores.tolist()))
     floor = float(dense_scores[-1]) if len(dense_scores) else 0.0  # a non-candidate scores at most this
-    dense_rank = {r: i for i, r in enumerate(dense_ids.tolist())}
+    dense_rank = {r: i for i, r in enumerate(dense_rows.tolist())}
     kw_rank = {r: i for i, r in enumerate(kw_ids.tolist())}
     best_kw = float(bm25_all.max()) if len(bm25_all) else 0.0
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
@@ -113,7 +114,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
     else:
         # Without a fitted ranker: RRF leaning on BM25, the stronger leg on the seed questions
         # (gold passage first for 50 of 54 by BM25, 29 of 54 by m3e-small).
-        fused = dict(rrf([dense_ids.tolist(), kw_ids.tolist()], weights=[1.0, 1.5]))
+        fused = dict(rrf([dense_rows.tolist(), kw_ids.tolist()], weights=[1.0, 1.5]))
         scores = [fused.get(r, 0.0) for r in rows]
     order = sorted(range(len(rows)), key=lambda i: -scores[i])
     return [

@@ -31,7 +31,7 @@ from qa.search.index import Index, Sentences
 from qa.search.store import FaissStore
 from qa.text.tokenize import TOKENIZER_NAME, Tokenizer
 
-FORMAT = 2  # 2: sentences carry answer-kind masks
+FORMAT = 3  # 2: sentences carry answer-kind masks; 3: vector ids per passage, BM25 term counts
 REBUILD = "qa index --rebuild"
 
 
@@ -46,8 +46,11 @@ def build_dir(root: Path) -> Path | None:
 def read_manifest(root: Path) -> dict[str, Any] | None:
     """The current manifest under `root`, or None when there is no index."""
     folder = build_dir(root)
-    if folder is None:
-        return None
+    return None if folder is None else _manifest_in(folder)
+
+
+def _manifest_in(folder: Path) -> dict[str, Any] | None:
+    """The manifest of one build folder."""
     try:
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -92,12 +95,13 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
     final = builds / stamp
     os.rename(tmp, final)
     _fsync(builds)
+    previous = build_dir(root)
     link = root / f".current-{stamp}"
     os.symlink(Path("builds") / stamp, link)
     os.replace(link, root / "current")
     _fsync(root)
     index.manifest = full
-    _prune(root, keep=final)
+    _prune(root, keep=[final, previous])
     return final
 
 
@@ -112,8 +116,19 @@ def load(root: Path, *, model: str | None = None, fingerprint: str | None = None
     Raises:
         IndexNotFoundError, IndexMismatchError, IndexCorruptError: with the command that fixes it.
     """
-    folder = build_dir(root)
-    manifest = read_manifest(root)
+    for _ in range(3):
+        folder = build_dir(root)  # resolved once: every file below comes from this one build
+        try:
+            return _load_build(root, folder, model, fingerprint)
+        except IndexCorruptError:
+            # A `qa index` that swapped `current` (and pruned) while we read is not corruption: read the new build.
+            if build_dir(root) == folder:
+                raise
+    return _load_build(root, build_dir(root), model, fingerprint)
+
+
+def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint: str | None) -> Index:
+    manifest = None if folder is None else _manifest_in(folder)
     if folder is None or manifest is None:
         raise IndexNotFoundError(
             f"未找到索引：{root}。请先运行 `qa index` 构建索引。",
@@ -128,6 +143,19 @@ def load(root: Path, *, model: str | None = None, fingerprint: str | None = None
             f"索引文件无法读取：{folder}（{exc}）。请运行 `{REBUILD}` 重建。",
             f"cannot read the index in {folder} ({exc}). Run `{REBUILD}`.",
         ) from exc
+
+
+def tidy(root: Path) -> None:
+    """Remove what interrupted builds left (temporary folders, stray links, old builds).
+
+    Call it only while holding the build lock: then no build in progress owns them.
+    """
+    builds = root / "builds"
+    if not builds.is_dir():
+        return
+    current = build_dir(root)
+    done = sorted(p for p in builds.iterdir() if not p.name.startswith(".") and p.resolve() != current)
+    _prune(root, keep=[current, done[-1] if done else None])
 
 
 def check(manifest: dict[str, Any], *, model: str | None, fingerprint: str | None) -> None:
@@ -162,7 +190,9 @@ def _write_parts(index: Index, folder: Path) -> list[str]:
         np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, vectors=s.vectors, kinds=s.kinds)
     names = index.bm25.save(folder)
     _write_text(folder / "userdict.txt", "\n".join(index.tokenizer.terms) + "\n")
-    files = ["documents.json", "passages.jsonl", "vectors.faiss", "sentences.npz", "userdict.txt", *names]
+    with (folder / "ids.npy").open("wb") as handle:
+        np.save(handle, index.ids)
+    files = ["documents.json", "passages.jsonl", "vectors.faiss", "sentences.npz", "userdict.txt", "ids.npy", *names]
     for name in files:
         _fsync(folder / name)
     return files
@@ -183,8 +213,10 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
         tokenizer=Tokenizer(terms),
         sentences=sentences,
         manifest=manifest,
+        ids=np.load(folder / "ids.npy"),
     )
-    if index.store.count() != len(passages) or len(sentences.first) != len(passages) + 1:
+    parts = {index.store.count(), len(sentences.first) - 1, len(index.ids), index.bm25.matrix.shape[0]}
+    if parts != {len(passages)}:
         raise ValueError("part sizes disagree / 各部分大小不一致")
     return index
 
@@ -233,10 +265,15 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _prune(root: Path, keep: Path) -> None:
-    """Remove older builds and leftovers of interrupted ones."""
+def _prune(root: Path, keep: list[Path | None]) -> None:
+    """Remove older builds and leftovers of interrupted ones.
+
+    The build just replaced is kept until the next save: a server that
+    resolved `current` a moment ago may still be reading it.
+    """
+    kept = {k.resolve() for k in keep if k is not None}
     for item in (root / "builds").iterdir():
-        if item.resolve() != keep.resolve():
+        if item.resolve() not in kept:
             shutil.rmtree(item, ignore_errors=True)
     for item in root.glob(".current-*"):
         item.unlink(missing_ok=True)

@@ -30,6 +30,10 @@ class VectorStore(Protocol):
         """Number of stored vectors."""
         ...
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of `ids` (n, dim), in that order."""
+        ...
+
     def save(self, path: Path) -> None:
         """Write the store to the file `path`."""
         ...
@@ -64,6 +68,13 @@ class FaissStore:
     def count(self) -> int:
         """Number of vectors."""
         return int(self.index.ntotal)
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Stored vectors by id (IndexIDMap2 keeps the id → position map that makes this possible)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self.index.reconstruct_batch(ids), dtype=np.float32)
 
     def save(self, path: Path) -> None:
         """Write with FAISS's own format."""

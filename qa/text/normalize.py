@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 # Zero-width characters and BOMs that scraped pages scatter through text.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # C0/C1 control characters except tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Traditional → simplified, one character to one character (OpenCC, Apache-2.0): built
+# by scripts/make_t2s.py, which explains why characters such as 乾 and 著 are left alone.
+T2S_PATH = Path(__file__).resolve().parent.parent / "data" / "t2s.txt"
 
 
 def strip_invisible(text: str) -> str:
@@ -17,22 +21,52 @@ def strip_invisible(text: str) -> str:
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """The `str.translate` table of `T2S_PATH` ("traditional<TAB>simplified" lines), read once."""
+    table: dict[int, str] = {}
+    for line in T2S_PATH.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            trad, simp = line.split("\t")
+            table[ord(trad)] = simp
+    return table
+
+
+def to_simplified(text: str) -> str:
+    """Map traditional Chinese characters to simplified ones, character by character.
+
+    Args:
+        text: any text.
+
+    Returns:
+        `text` with each traditional character replaced by its usual simplified
+        form (臺灣 → 台湾, 於 → 于). The length is unchanged, so offsets into the
+        result are offsets into `text`. Characters that are also in normal
+        simplified use (乾, 著, 瞭, 夥) are kept, so simplified text is unchanged.
+    """
+    return text.translate(_t2s_table())
+
+
 @lru_cache(maxsize=1 << 16)  # the same passages and sentences are folded again for every question
 def fold(text: str) -> str:
-    """Fold text for matching: NFKC (full-width → half-width), lower case.
+    """Fold text for matching: NFKC (full-width → half-width), lower case, simplified Chinese.
+
+    Documents and questions are folded alike, so a simplified question matches a
+    traditional document and vice versa; quotes are still sliced from the original.
 
     Args:
         text: any text.
 
     Returns:
         A string of the same meaning whose characters compare equal across
-        full-width/half-width and case variants. Its length may differ from
-        the input, so never use its offsets on the original.
+        full-width/half-width, case and traditional/simplified variants, without
+        zero-width characters. Its length may differ from the input, so never
+        use its offsets on the original.
     """
     text = strip_invisible(text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return text.lower()
+    return to_simplified(text.lower())
 
 
 def is_cjk(ch: str) -> bool:

@@ -54,6 +54,10 @@ def _add(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
         spans.append((a, b))
 
 
+_SENTENCE_END = re.compile(r"(?:[。！？!?；;…]|\.{3})[”’」』）)\]】]*$")
+
+
 def ends_sentence(line: str) -> bool:
     """True when `line` ends with sentence-final punctuation."""
-    return bool(re.search(r"(?:[。！？!?；;…]|\.{3})[”’」』）)\]】]*\s*$", line))
+    # Only the tail matters; searching the whole line made re-joining a long paragraph quadratic.
+    return bool(_SENTENCE_END.search(line.rstrip()[-32:]))

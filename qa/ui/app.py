@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from qa.answer.engine import Answerer
 from qa.answer.results import Answer
-from qa.api.app import ApiSettings, create_api
+from qa.api.app import ApiSettings, Fixed, Live, create_api
 from qa.config import Settings
 from qa.errors import QAError
 from qa.ui.cards import answer_html, document_page
@@ -80,9 +80,10 @@ class Feedback:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def build_ui(answerer: Answerer, top_k: int = 5, feedback: Feedback | None = None) -> gr.Blocks:
+def build_ui(answerer: Answerer | Live, top_k: int = 5, feedback: Feedback | None = None) -> gr.Blocks:
     """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation."""
-    docs, passages = len(answerer.index.documents), len(answerer.index.passages)
+    live: Live = answerer if not isinstance(answerer, Answerer) else Fixed(answerer)
+    docs, passages = len(live.current.index.documents), len(live.current.index.passages)
 
     def respond(message: str, history: list[dict], asked: list[dict], lang_label: str) -> Iterator[tuple]:
         lang = "en" if lang_label == "English" else "zh"
@@ -90,7 +91,7 @@ def build_ui(answerer: Answerer, top_k: int = 5, feedback: Feedback | None = Non
         history = [*history, {"role": "user", "content": message}]
         yield "", [*history, {"role": "assistant", "content": THINKING[lang]}], asked
         try:
-            answer = answerer.ask(message, history=previous, top_k=top_k)
+            answer = live.current.ask(message, history=previous, top_k=top_k)
         except QAError as exc:
             text = escape(exc.zh if lang == "zh" else exc.en)
             yield "", [*history, {"role": "assistant", "content": f"⚠️ {text}"}], asked
@@ -127,7 +128,7 @@ def build_ui(answerer: Answerer, top_k: int = 5, feedback: Feedback | None = Non
             elem_id="qa-input",
             autofocus=True,
         )
-        gr.Examples(example_questions(answerer), inputs=box, label="示例问题 / Examples")
+        gr.Examples(example_questions(live.current), inputs=box, label="示例问题 / Examples")
         box.submit(respond, [box, chat, asked, lang], [box, chat, asked], api_visibility="private")
         chat.like(like, [asked], None)
 
@@ -135,21 +136,22 @@ def build_ui(answerer: Answerer, top_k: int = 5, feedback: Feedback | None = Non
         def chat_api(question: str) -> str:
             """One question → the answer as HTML cards (for gradio_client)."""
             try:
-                return to_markdown(answerer.ask(question, top_k=top_k))
+                return to_markdown(live.current.ask(question, top_k=top_k))
             except QAError as exc:
                 return f"⚠️ {escape(exc.zh)}（{escape(exc.en)}）"
 
     return ui
 
 
-def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
+def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     """The HTTP API with the chat UI mounted at /."""
-    api = create_api(answerer, ApiSettings(settings.allowed_origins, settings.rate_limit))
+    live: Live = answerer if not isinstance(answerer, Answerer) else Fixed(answerer)
+    api = create_api(live, ApiSettings(settings.allowed_origins, settings.rate_limit, settings.admin_token))
 
     @api.get("/doc/{doc_id}", response_class=HTMLResponse)
     def document(doc_id: str, p: int | None = None, lang: str = "zh") -> HTMLResponse:
         """The cleaned document as a page, paragraph `p` highlighted."""
-        doc = answerer.index.documents.get(doc_id)
+        doc = live.current.index.documents.get(doc_id)
         if doc is None:
             return HTMLResponse("<!doctype html><meta charset=utf-8><p>没有这篇文档。 / No such document.</p>", 404)
         return HTMLResponse(document_page(doc, p, "en" if lang == "en" else "zh"))
@@ -167,7 +169,7 @@ def create_app(answerer: Answerer, settings: Settings) -> FastAPI:
         )
 
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
-    ui = build_ui(answerer, settings.top_k, feedback)
+    ui = build_ui(live, settings.top_k, feedback)
     return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
 
 
@@ -175,9 +177,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     """Load the index and model, then serve the API and the chat UI until interrupted."""
     import uvicorn
 
-    from qa.service import open_answerer
+    from qa.service import LiveAnswerer, open_answerer
 
     answerer = open_answerer(settings)
     answerer.ask("预热 warm-up")  # load jieba's dictionary now, not during the first user's question
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
-    uvicorn.run(create_app(answerer, settings), host=host, port=port, log_level="warning")
+    if settings.admin_token:
+        print("管理接口已开启 / admin on: POST /api/admin/reload (Authorization: Bearer $QA_ADMIN_TOKEN)", flush=True)
+    uvicorn.run(create_app(LiveAnswerer(settings, answerer), settings), host=host, port=port, log_level="warning")

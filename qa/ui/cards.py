@@ -12,6 +12,7 @@ TEXT = {
         "no_answer": "未在资料中找到相关内容。",
         "try": "资料里与此最接近的主题：",
         "paragraph": "第 {n} 段",
+        "page": "第 {n} 页",
         "open": "查看原文",
         "score": "相关度 {score:.2f}",
         "also": "另见",
@@ -23,6 +24,7 @@ TEXT = {
         "no_answer": "Nothing in the documents answers this question.",
         "try": "The closest topics in the documents:",
         "paragraph": "paragraph {n}",
+        "page": "page {n}",
         "open": "open document",
         "score": "score {score:.2f}",
         "also": "also in",
@@ -34,9 +36,11 @@ TEXT = {
 
 
 def source_line(c: Citation, lang: str = "zh") -> str:
-    """标题 · 发布者 · 日期 · 第 n 段 (escaped, absent parts left out)."""
+    """标题 · 发布者 · 日期 · 第 p 页 · 第 n 段 (escaped, absent parts left out; pages only for PDFs)."""
     s = c.source
-    parts = [s.title, s.publisher, s.date, TEXT[lang]["paragraph"].format(n=s.paragraph)]
+    t = TEXT[lang]
+    page = t["page"].format(n=s.page) if s.page is not None else None
+    parts = [s.title, s.publisher, s.date, page, t["paragraph"].format(n=s.paragraph)]
     return " · ".join(escape(p) for p in parts if p)
 
 

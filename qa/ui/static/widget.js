@@ -56,7 +56,8 @@
     box.appendChild(el("mark", {}, p.text.slice(p.quote_start, p.quote_end)));
     box.appendChild(document.createTextNode(p.text.slice(p.quote_end)));
     var s = p.source;
-    var line = [s.title, s.publisher, s.date, "第 " + s.paragraph + " 段"].filter(Boolean).join(" · ");
+    var page = s.page ? "第 " + s.page + " 页" : null;  // PDFs only
+    var line = [s.title, s.publisher, s.date, page, "第 " + s.paragraph + " 段"].filter(Boolean).join(" · ");
     var src = el("div", { "class": "qa-w-src" }, "来源：" + line + " · ");
     var link = el("a", { href: base + "/doc/" + encodeURIComponent(s.doc_id) + "?p=" + s.paragraph + "#p" + s.paragraph,
                          target: "_blank", rel: "noopener" }, "查看原文");

@@ -1,0 +1,186 @@
+"""Text lines from PDF/DOCX files → headings and paragraphs: line joining, page furniture, metadata placeholders.
+
+A PDF text layer has no paragraphs, only lines wrapped at the page width,
+so paragraphs are rebuilt from the shape of the lines:
+
+* a line ends its paragraph when it ends with 。！？!?”」』 (the end of a
+  sentence) or when it is clearly shorter than a full line (under
+  `SHORT_LINE` of the document's usual full-line width): the last line of a
+  paragraph rarely reaches the right margin, a wrapped one always does;
+* a blank line inside a page, where the extractor gives one, also ends a paragraph;
+* a paragraph that is one short line with no sentence punctuation in it is a
+  heading (第一章 总则, 一、基本情况);
+* wrapped lines are joined with nothing between CJK characters, and with a
+  space only between two half-width characters (Latin words, numbers);
+* a paragraph that runs on to the next page belongs to the page where it
+  starts;
+* page furniture is dropped: a line near the top or bottom of a page that is
+  only a page number (3, - 3 -, 第 3 页, 3/10, Page 3 of 10), or that repeats
+  there, digits aside, on most pages (a running header or footer).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+
+from qa.ingest.clean import HEADING_MAX_CHARS, Block
+from qa.text.sentences import ends_sentence
+
+SHORT_LINE = 0.8  # a line under this share of the full-line width ends its paragraph
+OUTLIERS = 20  # the longest of every this many lines is left out of the full-line width (a table row, a URL)
+EDGE_LINES = 2  # lines at the top and at the bottom of a page where headers, footers and page numbers sit
+REPEATED_SHARE = 0.6  # a line at the edge of at least this share of the pages (and two of them) is furniture
+PARAGRAPH_END = "。！？!?”」』"
+
+_PAGE_NUMBER = re.compile(
+    r"^[-–—·\s]*(?:(?:page|p\.)\s*)?(?:第\s*)?[\d一二三四五六七八九十百]{1,4}(?:\s*页)?"
+    r"(?:\s*(?:/|／|of)\s*\d{1,4}|\s*[,，]?\s*共\s*\d{1,4}\s*页)?[-–—·\s]*$",
+    re.IGNORECASE,
+)
+_PLACEHOLDERS = {
+    "untitled",
+    "anonymous",
+    "unknown",
+    "unspecified",
+    "python-docx",
+    "administrator",
+    "admin",
+    "user",
+    "microsoft office user",
+    "word document",
+    "微软用户",
+    "微软中国",
+    "无标题",
+    "未命名",
+}
+_FILE_NAME = re.compile(r"^microsoft (?:word|powerpoint) - |\.(?:docx?|pdf|wps|txt|rtf|pptx?)$", re.IGNORECASE)
+
+
+def display_width(text: str) -> int:
+    """Width of `text` in half-width cells: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def join_lines(left: str, right: str) -> str:
+    """Join two wrapped lines of one paragraph.
+
+    A space is kept only between two half-width characters (so English words
+    and numbers stay apart); a CJK line break leaves nothing, and a word
+    hyphenated at the end of a line is mended.
+    """
+    if not left or not right:
+        return left or right
+    if left.endswith("-") and left[-2:-1].isalpha() and left[-2:-1].isascii() and right[0].islower():
+        return left[:-1] + right
+    if _half_width(left[-1]) and _half_width(right[0]):
+        return f"{left} {right}"
+    return left + right
+
+
+def _half_width(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) not in "WF"
+
+
+def drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers and running headers/footers.
+
+    Args:
+        pages: the stripped lines of each page ("" for a blank line).
+
+    Returns:
+        The same pages without the lines near a page's top or bottom that
+        are a page number or repeat (digits aside) on most pages.
+    """
+    edges = [_edge_indexes(lines) for lines in pages]
+    counts: Counter[str] = Counter()
+    for lines, edge in zip(pages, edges):
+        counts.update({_furniture_key(lines[i]) for i in edge})
+    with_text = sum(1 for lines in pages if any(lines))
+    needed = max(2, math.ceil(REPEATED_SHARE * with_text))
+    repeated = {key for key, n in counts.items() if n >= needed}
+    return [
+        [line for i, line in enumerate(lines) if not (i in edge and _is_furniture(line, repeated))]
+        for lines, edge in zip(pages, edges)
+    ]
+
+
+def _edge_indexes(lines: list[str]) -> set[int]:
+    """Positions of the first and last `EDGE_LINES` non-blank lines of a page."""
+    filled = [i for i, line in enumerate(lines) if line]
+    return set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split()))
+
+
+def _is_furniture(line: str, repeated: set[str]) -> bool:
+    return bool(_PAGE_NUMBER.match(line)) or _furniture_key(line) in repeated
+
+
+def paged_blocks(pages: list[list[str]]) -> tuple[list[Block], list[int]]:
+    """Rebuild headings and paragraphs from the wrapped lines of each page.
+
+    Args:
+        pages: the stripped lines of each page ("" for a blank line), page furniture already dropped.
+
+    Returns:
+        The blocks in reading order, and the 1-based page where each one starts.
+    """
+    full = _full_width([display_width(line) for lines in pages for line in lines if line])
+    blocks: list[Block] = []
+    starts: list[int] = []
+    current: list[str] = []
+    for number, lines in enumerate(pages, start=1):
+        for line in lines:
+            if line and not current:
+                starts.append(number)
+            if line:
+                current.append(line)
+            if current and (not line or _ends_paragraph(line, full)):
+                blocks.append(_block(current))
+                current = []
+    if current:
+        blocks.append(_block(current))
+    return blocks, starts
+
+
+def _full_width(widths: list[int]) -> int:
+    """The width of a full (wrapped) line in this document."""
+    if not widths:
+        return 0
+    ordered = sorted(widths)
+    return ordered[-1 - len(ordered) // OUTLIERS]
+
+
+def _ends_paragraph(line: str, full: int) -> bool:
+    return line.endswith(tuple(PARAGRAPH_END)) or display_width(line) < SHORT_LINE * full
+
+
+def _block(lines: list[str]) -> Block:
+    text = lines[0]
+    for line in lines[1:]:
+        text = join_lines(text, line)
+    return Block("heading" if len(lines) == 1 and is_heading_text(text) else "para", text)
+
+
+def is_heading_text(text: str) -> bool:
+    """A line that can be a heading: short, and no sentence ends in it."""
+    return len(text) <= HEADING_MAX_CHARS and not ends_sentence(text) and not any(ch in text for ch in "。！？!?；;")
+
+
+def meta_value(value: object) -> str | None:
+    """A metadata field as text, or None when it is empty or a known placeholder.
+
+    Word, WPS and PDF generators fill in "Administrator", "untitled",
+    "Microsoft Word - 文件名.docx" and the like; none of them describes the document.
+    """
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    if not text or text.lower() in _PLACEHOLDERS or _FILE_NAME.search(text):
+        return None
+    return text

@@ -1,0 +1,81 @@
+"""DOCX bytes → an `Article` of headings and paragraphs (via python-docx).
+
+Named `word` rather than `docx` so that it never shadows the `docx` package.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import docx
+
+from qa.ingest.clean import Article, Block
+from qa.ingest.decode import NotTextError
+from qa.ingest.layout import join_lines, meta_value
+from qa.text.normalize import strip_invisible
+
+HEADING_STYLES = ("Heading", "heading", "标题", "Title")  # Word's built-in names in English and Chinese
+SUBTITLE_STYLES = ("Subtitle", "副标题")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of encrypted .docx and of old .doc files
+
+
+def read_docx(data: bytes) -> Article:
+    """Read the body paragraphs of a Word document.
+
+    Args:
+        data: the raw file content.
+
+    Returns:
+        Paragraphs styled Heading…/标题…/Title as headings, the others as
+        paragraphs (tables, headers and footers are not read); the title,
+        author and date from the document's core properties where present,
+        else the first heading as the title.
+
+    Raises:
+        NotTextError: the file is encrypted, an old .doc, or damaged; the message says which.
+    """
+    if data.startswith(_OLE_MAGIC):
+        raise NotTextError("加密的 DOCX 或旧版 .doc 文件，无法读取 / encrypted DOCX or old .doc file, cannot be read")
+    try:
+        document = docx.Document(io.BytesIO(data))
+        return _article(document)
+    except Exception as exc:
+        # python-docx reads untrusted zip and XML; a damaged file can fail with
+        # any exception, and one bad file must not stop the whole corpus.
+        raise NotTextError(f"DOCX 文件已损坏，无法读取 / damaged DOCX, cannot be read ({type(exc).__name__})") from exc
+
+
+def _article(document: Any) -> Article:
+    blocks: list[Block] = []
+    subtitle = None
+    for paragraph in document.paragraphs:
+        text = _paragraph_text(paragraph.text)
+        style = paragraph.style.name if paragraph.style is not None else ""
+        if not text:
+            continue
+        if style.startswith(SUBTITLE_STYLES):
+            subtitle = subtitle or text
+        else:
+            blocks.append(Block("heading" if style.startswith(HEADING_STYLES) else "para", text))
+    props = document.core_properties
+    title = meta_value(props.title)
+    if title is None and blocks and blocks[0].kind == "heading":
+        title = blocks[0].text
+    created = props.created
+    date = created.date().isoformat() if created else None
+    if date == _TEMPLATE_DATE:  # python-docx's blank template, not the document's date: leave it unknown
+        date = None
+    return Article(title, subtitle, None, date, meta_value(props.author), tuple(blocks))
+
+
+_TEMPLATE_DATE = "2013-12-23"
+
+
+def _paragraph_text(raw: str) -> str:
+    """One paragraph's text on one line: soft line breaks joined as wrapped lines, tabs as spaces."""
+    lines = [" ".join(strip_invisible(line).split()) for line in raw.split("\n")]
+    text = ""
+    for line in lines:
+        text = join_lines(text, line)
+    return text

@@ -1,0 +1,302 @@
+"""PDF and DOCX ingestion: text, headings, pages in citations, and clear reasons for files that cannot be read.
+
+Every file is generated here: PDFs with reportlab's built-in CID font
+STSong-Light (no font file needed), DOCX files with python-docx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from PIL import Image
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from qa.answer.engine import Answerer
+from qa.answer.results import Citation, Source
+from qa.ingest.corpus import load_corpus
+from qa.ingest.document import Document
+from qa.ingest.layout import drop_page_furniture, join_lines, paged_blocks
+from qa.render import render, source_line
+from qa.search.index import build
+from qa.ui.cards import card
+from tests.conftest import write
+
+FONT = "STSong-Light"
+LINE_CHARS = 24
+HEADER = "星海科技二〇二三年年度报告"
+TITLE = "星海科技2023年年度报告"
+SPANNING = "公司在宁波新建的生产基地已经完成主体工程建设，预计明年上半年正式投产，届时年产能将提高到五百万台，可以满足未来三年的订单需求。"
+
+
+def wrap(text: str, width: int = LINE_CHARS) -> list[str]:
+    """Break a paragraph into lines of `width` characters, as a typesetter would."""
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
+def make_pdf(
+    path: Path, pages: list[list[str]], title: str | None = None, author: str | None = None, header: str | None = HEADER
+) -> Path:
+    """A PDF with one line of text per entry, a running header (if any) and a page-number footer on every page."""
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    pdf = canvas.Canvas(str(path))
+    if title:
+        pdf.setTitle(title)
+    if author:
+        pdf.setAuthor(author)
+    for number, lines in enumerate(pages, start=1):
+        pdf.setFont(FONT, 11)
+        if header:
+            pdf.drawString(72, 800, header)
+        for row, line in enumerate(lines):
+            pdf.drawString(72, 760 - 20 * row, line)
+        pdf.drawString(280, 40, f"第 {number} 页")
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def report_pages() -> list[list[str]]:
+    """Three pages of a company report; the paragraph about Ningbo runs from page 2 on to page 3."""
+    spanning = wrap(SPANNING)
+    return [
+        [
+            "第一章 公司概况",
+            *wrap(
+                "星海科技有限公司成立于二〇〇八年，总部位于杭州市滨江区，主要从事工业传感器和智能仪表的设计、生产与销售，现有员工一千二百余人。"
+            ),
+            "第二章 市场情况",
+            *wrap("报告期内，公司产品远销东南亚和欧洲的三十多个国家，海外收入占全部营业收入的比例上升到百分之三十五。"),
+        ],
+        [
+            "第三章 研发投入",
+            *wrap("二〇二三年，公司研发投入达到三点二亿元，同比增长百分之十八，主要用于新一代光纤传感器的研制。"),
+            *spanning[:2],
+        ],
+        [
+            *spanning[2:],
+            "第四章 风险提示",
+            *wrap("原材料价格波动和汇率变化可能对公司的经营业绩产生不利影响，公司将通过套期保值降低风险。"),
+        ],
+    ]
+
+
+def make_scanned_pdf(path: Path) -> Path:
+    """A "scanned" PDF: a page with only an image and a drawn rectangle, no text layer."""
+    pdf = canvas.Canvas(str(path))
+    image = Image.new("RGB", (60, 40), (200, 200, 200))
+    pdf.drawImage(ImageReader(image), 100, 400, width=300, height=200)
+    pdf.rect(90, 390, 320, 220)
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_docx(path: Path) -> Path:
+    """A notice with a Title, English and Chinese heading styles, a soft line break, and core properties."""
+    document = docx.Document()
+    document.add_heading("关于开展安全生产检查的通知", level=0)
+    document.add_heading("一、检查范围", level=1)
+    document.add_paragraph("本次检查覆盖全市所有危险化学品生产企业和大型商场，重点检查消防通道是否畅通。")
+    chinese = document.styles.add_style("标题 1", WD_STYLE_TYPE.PARAGRAPH)  # as Word names it in Chinese
+    document.add_paragraph("二、检查时间", style=chinese)
+    broken = document.add_paragraph("检查工作从三月一日开始，")
+    broken.add_run().add_break()  # a soft line break inside one paragraph
+    broken.add_run("到三月三十一日结束，各单位要提前做好自查。")
+    document.add_paragraph("")  # empty paragraphs are not paragraphs
+    document.core_properties.author = "李明"
+    document.core_properties.created = dt.datetime(2024, 2, 20, 9, 30)
+    document.save(str(path))
+    return path
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Document:
+    make_pdf(tmp_path / "report.pdf", report_pages(), title=TITLE, author="王芳")
+    [doc] = load_corpus(tmp_path).documents
+    return doc
+
+
+def _paragraph_with(doc: Document, needle: str):
+    found = [p for p in doc.paragraphs if needle in doc.text[p.start : p.end]]
+    assert len(found) == 1, [doc.text[p.start : p.end] for p in doc.paragraphs]
+    return found[0]
+
+
+def test_reportlab_chinese_pdf_text_is_extractable(tmp_path: Path):
+    from pypdf import PdfReader
+
+    path = make_pdf(tmp_path / "a.pdf", [["长江是中国最长的河流。"]])
+    assert "长江是中国最长的河流。" in PdfReader(path).pages[0].extract_text()
+
+
+def test_pdf_text_metadata_and_headings(report: Document):
+    assert report.title == TITLE
+    assert report.author == "王芳"
+    assert report.path == "report.pdf"
+    headings = [report.text[a:b] for a, b in report.headings]
+    assert headings == ["第一章 公司概况", "第二章 市场情况", "第三章 研发投入", "第四章 风险提示"]
+    first = _paragraph_with(report, "星海科技有限公司")
+    # wrapped CJK lines are joined with no space or line break where the page broke them
+    assert report.text[first.start : first.end].endswith(
+        "主要从事工业传感器和智能仪表的设计、生产与销售，现有员工一千二百余人。"
+    )
+    assert first.heading == "第一章 公司概况"
+    assert len(report.paragraphs) == 5
+
+
+def test_pdf_page_headers_and_numbers_are_dropped(report: Document):
+    assert HEADER not in report.text
+    assert "第 1 页" not in report.text and "第 3 页" not in report.text
+
+
+def test_pdf_pages_of_paragraphs(report: Document):
+    assert report.page_of(_paragraph_with(report, "星海科技有限公司").start) == 1
+    assert report.page_of(_paragraph_with(report, "研发投入达到").start) == 2
+    assert report.page_of(_paragraph_with(report, "汇率变化").start) == 3
+
+
+def test_pdf_paragraph_across_pages_is_one_paragraph_on_its_first_page(report: Document):
+    spanning = _paragraph_with(report, "宁波")
+    assert report.text[spanning.start : spanning.end] == SPANNING
+    assert report.page_of(spanning.start) == 2
+    assert report.page_of(spanning.end - 1) == 2
+
+
+def test_question_about_page_2_is_answered_with_page_2(report: Document, fake_encoder):
+    index = build([report], fake_encoder, max_chars=300, min_chars=12)
+    answer = Answerer(index, fake_encoder, refusal=None).ask("公司的研发投入达到多少？", keep_refused=True)
+    top = answer.passages[0]
+    assert "三点二亿元" in top.quote
+    assert top.source.page == 2
+    assert top.source.title == TITLE
+    assert "第 2 页 · 第 3 段" in card(top)
+    assert "page 2 · paragraph 3" in card(top, lang="en")
+    assert "第 2 页 · 第 3 段" in render(answer)
+    assert answer.to_dict()["passages"][0]["source"]["page"] == 2
+
+
+def test_pdf_title_falls_back_to_its_first_heading(tmp_path: Path):
+    lines = ["会议纪要", *wrap("会议决定下周一起在全厂推行新的安全操作规程，由各车间主任负责落实。")]
+    make_pdf(tmp_path / "minutes.pdf", [lines], header=None)
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.title == "会议纪要"  # reportlab writes "untitled" in the metadata: a placeholder, not a title
+    assert doc.author is None  # nor is its "anonymous" an author
+    assert doc.text == "会议纪要\n\n会议决定下周一起在全厂推行新的安全操作规程，由各车间主任负责落实。"
+
+
+def test_docx_headings_and_paragraphs(tmp_path: Path, fake_encoder):
+    make_docx(tmp_path / "notice.docx")
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.title == "关于开展安全生产检查的通知"
+    assert (doc.author, doc.date) == ("李明", "2024-02-20")
+    assert doc.pages == () and doc.page_of(0) is None
+    assert [doc.text[a:b] for a, b in doc.headings] == ["一、检查范围", "二、检查时间"]
+    texts = [doc.text[p.start : p.end] for p in doc.paragraphs]
+    assert texts == [
+        "本次检查覆盖全市所有危险化学品生产企业和大型商场，重点检查消防通道是否畅通。",
+        "检查工作从三月一日开始，到三月三十一日结束，各单位要提前做好自查。",
+    ]
+    index = build([doc], fake_encoder, max_chars=300, min_chars=12)
+    by_heading = {p.heading: p.text for p in index.passages}
+    assert by_heading["一、检查范围"].startswith("本次检查覆盖全市")
+    assert by_heading["二、检查时间"].startswith("检查工作从三月一日开始")
+    answer = Answerer(index, fake_encoder, refusal=None).ask("检查工作什么时候结束？", keep_refused=True)
+    assert answer.passages[0].source.page is None
+    assert " 页" not in source_line(answer.passages[0].source)
+
+
+def test_scanned_pdf_is_skipped_and_the_rest_still_loads(tmp_path: Path):
+    make_scanned_pdf(tmp_path / "scan.pdf")
+    make_docx(tmp_path / "notice.docx")
+    write(tmp_path / "note.txt", "通知\n\n明天上午九点在三楼会议室召开全体职工大会，请准时参加。\n")
+    warnings: list[str] = []
+    corpus = load_corpus(tmp_path, warn=warnings.append)
+    assert sorted(d.path for d in corpus.documents) == ["note.txt", "notice.docx"]
+    [skipped] = corpus.skipped
+    assert skipped.path == "scan.pdf"
+    assert "扫描" in skipped.reason and "scanned" in skipped.reason
+    assert len(warnings) == 1 and "scan.pdf" in warnings[0] and "扫描" in warnings[0]
+
+
+def _reasons(tmp_path: Path) -> dict[str, str]:
+    warnings: list[str] = []
+    corpus = load_corpus(tmp_path, warn=warnings.append)
+    assert len(warnings) == len(corpus.skipped)
+    return {s.path: s.reason for s in corpus.skipped}
+
+
+def test_broken_pdf_and_docx_are_skipped_with_a_reason(tmp_path: Path):
+    noise = random.Random(7).randbytes(4096)
+    write(tmp_path / "noise.pdf", noise)
+    write(tmp_path / "noise.docx", noise)
+    whole = make_pdf(tmp_path / "whole.pdf", report_pages()).read_bytes()
+    write(tmp_path / "cut.pdf", whole[: len(whole) // 3])  # a download that stopped early
+    write(tmp_path / "old.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + noise)  # an OLE file: encrypted or a .doc
+    write(tmp_path / "ok.txt", "长江是中国最长的河流，全长约六千三百公里。\n")
+    reasons = _reasons(tmp_path)
+    assert set(reasons) == {"noise.pdf", "noise.docx", "cut.pdf", "old.docx"}
+    assert "PDF" in reasons["noise.pdf"] and "损坏" in reasons["noise.pdf"]
+    assert "DOCX" in reasons["noise.docx"] and "损坏" in reasons["noise.docx"]
+    assert "PDF" in reasons["cut.pdf"]
+    assert "加密" in reasons["old.docx"] and ".doc" in reasons["old.docx"]
+
+
+def test_encrypted_pdf_is_skipped_as_encrypted(tmp_path: Path):
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    pdf = canvas.Canvas(str(tmp_path / "secret.pdf"), encrypt="mima123")
+    pdf.setFont(FONT, 11)
+    pdf.drawString(72, 760, "这是一份需要密码才能打开的文件。")
+    pdf.showPage()
+    pdf.save()
+    reasons = _reasons(tmp_path)
+    assert "加密" in reasons["secret.pdf"] and "encrypted" in reasons["secret.pdf"]
+
+
+def test_document_pages_round_trip_and_old_dicts_still_load(report: Document):
+    assert report.pages[0] == 0 and len(report.pages) == 3
+    assert Document.from_dict(report.to_dict()) == report
+    old = report.to_dict()
+    del old["pages"]
+    assert Document.from_dict(old).page_of(0) is None
+
+
+def test_card_shows_the_page_and_escapes_the_source():
+    source = Source("d1", "<b>年报</b>", None, "2024-01-05", None, "a.pdf", None, 12, page=3)
+    citation = Citation(1, "d1-12-0", "正文。", "正文。", 0, 3, 1.0, source)
+    html = card(citation)
+    assert "第 3 页 · 第 12 段" in html
+    assert "<b>年报</b>" not in html and "&lt;b&gt;年报&lt;/b&gt;" in html
+    assert source_line(source) == "<b>年报</b> · 2024-01-05 · a.pdf · 第 3 页 · 第 12 段"
+
+
+def test_join_lines_keeps_spaces_only_between_half_width_text():
+    assert join_lines("长江是中国", "最长的河流。") == "长江是中国最长的河流。"
+    assert join_lines("the Yangtze", "river") == "the Yangtze river"
+    assert join_lines("长度约 6300", "公里") == "长度约 6300公里"
+    assert join_lines("infor-", "mation") == "information"
+
+
+def test_page_furniture_and_paragraph_heuristics():
+    one = wrap("第一页的正文很长，" * 6 + "到此结束。", 20)
+    two = wrap("第二页接着写，" * 5 + "直到这里", 20)
+    three = ["才结束。", "附录"]
+    pages = [["年报 2023", "目录", *one, "1"], ["年报 2023", *two, "- 2 -"], ["年报 2023", *three, "第 3 页 共 3 页"]]
+    kept = drop_page_furniture(pages)
+    assert kept == [["目录", *one], two, three]
+    blocks, starts = paged_blocks(kept)
+    assert [(b.kind, b.text[:4]) for b in blocks] == [
+        ("heading", "目录"),
+        ("para", "第一页的"),
+        ("para", "第二页接"),  # runs on to page 3, belongs to page 2
+        ("heading", "附录"),
+    ]
+    assert blocks[2].text.endswith("直到这里才结束。")
+    assert starts == [1, 1, 2, 3]
