@@ -36,7 +36,10 @@ def index(settings: Settings) -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     write(tmp_path / "corpus" / "old.txt", OLD)
-    write(tmp_path / "corpus" / "other.txt", "禹城市推行一窗受理\n\n禹城市政务服务中心推行一窗受理改革，群众办事只需跑一次。\n")
+    write(
+        tmp_path / "corpus" / "other.txt",
+        "禹城市推行一窗受理\n\n禹城市政务服务中心推行一窗受理改革，群众办事只需跑一次。\n",
+    )
     s = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", rate_limit=0, admin_token=TOKEN)
     index(s)
     return s
@@ -177,7 +180,9 @@ def test_requests_during_a_reload_all_succeed(settings):
             for n in range(3):
                 time.sleep(0.5)
                 write(settings.corpus_dir / f"new{n}.txt", NEW.replace("十点", f"{n + 9}点"))
-                r = admin.post("/api/admin/reload", params={"update": "true"}, headers={"Authorization": f"Bearer {TOKEN}"})
+                r = admin.post(
+                    "/api/admin/reload", params={"update": "true"}, headers={"Authorization": f"Bearer {TOKEN}"}
+                )
                 assert r.status_code == 200, r.text
             time.sleep(0.5)
             assert admin.get("/api/health").json()["documents"] == 5

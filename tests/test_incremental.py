@@ -136,7 +136,10 @@ def test_incremental_index_answers_like_a_full_rebuild(corpus, tmp_path):
     assert a.tokenizer.terms == b.tokenizer.terms
     assert sorted(a.bm25.vocab) == sorted(b.bm25.vocab)
     for question in ["云上法庭在哪里？", "一窗受理是什么改革？", ONLY_A, "齐河县学习了什么？", ONLY_B]:
-        got, want = answerer(root).ask(question, top_k=5, keep_refused=True), answerer(full).ask(question, top_k=5, keep_refused=True)
+        got, want = (
+            answerer(root).ask(question, top_k=5, keep_refused=True),
+            answerer(full).ask(question, top_k=5, keep_refused=True),
+        )
         assert [c.id for c in got.passages] == [c.id for c in want.passages], question
         assert [c.quote for c in got.passages] == [c.quote for c in want.passages], question
         assert np.allclose([c.score for c in got.passages], [c.score for c in want.passages], atol=1e-4)

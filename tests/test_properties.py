@@ -71,3 +71,62 @@ def test_any_question_gets_an_answer_or_a_clear_error(answerer: Answerer, questi
         assert 0 <= c.quote_start <= c.quote_end <= len(c.text)
         assert c.text[c.quote_start : c.quote_end] == c.quote
     answer.to_dict()
+
+
+# Any sequence of adds, edits and deletes, applied one `qa index` at a time, ends where a full rebuild of
+# the final folder does: same passages, same vector per passage, same keyword index, same tokenizer terms.
+ARTICLES = [
+    "宁津县法院启用智慧法庭\n\n宁津县人民法院启用三个“智慧法庭”，庭审全程录音录像。\n",
+    "乐陵市检察院开放日\n\n乐陵市检察院邀请四十二名人大代表走进“检察开放日”。\n",
+    "禹城市推行一窗受理\n\n禹城市政务服务中心推行“一窗受理”改革，群众办事只需跑一次。\n\n“智慧法庭”也在禹城推广。\n",
+    "臺北市圖書館夜間開放\n\n臺北市立圖書館總館每週五晚間開放至十一點。\n",
+    "",  # an empty file: skipped, then perhaps given text later
+]
+OPS = st.lists(
+    st.tuples(st.sampled_from(["a.txt", "b.txt", "sub/c.txt"]), st.one_of(st.none(), st.sampled_from(ARTICLES))),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(OPS)
+def test_incremental_updates_end_where_a_full_rebuild_does(tmp_path_factory, ops) -> None:
+    import numpy as np
+
+    from qa.search import storage
+    from qa.search.encoder import HashEncoder
+    from qa.search.indexer import update_index
+
+    encoder = HashEncoder(dim=32)
+    root = tmp_path_factory.mktemp("ops")
+    corpus, inc, full = root / "corpus", root / "inc", root / "full"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_text(ARTICLES[0], encoding="utf-8")
+    update_index(corpus, inc, lambda: encoder, encoder.name)
+    for name, text in ops:  # None deletes the file
+        path = corpus / name
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        update_index(corpus, inc, lambda: encoder, encoder.name)
+    update_index(corpus, full, lambda: encoder, encoder.name, rebuild=True)
+    a, b = storage.load(inc), storage.load(full)
+    assert a.tokenizer.terms == b.tokenizer.terms
+    assert sorted(a.bm25.vocab) == sorted(b.bm25.vocab)
+    by_id = {p.id: i for i, p in enumerate(b.passages)}
+    assert sorted(by_id) == sorted(p.id for p in a.passages)
+    for i, p in enumerate(a.passages):
+        j = by_id[p.id]
+        assert p == b.passages[j]
+        sa, sb = a.sentences.of(i), b.sentences.of(j)
+        assert a.sentences.starts[sa.start : sa.stop].tolist() == b.sentences.starts[sb.start : sb.stop].tolist()
+        assert a.sentences.kinds[sa.start : sa.stop].tolist() == b.sentences.kinds[sb.start : sb.stop].tolist()
+        assert np.allclose(a.store.vectors(a.ids[i : i + 1]), b.store.vectors(b.ids[j : j + 1]))
+        assert np.allclose(
+            a.bm25.matrix[i].toarray().ravel()[[a.bm25.vocab[t] for t in sorted(a.bm25.vocab)]],
+            b.bm25.matrix[j].toarray().ravel()[[b.bm25.vocab[t] for t in sorted(b.bm25.vocab)]],
+        )
+    assert a.store.count() == len(a.passages) and a.bm25.matrix.shape[0] == len(a.passages)

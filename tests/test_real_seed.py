@@ -86,7 +86,13 @@ def test_answerable_questions_are_answered(answers: dict[str, dict]) -> None:
 def test_off_topic_questions_are_refused(answers: dict[str, dict]) -> None:
     rows = _rows("offtopic.jsonl")
     answered = [r["question"] for r in rows if answers[r["question"]]["answered"]]
-    plain = ("今天天气怎么样？", "如何申请美国签证？", "怎样做红烧肉才好吃？", "世界上最高的山峰是哪座？", "电话是谁发明的？")
+    plain = (
+        "今天天气怎么样？",
+        "如何申请美国签证？",
+        "怎样做红烧肉才好吃？",
+        "世界上最高的山峰是哪座？",
+        "电话是谁发明的？",
+    )
     assert not set(plain) & set(answered)
     for r in rows:
         if not answers[r["question"]]["answered"]:
@@ -115,3 +121,40 @@ def test_follow_up_questions_find_the_right_passage(env: dict[str, str]) -> None
     assert answer.followup_of and "庆云县检察院" in answer.followup_of
     other = answerer.ask("那庆云县呢？", history=["东营市检察院第四党支部打造了什么党建品牌？"])
     assert other.passages and other.passages[0].source.path == "004_566c0a783eacff27.txt"
+
+
+TRADITIONAL = (
+    "臺北市圖書館推出夜間閱覽服務\n\n"
+    "臺北市立圖書館總館自下月起延長開放時間，每週五晚間開放至十一點，方便上班族借閱書籍。\n\n"
+    "館方表示，夜間閱覽服務試辦三個月後，將視使用情況決定是否擴大到各分館。\n"
+)
+
+
+def test_incremental_update_forgets_a_deleted_file_and_finds_a_traditional_one(tmp_path: Path) -> None:
+    """The user's path with the real model: index, delete a file and add a traditional-Chinese one,
+    `qa index` again (incremental), then ask."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in (ROOT / "corpus").iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    environ = {**os.environ, "QA_CORPUS": str(corpus), "QA_INDEX": str(tmp_path / "index")}
+    assert _qa("index", env=environ).returncode == 0
+    (corpus / "004_566c0a783eacff27.txt").unlink()
+    (corpus / "taipei.txt").write_text(TRADITIONAL, encoding="big5")
+    done = _qa("index", env=environ)
+    assert done.returncode == 0, done.stderr
+    assert "+1 新增 · 0 更新 · 1 删除" in done.stdout and "5 篇文档" in done.stdout
+    asked = _qa(
+        "ask",
+        "--json",
+        "--batch",
+        "-",
+        env=environ,
+        stdin="庆云县检察院什么时候自主研发了电子送达平台？\n台北市立图书馆总馆每周五晚间开放到几点？\n",
+    )
+    deleted, traditional = (json.loads(line) for line in asked.stdout.splitlines())
+    assert all(p["source"]["path"] != "004_566c0a783eacff27.txt" for p in deleted["passages"])
+    assert all("电子送达平台" not in p["text"] for p in deleted["passages"])
+    first = traditional["passages"][0]
+    assert first["source"]["path"] == "taipei.txt"
+    assert "每週五晚間開放至十一點" in first["quote"]  # quoted as written, in traditional characters

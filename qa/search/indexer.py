@@ -29,6 +29,8 @@ from qa.search.encoder import Encoder
 from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
 from qa.text.tokenize import user_terms
 
+BIG_FILE = 10 * 2**20  # bytes: reading and cleaning such a file takes long enough to say so
+
 
 @dataclass
 class IndexReport:
@@ -145,6 +147,9 @@ def _apply(
     paths = [p for p in found if p.relative_to(corpus_dir).as_posix() not in unchanged]
     docs: list[Document] = []
     for path in tqdm(paths, desc="读取 / reading", unit="文件", disable=not progress or len(paths) < 2):
+        size = path.stat().st_size
+        if progress and warn and size > BIG_FILE:
+            warn(f"正在读取大文件 / reading a large file: {path.name} ({size / 2**20:.1f} MB)")
         got = read_or_skip(corpus_dir, path, warn)
         (skipped if isinstance(got, Skipped) else docs).append(got)  # type: ignore[arg-type]
     indexed_before = {index.documents[i].path for i in index.documents}
@@ -177,9 +182,7 @@ def _read_manifest(index_dir: Path, warn: Callable[[str], None] | None) -> tuple
         return None, "原索引损坏 / previous index corrupt"
 
 
-def _load_previous(
-    index_dir: Path, model_name: str, warn: Callable[[str], None] | None
-) -> tuple[Index | None, str]:
+def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None] | None) -> tuple[Index | None, str]:
     """The current index to update, or (None, why) when it cannot be used and everything is rebuilt."""
     try:
         return storage.load(index_dir, model=model_name), ""
