@@ -196,3 +196,15 @@ def test_moving_a_file_removes_the_old_path_and_adds_the_new(corpus, tmp_path):
     report = index(corpus, root)
     assert report.added == ["archive/b.txt"] and report.removed == ["b.txt"]
     assert quotes(root, ONLY_B)[0][0] == "archive/b.txt"
+
+
+def test_plain_qa_index_repairs_a_damaged_index_even_when_the_corpus_did_not_change(corpus, tmp_path):
+    root = tmp_path / "idx"
+    index(corpus, root)
+    passages = storage.build_dir(root) / "passages.jsonl"
+    passages.write_bytes(passages.read_bytes()[:50])
+    lines: list[str] = []
+    report = index(corpus, root, warn=lines.append)
+    assert report.built and "损坏" in report.reason, report
+    assert any("passages.jsonl" in line and "现在完整重建" in line for line in lines), lines
+    assert quotes(root, ONLY_B)[0][0] == "b.txt"

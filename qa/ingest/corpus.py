@@ -152,7 +152,7 @@ def read_document(path: Path, rel: str) -> Document:
     else:
         article, encoding, url, title = _text_article(data, suffix)
     if not any(b.kind == "para" for b in article.blocks):
-        raise NotTextError("no text left after cleaning / 清理后没有正文")
+        raise NotTextError("清理后没有正文 / no text left after cleaning")
     extra = _sidecar(path)
     doc = build_document(
         article,

@@ -42,13 +42,13 @@ def decode(data: bytes) -> tuple[str, str]:
         NotTextError: empty, binary or undecodable input; the message says which.
     """
     if not data.strip():
-        raise NotTextError("empty file / 空文件")
+        raise NotTextError("空文件 / empty file")
     text, encoding = _decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _looks_binary(text):
-        raise NotTextError("binary content / 二进制内容，不是文本")
+        raise NotTextError("二进制内容，不是文本 / binary content, not text")
     if not strip_invisible(text).strip():
-        raise NotTextError("empty file / 空文件")
+        raise NotTextError("空文件 / empty file")
     return text, encoding
 
 
@@ -60,7 +60,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 text = _slightly_damaged(data, name)
                 if text is None:
-                    raise NotTextError(f"invalid {name} / 编码损坏 ({exc.reason})") from exc
+                    raise NotTextError(f"编码损坏 / invalid {name} ({exc.reason})") from exc
                 return text, name
     guessed = _utf16_without_bom(data)
     if guessed:
@@ -87,8 +87,8 @@ def _decode(data: bytes) -> tuple[str, str]:
         readings.append((_commonness(damaged), "utf-8", damaged))
     if not readings or (has_nul and max(r[0] for r in readings) < 0.6):
         if has_nul:
-            raise NotTextError("binary content / 二进制内容，不是文本")
-        raise NotTextError("unknown encoding / 无法识别的编码（试过 UTF-8、GB18030、Big5、UTF-16）")
+            raise NotTextError("二进制内容，不是文本 / binary content, not text")
+        raise NotTextError("无法识别的编码（试过 UTF-8、GB18030、Big5、UTF-16） / unknown encoding")
     _, name, text = max(readings, key=lambda r: r[0])
     return text, name
 

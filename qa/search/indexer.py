@@ -101,7 +101,7 @@ def update_index(
         index: Index | None = None
         before: dict[str, str] = {}
         if not reason and manifest is not None:
-            if manifest.get("corpus", {}).get("fingerprint") == digest:
+            if manifest.get("corpus", {}).get("fingerprint") == digest and _intact(index_dir, warn):
                 return _unchanged(manifest, started)
             index, reason = _load_previous(index_dir, model_name, warn)
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
@@ -143,7 +143,12 @@ def _apply(
     old_skips = {s["path"]: s["reason"] for s in (manifest or {}).get("corpus", {}).get("skipped", [])}
     unchanged = {rel for rel, state in states.items() if before.get(rel) == state}
     skipped = [Skipped(rel, old_skips[rel]) for rel in sorted(unchanged) if rel in old_skips]
-    found = corpus_files(corpus_dir, skipped, warn)  # FIFOs, broken links… are skipped (and said) here
+    left: list[Skipped] = []
+    found = corpus_files(corpus_dir, left)  # FIFOs, broken links, linked folders… are left out here
+    for item in left:
+        if warn and old_skips.get(item.path) != item.reason:  # said once, like the files skipped when read
+            warn(f"跳过 / skipped {item.path}: {item.reason}")
+    skipped += left
     paths = [p for p in found if p.relative_to(corpus_dir).as_posix() not in unchanged]
     docs: list[Document] = []
     for path in tqdm(paths, desc="读取 / reading", unit="文件", disable=not progress or len(paths) < 2):
@@ -178,8 +183,23 @@ def _read_manifest(index_dir: Path, warn: Callable[[str], None] | None) -> tuple
         return storage.read_manifest(index_dir), ""
     except IndexCorruptError as exc:
         if warn:
-            warn(f"{exc.zh}——改为完整重建 / {exc.en} Rebuilding everything.")
+            warn(_damaged(exc))
         return None, "原索引损坏 / previous index corrupt"
+
+
+def _damaged(exc: IndexCorruptError) -> str:
+    """The notice for a damaged index that `qa index` is about to rebuild (not the advice to run it)."""
+    zh, en = exc.zh.split("。请运行")[0], exc.en.split(" Run `")[0].rstrip(".")
+    return f"{zh}。现在完整重建。 / {en}. Rebuilding everything now."
+
+
+def _intact(index_dir: Path, warn: Callable[[str], None] | None) -> bool:
+    """Whether the up-to-date index is also undamaged (if not, it is loaded, found corrupt and rebuilt)."""
+    try:
+        storage.verify(index_dir)
+    except IndexCorruptError:
+        return False
+    return True
 
 
 def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None] | None) -> tuple[Index | None, str]:
@@ -188,7 +208,7 @@ def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None]
         return storage.load(index_dir, model=model_name), ""
     except IndexCorruptError as exc:
         if warn:
-            warn(f"{exc.zh}——改为完整重建 / {exc.en} Rebuilding everything.")
+            warn(_damaged(exc))
         return None, "原索引损坏 / previous index corrupt"
 
 

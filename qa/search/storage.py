@@ -145,6 +145,18 @@ def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint:
         ) from exc
 
 
+def verify(root: Path) -> None:
+    """Check every file of the current build against the manifest (sizes and sha256).
+
+    Raises:
+        IndexCorruptError: naming the first damaged file and the command that repairs it.
+    """
+    folder = build_dir(root)
+    manifest = None if folder is None else _manifest_in(folder)
+    if folder is not None and manifest is not None:
+        _verify_files(folder, manifest)
+
+
 def tidy(root: Path) -> None:
     """Remove what interrupted builds left (temporary folders, stray links, old builds).
 
