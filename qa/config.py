@@ -26,11 +26,12 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # other origins allowed to call /api/*; () = same origin only
     rate_limit: int = 60  # /api/* requests per client per minute; 0 = unlimited
     admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None = admin actions off
+    encoder: str = "auto"  # QA_ENCODER: auto (ONNX Runtime when the model allows, else torch) | onnx | torch
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
         """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS, QA_RATE_LIMIT,
-        QA_ADMIN_TOKEN, then `overrides` (CLI flags; None = unset)."""
+        QA_ADMIN_TOKEN, QA_ENCODER, then `overrides` (CLI flags; None = unset)."""
         settings = cls(
             corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
             index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
@@ -42,6 +43,7 @@ class Settings:
             ),
             rate_limit=_int(env, "QA_RATE_LIMIT", 60),
             admin_token=_token(env.get("QA_ADMIN_TOKEN", "")),
+            encoder=_choice(env, "QA_ENCODER", ("auto", "onnx", "torch")),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -53,6 +55,16 @@ class Settings:
     def model_ref(self) -> str:
         """The model to load: the configured one, or the bundled m3e-small folder."""
         return self.model or str(default_model_path())
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(
+            f"{name} 须为 {' / '.join(allowed)} 之一（现为 {value!r}）",
+            f"{name} must be one of {', '.join(allowed)}, not {value!r}",
+        )
+    return value
 
 
 def _token(value: str) -> str | None:

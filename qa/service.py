@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from qa.answer.engine import Answerer
 from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.config import Settings, chunk_params
+from qa.errors import ModelError
 from qa.ingest.corpus import fingerprint
 from qa.search import storage
 from qa.search.cache import CachedEncoder, default_cache_path
@@ -18,10 +21,24 @@ from qa.search.encoder import Encoder, SentenceTransformerEncoder, model_identit
 from qa.search.indexer import IndexReport, update_index
 from qa.search.ranker import Ranker
 
+log = logging.getLogger("qa")
+
 
 def make_encoder(settings: Settings) -> Encoder:
-    """The configured sentence-transformers encoder (loaded now)."""
-    return SentenceTransformerEncoder(settings.model_ref)
+    """The configured encoder, loaded now: ONNX Runtime when the model allows it (QA_ENCODER=auto|onnx),
+    else sentence-transformers on torch."""
+    ref = settings.model_ref
+    if settings.encoder != "torch":
+        from qa.search.onnx import OnnxEncoder, supported
+
+        if settings.encoder == "onnx" or supported(Path(ref)):
+            try:
+                return OnnxEncoder(ref, default_cache_path(settings.cache_dir).parent / "onnx", model_identity(ref))
+            except ModelError as exc:
+                if settings.encoder == "onnx":
+                    raise
+                log.warning("ONNX unavailable, using torch: %s", exc.en)
+    return SentenceTransformerEncoder(ref)
 
 
 def cached_encoder(settings: Settings) -> Encoder:

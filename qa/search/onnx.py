@@ -1,0 +1,192 @@
+"""The same BERT-style sentence encoder run by ONNX Runtime: exported here, from the local folder.
+
+The export (torch → ONNX, mean pooling and L2 normalisation inside the graph)
+happens once per model and is kept in the cache folder; nothing is downloaded.
+At query time neither torch nor sentence-transformers is imported: the
+tokenizer is the model's own `tokenizer.json` (the `tokenizers` library) and
+the graph runs on one thread per call, which on two cores answers a single
+question several times faster than torch (`bench/`). The fp32 graph gives the
+vectors sentence-transformers gives (cosine 1.0 to 5 decimals), so it keeps
+the model's identity: an index and a calibration made with one serve the other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import ModelError
+
+MAX_TOKENS = 512
+BATCH = 32
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class OnnxEncoder:
+    """An `Encoder` for a local sentence-transformers folder of a BERT model with mean pooling (m3e)."""
+
+    def __init__(self, model_dir: str, cache_dir: Path, name: str) -> None:
+        """Args:
+        model_dir: the model folder (config.json, weights, tokenizer.json).
+        cache_dir: where the exported graph is kept (`<cache_dir>/<name>/model.onnx`).
+        name: the model's identity (`model_identity`), also the cache key.
+        """
+        from tokenizers import Tokenizer
+
+        folder = Path(model_dir)
+        if not supported(folder):
+            raise ModelError(
+                f"{model_dir} 不是可用 ONNX 运行的模型（需要本地文件夹、tokenizer.json、BERT 与平均池化）；请设 QA_ENCODER=torch。",
+                f"{model_dir} cannot run on ONNX here (a local folder with tokenizer.json, BERT, mean pooling "
+                "is needed); set QA_ENCODER=torch.",
+            )
+        self.graph = export(folder, cache_dir / name.replace("/", "_") / "model.onnx")
+        self._sessions: dict[int, Any] = {}
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.name = name
+        self.dim = int(self._session(1).get_outputs()[0].shape[-1])
+
+    def _session(self, threads: int) -> Any:
+        """One session per thread count: a single question runs on one thread, so that concurrent
+        requests each get a core; batches (indexing) use every core."""
+        if threads not in self._sessions:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self._sessions[threads] = ort.InferenceSession(str(self.graph), options, providers=["CPUExecutionProvider"])
+        return self._sessions[threads]
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """L2-normalised vectors, in batches of texts of similar length (little padding)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for at in range(0, len(order), BATCH):
+            part = order[at : at + BATCH]
+            out[part] = self._run([texts[i] for i in part])
+        return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        feed = {name: np.zeros((len(texts), width), dtype=np.int64) for name in INPUTS}
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            feed["input_ids"][row, :n] = e.ids
+            feed["attention_mask"][row, :n] = e.attention_mask
+            feed["token_type_ids"][row, :n] = e.type_ids
+        session = self._session(1 if len(texts) == 1 else os.cpu_count() or 1)
+        return np.asarray(session.run(None, feed)[0], dtype=np.float32)
+
+
+def supported(folder: Path) -> bool:
+    """A local BERT folder whose sentence-transformers pipeline is Transformer → mean pooling (→ Normalize).
+
+    Without modules.json sentence-transformers itself uses mean pooling (m3e's case).
+    """
+    if not (folder / "tokenizer.json").is_file() or not (folder / "config.json").is_file():
+        return False
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        modules = (
+            json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+            if (folder / "modules.json").is_file()
+            else []
+        )
+    except (OSError, ValueError):
+        return False
+    if config.get("model_type") != "bert":
+        return False
+    kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]
+    if (
+        kinds
+        and kinds[:2] != ["Transformer", "Pooling"]
+        or any(k not in ("Transformer", "Pooling", "Normalize") for k in kinds)
+    ):
+        return False
+    for module in modules:
+        if str(module.get("type", "")).endswith("Pooling"):
+            pooling = folder / str(module.get("path", "")) / "config.json"
+            try:
+                modes = json.loads(pooling.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return False
+            on = {k for k, v in modes.items() if k.startswith("pooling_mode") and v is True}
+            if on != {"pooling_mode_mean_tokens"}:
+                return False
+    return True
+
+
+def export(folder: Path, target: Path) -> Path:
+    """Export the model in `folder` to `target` once (atomically: a temporary file, then a rename)."""
+    if target.is_file():
+        return target
+    try:
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+    except ImportError as exc:  # pragma: no cover - both are dependencies
+        raise ModelError(
+            "导出 ONNX 需要 torch 与 transformers。", "exporting to ONNX needs torch and transformers."
+        ) from exc
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        model = AutoModel.from_pretrained(str(folder)).eval()
+        sample = {name: torch.ones((1, 8), dtype=torch.int64) for name in INPUTS}
+        sample["token_type_ids"].zero_()
+        axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"embedding": {0: "batch"}}
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+            torch.onnx.export(
+                _MeanPooled(model),
+                tuple(sample[name] for name in INPUTS),
+                str(tmp),
+                input_names=list(INPUTS),
+                output_names=["embedding"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp, target)
+    except Exception as exc:  # torch's exporter raises many kinds; all mean "cannot export"
+        tmp.unlink(missing_ok=True)
+        raise ModelError(
+            f"无法把 {folder} 导出为 ONNX：{exc}。请设 QA_ENCODER=torch。",
+            f"cannot export {folder} to ONNX: {exc}. Set QA_ENCODER=torch.",
+        ) from exc
+    return target
+
+
+def _MeanPooled(model: Any) -> Any:  # noqa: N802 - builds a torch module class lazily (torch imported late)
+    import torch
+
+    class MeanPooled(torch.nn.Module):
+        """BERT → mean over real tokens → unit length (what m3e's sentence-transformers pipeline does)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    return MeanPooled()
