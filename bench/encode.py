@@ -1,0 +1,113 @@
+"""Encoding speed: plain sentence-transformers (torch) against our ONNX Runtime encoder, same texts, same run.
+
+    .venv/bin/python bench/encode.py                      # bundled corpus paragraphs + seed questions
+    .venv/bin/python bench/encode.py --passages eval/distractors/inews-devtest --limit 2000
+
+Measures (1) passage throughput: the corpus's passages (heading + text, as
+indexed), encoded in one call each way, alternating the order over --rounds
+rounds; (2) single-question latency: every question of eval/seed_qa.jsonl
+encoded alone, as `ask()` does. Reports medians, the ratio, and the lowest
+cosine between the two encoders' vectors. Prints one table, writes
+bench/results/encode.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
+from qa.ingest.chunk import chunk  # noqa: E402
+from qa.ingest.corpus import load_corpus  # noqa: E402
+from qa.search.index import passage_input  # noqa: E402
+from qa.service import make_encoder  # noqa: E402
+
+
+def passages(folder: Path, limit: int) -> list[str]:
+    docs = load_corpus(folder).documents
+    texts = [passage_input(p) for d in docs for p in chunk(d, max_chars=MAX_CHARS, min_chars=MIN_CHARS)]
+    return texts[:limit] if limit else texts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passages", default=str(ROOT / "corpus"), help="folder of documents (default corpus/)")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many passages (0 = all)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "encode.json"))
+    args = parser.parse_args()
+    texts = passages(Path(args.passages), args.limit)
+    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "seed_qa.jsonl").open(encoding="utf-8")]
+    encoders = {
+        "sentence-transformers (torch)": make_encoder(Settings(encoder="torch")),
+        "ours (ONNX Runtime)": make_encoder(Settings(encoder="onnx")),
+    }
+    vectors = {name: enc.encode(texts) for name, enc in encoders.items()}  # also warms both up
+    a, b = vectors.values()
+    rate: dict[str, list[float]] = {name: [] for name in encoders}
+    query: dict[str, list[float]] = {name: [] for name in encoders}
+    for r in range(args.rounds):
+        for name, enc in list(encoders.items())[:: 1 if r % 2 == 0 else -1]:
+            started = time.perf_counter()
+            enc.encode(texts)
+            rate[name].append(len(texts) / (time.perf_counter() - started))
+            for q in questions:
+                started = time.perf_counter()
+                enc.encode([q])
+                query[name].append((time.perf_counter() - started) * 1000)
+    chars = sum(len(t) for t in texts)
+    rows = {
+        name: {
+            "passages_per_s": round(statistics.median(rate[name]), 1),
+            "chars_per_s": round(statistics.median(rate[name]) * chars / len(texts)),
+            "question_p50_ms": round(statistics.median(query[name]), 1),
+            "question_p95_ms": round(float(np.percentile(query[name], 95)), 1),
+        }
+        for name in encoders
+    }
+    torch_name, onnx_name = list(encoders)
+    result = {
+        "command": " ".join(["python", *sys.argv]),
+        "passages": len(texts),
+        "mean_chars": round(chars / len(texts)),
+        "questions": len(questions),
+        "rounds": args.rounds,
+        "encoders": rows,
+        "throughput_ratio": round(rows[onnx_name]["passages_per_s"] / rows[torch_name]["passages_per_s"], 2),
+        "question_latency_ratio": round(rows[torch_name]["question_p50_ms"] / rows[onnx_name]["question_p50_ms"], 2),
+        "min_cosine": round(float((a * b).sum(axis=1).min()), 6),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average": list(os.getloadavg()),
+    }
+    print(
+        f"{len(texts)} passages (mean {result['mean_chars']} characters), {len(questions)} questions, {args.rounds} rounds"
+    )
+    print("| encoder | passages/s | characters/s | question p50 ms | question p95 ms |")
+    print("|---|---|---|---|---|")
+    for name, row in rows.items():
+        print(
+            f"| {name} | {row['passages_per_s']} | {row['chars_per_s']} | {row['question_p50_ms']} | {row['question_p95_ms']} |"
+        )
+    print(
+        f"throughput ×{result['throughput_ratio']}, question latency ×{result['question_latency_ratio']}, "
+        f"lowest cosine between the two {result['min_cosine']}"
+    )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
