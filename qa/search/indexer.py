@@ -152,7 +152,7 @@ def _apply(
     paths = [p for p in found if p.relative_to(corpus_dir).as_posix() not in unchanged]
     docs: list[Document] = []
     for path in tqdm(paths, desc="读取 / reading", unit="文件", disable=not progress or len(paths) < 2):
-        size = path.stat().st_size
+        size = path.stat().st_size if path.exists() else 0  # (a vanished file is skipped by read_or_skip)
         if progress and warn and size > BIG_FILE:
             warn(f"正在读取大文件 / reading a large file: {path.name} ({size / 2**20:.1f} MB)")
         got = read_or_skip(corpus_dir, path, warn)
