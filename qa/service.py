@@ -90,6 +90,13 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
     )
 
 
+def warm_up(answerer: Answerer) -> Answerer:
+    """Ask once, so that the tokenizer's dictionary and the model's session are ready before the
+    first user's question (at start and after a reload alike)."""
+    answerer.ask("预热 warm-up")
+    return answerer
+
+
 class LiveAnswerer:
     """The answerer a server uses now, and the admin's way to swap in a new index.
 
@@ -121,8 +128,7 @@ class LiveAnswerer:
             if update:
                 report = index_corpus(self.settings, encoder_factory=lambda: old.encoder, model_name=old.encoder.name)
                 changes = report.changes if report.built else None
-            fresh = open_answerer(self.settings, encoder=old.encoder)
-            fresh.index.tokenizer("预热")  # build the tokenizer now, not in the first request after the swap
+            fresh = warm_up(open_answerer(self.settings, encoder=old.encoder))
             self._current = fresh
         return {
             "status": "reloaded",

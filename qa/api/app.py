@@ -63,6 +63,11 @@ class Fixed:
         raise QAError("此服务不支持重新加载索引。", "this server cannot reload its index.")
 
 
+def as_live(answerer: Answerer | Live) -> Live:
+    """A `Live` for either kind of argument the app factories take."""
+    return Fixed(answerer) if isinstance(answerer, Answerer) else answerer
+
+
 class AskRequest(BaseModel):
     """POST /api/ask body."""
 
@@ -79,7 +84,7 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
 
 def create_api(answerer: Answerer | Live, settings: ApiSettings = ApiSettings()) -> FastAPI:
     """The API app over an answerer (the Gradio UI is mounted on it by `qa.ui.app`)."""
-    live: Live = answerer if not isinstance(answerer, Answerer) else Fixed(answerer)
+    live = as_live(answerer)
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
     limiter = RateLimiter(settings.rate_per_minute)
     _guards(app, limiter)

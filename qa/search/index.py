@@ -73,7 +73,7 @@ class Sentences:
             np.concatenate([tables[0].first[:1]] + [t.first[1:] + o for t, o in zip(tables, offsets)]),
             np.concatenate([t.starts for t in tables]),
             np.concatenate([t.ends for t in tables]),
-            np.concatenate([t.vectors.astype(np.float16) for t in tables]),
+            np.concatenate([t.vectors.astype(np.float16, copy=False) for t in tables]),
             np.concatenate([t.kinds for t in tables]),
         )
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +106,9 @@ def update_index(
                 return _unchanged(manifest, started)
             index, reason = _load_previous(index_dir, model_name, warn)
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
-        encoder = _Lazy(encoder_factory)
+        encoder = cache(encoder_factory)  # made on first use: a deletion-only update never loads the model
         if index is None:
-            index = empty(encoder.get().dim)
+            index = empty(encoder().dim)
         report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
         report.reason = reason
         storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
@@ -116,26 +117,13 @@ def update_index(
     return report
 
 
-class _Lazy:
-    """The encoder, made on first use (a deletion-only update never loads the model)."""
-
-    def __init__(self, factory: Callable[[], Encoder]) -> None:
-        self.factory = factory
-        self.encoder: Encoder | None = None
-
-    def get(self) -> Encoder:
-        if self.encoder is None:
-            self.encoder = self.factory()
-        return self.encoder
-
-
 def _apply(
     index: Index,
     corpus_dir: Path,
     states: dict[str, str],
     before: dict[str, str],
     manifest: dict[str, Any] | None,
-    encoder: _Lazy,
+    encoder: Callable[[], Encoder],
     warn: Callable[[str], None] | None,
     progress: bool,
 ) -> IndexReport:
@@ -152,8 +140,10 @@ def _apply(
     paths = [p for p in found if p.relative_to(corpus_dir).as_posix() not in unchanged]
     docs: list[Document] = []
     for path in tqdm(paths, desc="读取 / reading", unit="文件", disable=not progress or len(paths) < 2):
-        size = path.stat().st_size if path.exists() else 0  # (a vanished file is skipped by read_or_skip)
-        if progress and warn and size > BIG_FILE:
+        size = (
+            path.stat().st_size if progress and warn and path.exists() else 0
+        )  # a vanished file: read_or_skip says so
+        if warn and size > BIG_FILE:
             warn(f"正在读取大文件 / reading a large file: {path.name} ({size / 2**20:.1f} MB)")
         got = read_or_skip(corpus_dir, path, warn)
         (skipped if isinstance(got, Skipped) else docs).append(got)  # type: ignore[arg-type]
@@ -163,8 +153,7 @@ def _apply(
     reuse = remove_documents(index, [doc_id_for(rel) for rel in gone])
     set_terms(index, user_terms([*(d.text for d in index.documents.values()), *(d.text for d in docs)]))
     if docs:
-        encode = encoder.get()
-        add_documents(index, docs, encode, max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress, reuse=reuse)
+        add_documents(index, docs, encoder(), max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress, reuse=reuse)
     now = {d.path for d in docs}
     return IndexReport(
         True,

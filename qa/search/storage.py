@@ -116,15 +116,15 @@ def load(root: Path, *, model: str | None = None, fingerprint: str | None = None
     Raises:
         IndexNotFoundError, IndexMismatchError, IndexCorruptError: with the command that fixes it.
     """
-    for _ in range(3):
+    for attempt in range(3):
         folder = build_dir(root)  # resolved once: every file below comes from this one build
         try:
             return _load_build(root, folder, model, fingerprint)
         except IndexCorruptError:
             # A `qa index` that swapped `current` (and pruned) while we read is not corruption: read the new build.
-            if build_dir(root) == folder:
+            if attempt == 2 or build_dir(root) == folder:
                 raise
-    return _load_build(root, build_dir(root), model, fingerprint)
+    raise AssertionError("unreachable")
 
 
 def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint: str | None) -> Index:

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from qa.answer.engine import Answerer
 from qa.answer.results import Answer
-from qa.api.app import ApiSettings, Fixed, Live, create_api
+from qa.api.app import ApiSettings, Live, as_live, create_api
 from qa.config import Settings
 from qa.errors import QAError
 from qa.ui.cards import answer_html, document_page
@@ -82,7 +82,7 @@ class Feedback:
 
 def build_ui(answerer: Answerer | Live, top_k: int = 5, feedback: Feedback | None = None) -> gr.Blocks:
     """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation."""
-    live: Live = answerer if not isinstance(answerer, Answerer) else Fixed(answerer)
+    live = as_live(answerer)
     docs, passages = len(live.current.index.documents), len(live.current.index.passages)
 
     def respond(message: str, history: list[dict], asked: list[dict], lang_label: str) -> Iterator[tuple]:
@@ -145,7 +145,7 @@ def build_ui(answerer: Answerer | Live, top_k: int = 5, feedback: Feedback | Non
 
 def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     """The HTTP API with the chat UI mounted at /."""
-    live: Live = answerer if not isinstance(answerer, Answerer) else Fixed(answerer)
+    live = as_live(answerer)
     api = create_api(live, ApiSettings(settings.allowed_origins, settings.rate_limit, settings.admin_token))
 
     @api.get("/doc/{doc_id}", response_class=HTMLResponse)
@@ -177,10 +177,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     """Load the index and model, then serve the API and the chat UI until interrupted."""
     import uvicorn
 
-    from qa.service import LiveAnswerer, open_answerer
+    from qa.service import LiveAnswerer, open_answerer, warm_up
 
-    answerer = open_answerer(settings)
-    answerer.ask("预热 warm-up")  # load jieba's dictionary now, not during the first user's question
+    answerer = warm_up(open_answerer(settings))
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     if settings.admin_token:
         print("管理接口已开启 / admin on: POST /api/admin/reload (Authorization: Bearer $QA_ADMIN_TOKEN)", flush=True)
