@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,11 +28,15 @@ class Settings:
     rate_limit: int = 60  # /api/* requests per client per minute; 0 = unlimited
     admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None = admin actions off
     encoder: str = "auto"  # QA_ENCODER: auto (ONNX Runtime when the model allows, else torch) | onnx | torch
+    vector_store: str = "faiss"  # QA_VECTOR_STORE: faiss (files in the index folder) | milvus
+    milvus_uri: str | None = None  # QA_MILVUS_URI: a Milvus Lite file or a server URL; None = <index>/milvus.db
+    milvus_collection: str = "qa_passages"  # QA_MILVUS_COLLECTION: prefix of the collections a build creates
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
         """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS, QA_RATE_LIMIT,
-        QA_ADMIN_TOKEN, QA_ENCODER, then `overrides` (CLI flags; None = unset)."""
+        QA_ADMIN_TOKEN, QA_ENCODER, QA_VECTOR_STORE, QA_MILVUS_URI, QA_MILVUS_COLLECTION, then `overrides`
+        (CLI flags; None = unset)."""
         settings = cls(
             corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
             index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
@@ -44,6 +49,9 @@ class Settings:
             rate_limit=_int(env, "QA_RATE_LIMIT", 60),
             admin_token=_token(env.get("QA_ADMIN_TOKEN", "")),
             encoder=_choice(env, "QA_ENCODER", ("auto", "onnx", "torch")),
+            vector_store=_choice(env, "QA_VECTOR_STORE", ("faiss", "milvus")),
+            milvus_uri=env.get("QA_MILVUS_URI", "").strip() or None,
+            milvus_collection=_collection(env.get("QA_MILVUS_COLLECTION", "")),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -63,6 +71,17 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
         raise ConfigError(
             f"{name} 须为 {' / '.join(allowed)} 之一（现为 {value!r}）",
             f"{name} must be one of {', '.join(allowed)}, not {value!r}",
+        )
+    return value
+
+
+def _collection(value: str) -> str:
+    """QA_MILVUS_COLLECTION: letters, digits and underscores, starting with a letter (Milvus's rule)."""
+    value = value.strip() or "qa_passages"
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,200}", value):
+        raise ConfigError(
+            f"QA_MILVUS_COLLECTION 只能含字母、数字和下划线，且以字母开头（现为 {value!r}）",
+            f"QA_MILVUS_COLLECTION may hold letters, digits and underscores, starting with a letter, not {value!r}",
         )
     return value
 

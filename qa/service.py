@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -20,6 +22,7 @@ from qa.search.cache import CachedEncoder, default_cache_path
 from qa.search.encoder import Encoder, SentenceTransformerEncoder, model_identity
 from qa.search.indexer import IndexReport, update_index
 from qa.search.ranker import Ranker
+from qa.search.store import FaissStore, VectorStore
 
 log = logging.getLogger("qa")
 
@@ -64,7 +67,27 @@ def index_corpus(
         rebuild=rebuild,
         warn=warn,
         progress=progress,
+        new_store=partial(new_store, settings),
+        backend=settings.vector_store,
     )
+
+
+def new_store(settings: Settings, dim: int) -> VectorStore:
+    """The empty vector store of a full build: FAISS in the index folder, or a new Milvus collection.
+
+    Each full build gets its own collection (`<QA_MILVUS_COLLECTION>_<time>`), so the build being
+    replaced keeps answering until the new one is swapped in; later incremental updates change
+    that collection in place, and `qa index` drops the collections no kept build uses.
+    """
+    if settings.vector_store != "milvus":
+        return FaissStore(dim)
+    from qa.search.milvus import MilvusStore
+
+    uri = settings.milvus_uri or str((settings.index_dir / "milvus.db").resolve())
+    if uri.endswith(".db"):
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d_%H%M%S_%f")
+    return MilvusStore(uri, f"{settings.milvus_collection}_{stamp}", dim, token=os.environ.get("QA_MILVUS_TOKEN", ""))
 
 
 def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_corpus: bool = True) -> Answerer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.answer import followup, quote
 from qa.answer.dedupe import collapse
@@ -12,7 +12,7 @@ from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.errors import InputError
-from qa.search.encoder import Encoder
+from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
@@ -80,9 +80,10 @@ class Answerer:
         """Args: index, encoder: must match (same model). refusal, ranker, quoter: fitted for this encoder."""
         self.index = index
         self.encoder = encoder
-        self.refusal = refusal if refusal is not None and refusal.model == encoder.name else None
-        self.ranker = ranker if ranker is not None and ranker.model == encoder.name else None
-        self.quoter = quoter if quoter is not None and quoter.model == encoder.name else None
+        base = base_model(encoder.name)
+        self.refusal = refusal if refusal is not None and refusal.model == base else None
+        self.ranker = ranker if ranker is not None and ranker.model == base else None
+        self.quoter = quoter if quoter is not None and quoter.model == base else None
 
     def ask(
         self, question: str, history: Sequence[str] | None = None, top_k: int = 5, *, keep_refused: bool = False
@@ -129,8 +130,11 @@ class Answerer:
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(char_bigrams(text), question_kind(text))
-        cited = [self.cite(rank, hit, query, clues) for rank, hit in enumerate(hits, 1)]
-        citations = collapse([c[0] for c in cited])[:top_k]
+        # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
+        shown = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])[:top_k]
+        by_id = {self.index.passages[hit.row].id: hit for hit in hits}
+        cited = [self.quote(c, by_id[c.id], query, clues) for c in shown]
+        citations = [c[0] for c in cited]
         evidence = Evidence(
             max(h.dense for h in hits),
             quote.coverage(query.terms, _with_heading(citations[0])),
@@ -141,25 +145,19 @@ class Answerer:
 
     def cite(self, rank: int, hit: Hit, query: Query, clues: Clues | None = None) -> tuple[Citation, float, int]:
         """The citation of one hit with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
+        return self.quote(self.citation(rank, hit), hit, query, clues)
+
+    def citation(self, rank: int, hit: Hit) -> Citation:
+        """The citation of one hit, its quote not chosen yet (empty)."""
         passage = self.index.passages[hit.row]
-        spans, sentences, kinds = self.sentences(hit.row)
-        blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
-        scores = blend
-        if self.quoter is not None and clues is not None and sentences:
-            matrix = quote.sentence_features(
-                query.terms, clues.bigrams, sentences, hit.sentence_sims, about(self.index, passage)
-            )
-            scores = self.quoter.score(matrix).tolist()
-        margin = quote.QUOTE_MARGIN if scores is not blend else None
-        start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         doc = self.index.documents[passage.doc_id]
-        citation = Citation(
+        return Citation(
             rank=rank,
             id=passage.id,
             text=passage.text,
-            quote=passage.text[start:end],
-            quote_start=start,
-            quote_end=end,
+            quote="",
+            quote_start=0,
+            quote_end=0,
             score=hit.score,
             heading=passage.heading,
             source=Source(
@@ -174,11 +172,26 @@ class Answerer:
                 page=doc.page_of(passage.start),
             ),
         )
+
+    def quote(self, citation: Citation, hit: Hit, query: Query, clues: Clues | None) -> tuple[Citation, float, int]:
+        """`citation` with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
+        passage = self.index.passages[hit.row]
+        spans, sentences, kinds = self.sentences(hit.row)
+        blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
+        scores = blend
+        if self.quoter is not None and clues is not None and sentences:
+            matrix = quote.sentence_features(
+                query.terms, clues.bigrams, sentences, hit.sentence_sims, about(self.index, passage)
+            )
+            scores = self.quoter.score(matrix).tolist()
+        margin = quote.QUOTE_MARGIN if scores is not blend else None
+        start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
         mask = 0
         for i in inside:
             mask |= kinds[i]
-        return citation, max([blend[i] for i in inside] or blend, default=0.0), mask
+        quoted = replace(citation, quote=passage.text[start:end], quote_start=start, quote_end=end)
+        return quoted, max([blend[i] for i in inside] or blend, default=0.0), mask
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], list[str], list[int]]:
         """Spans (offsets in the passage), texts and answer-kind masks of the sentences of passage `row`."""

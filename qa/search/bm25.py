@@ -146,13 +146,17 @@ class BM25:
         return float(self.idf[col]) if col is not None else 0.0
 
     def save(self, folder: Path, name: str = "bm25") -> list[str]:
-        """Write `name.npz` (weights), `name-counts.npz` and `name.json`; returns the file names."""
+        """Write `name.npz` (weights), `name-counts-*.npy` and `name.json`; returns the file names."""
         sparse.save_npz(folder / f"{name}.npz", self.matrix, compressed=False)
-        sparse.save_npz(folder / f"{name}-counts.npz", self.counts, compressed=False)
+        counts = self.counts.tocsr()
+        parts = {"data": counts.data, "indices": counts.indices, "indptr": counts.indptr}
+        for part, array in parts.items():
+            with (folder / f"{name}-counts-{part}.npy").open("wb") as handle:
+                np.save(handle, array)
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         meta = {"k1": self.k1, "b": self.b, "terms": terms, "idf": [float(x) for x in self.idf]}
         (folder / f"{name}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        return [f"{name}.npz", f"{name}-counts.npz", f"{name}.json"]
+        return [f"{name}.npz", *(f"{name}-counts-{part}.npy" for part in parts), f"{name}.json"]
 
     @classmethod
     def load(cls, folder: Path, name: str = "bm25") -> BM25:
@@ -162,7 +166,10 @@ class BM25:
         bm25.vocab = {t: i for i, t in enumerate(meta["terms"])}
         bm25.idf = np.array(meta["idf"], dtype=np.float32)
         bm25.matrix = sparse.csc_matrix(sparse.load_npz(folder / f"{name}.npz"), dtype=np.float32)
-        bm25.counts = sparse.csr_matrix(sparse.load_npz(folder / f"{name}-counts.npz"), dtype=np.float32)
+        # The counts are only needed to change the index (`qa index`): memory-mapped, they cost a
+        # server no memory until then.
+        parts = [np.load(folder / f"{name}-counts-{part}.npy", mmap_mode="r") for part in ("data", "indices", "indptr")]
+        bm25.counts = sparse.csr_matrix(tuple(parts), shape=bm25.matrix.shape, copy=False)
         sizes = {len(bm25.idf), len(bm25.vocab), bm25.matrix.shape[1]}
         if bm25.matrix.shape != bm25.counts.shape or len(sizes) != 1:
             raise ValueError("BM25 parts disagree / BM25 各部分大小不一致")

@@ -106,6 +106,16 @@ class HashEncoder:
         return out
 
 
+def base_model(name: str) -> str:
+    """The model an encoder identity derives from: `m3e-small@ab12+int8` → `m3e-small@ab12`.
+
+    A quantized variant gives slightly different vectors, so it has its own identity
+    (its own index and cache entries), but the ranking models fitted for the full-precision
+    model serve it: `qa eval` measures the difference.
+    """
+    return name.split("+", 1)[0]
+
+
 def model_identity(model: str) -> str:
     """A name for `model` that is the same on every machine.
 

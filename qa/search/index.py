@@ -100,10 +100,16 @@ class Index:
         """Passage rows of vector ids (ids are kept sorted, so this is a binary search)."""
         return np.searchsorted(self.ids, ids)
 
+    def known(self, ids: np.ndarray) -> np.ndarray:
+        """Which of `ids` this index holds: a shared vector store (Milvus) may already hold the
+        vectors of a newer build while this one still answers."""
+        rows = np.minimum(self.rows_of(ids), max(len(self.ids) - 1, 0))
+        return (self.ids[rows] == ids) if len(self.ids) else np.zeros(len(ids), dtype=bool)
 
-def empty(dim: int) -> Index:
-    """An index with nothing in it, ready for `add_documents`."""
-    return Index({}, [], FaissStore(dim), BM25().build([]), Tokenizer(), Sentences.empty(dim))
+
+def empty(dim: int, store: VectorStore | None = None) -> Index:
+    """An index with nothing in it, ready for `add_documents` (vectors in `store`, default exact FAISS)."""
+    return Index({}, [], store or FaissStore(dim), BM25().build([]), Tokenizer(), Sentences.empty(dim))
 
 
 def passage_input(passage: Passage) -> str:

@@ -28,6 +28,7 @@ from qa.ingest.document import Document
 from qa.search import storage
 from qa.search.encoder import Encoder
 from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
+from qa.search.store import VectorStore, refit
 from qa.text.tokenize import user_terms
 
 BIG_FILE = 10 * 2**20  # bytes: reading and cleaning such a file takes long enough to say so
@@ -79,6 +80,8 @@ def update_index(
     rebuild: bool = False,
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
+    new_store: Callable[[int], VectorStore] | None = None,
+    backend: str = "faiss",
 ) -> IndexReport:
     """Add, re-embed and remove documents so that the index matches `corpus_dir`.
 
@@ -90,6 +93,8 @@ def update_index(
         rebuild: rebuild everything even when an incremental update would do.
         warn: receives one line per skipped file and other notices.
         progress: show progress bars.
+        new_store: makes the empty vector store of a full build, given the dimension (default: FAISS).
+        backend: the configured vector store ("faiss" or "milvus"); another one in the manifest means a full build.
     """
     if not corpus_dir.is_dir():
         raise QAError(f"语料文件夹不存在：{corpus_dir}", f"corpus folder not found: {corpus_dir}")
@@ -98,7 +103,7 @@ def update_index(
         storage.tidy(index_dir)  # what a killed `qa index` left behind
         digest, states = fingerprint(corpus_dir, chunk_params())
         manifest, reason = _read_manifest(index_dir, warn)
-        reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name)
+        reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name, backend)
         index: Index | None = None
         before: dict[str, str] = {}
         if not reason and manifest is not None:
@@ -108,9 +113,11 @@ def update_index(
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
         encoder = cache(encoder_factory)  # made on first use: a deletion-only update never loads the model
         if index is None:
-            index = empty(encoder().dim)
+            dim = encoder().dim
+            index = empty(dim, new_store(dim) if new_store else None)
         report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
         report.reason = reason
+        index.store = refit(index.store, index.ids)  # the FAISS index type that suits the new size
         storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
     report.documents, report.passages = len(index.documents), len(index.passages)
     report.seconds = time.perf_counter() - started
@@ -227,12 +234,14 @@ def _manifest(
     }
 
 
-def _full_reason(manifest: dict | None, model_name: str) -> str:
+def _full_reason(manifest: dict | None, model_name: str, backend: str = "faiss") -> str:
     """Why the index must be rebuilt from nothing ("" when an incremental update will do)."""
     if manifest is None:
         return "尚无索引 / no index yet"
     if manifest.get("model", {}).get("name") != model_name:
         return "模型已更换 / model changed"
+    if manifest.get("vectors", {}).get("backend", "faiss") != backend:
+        return "向量库已更换 / vector store changed"
     try:
         storage.check(manifest, model=None, fingerprint=None)
     except QAError:

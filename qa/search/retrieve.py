@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from qa.search.fusion import rrf
-from qa.search.index import Index, about, passage_input
-from qa.search.ranker import Ranker, feature_matrix, log_len, rr
-from qa.text.match import bigram_coverage, char_bigrams, coverage, terms_not_in
+from qa.search.index import Index
+from qa.search.ranker import Ranker, rr
+from qa.text.match import char_bigrams, contains, coverage
+from qa.text.normalize import fold
 
 DEPTH = 50  # candidates taken from each leg
 
@@ -66,49 +68,57 @@ def search(index: Index, query: Query, k: int, ranker: Ranker | None = None, dep
 
 
 def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) -> list[Hit]:
-    """Every candidate with features, ordered by the ranker (or RRF)."""
+    """Every candidate with features, ordered by the ranker (or RRF).
+
+    Features are computed for all candidates at once: one search for each
+    question term and bigram in the candidates' joined texts, and one product
+    of the question vector with all their sentence vectors; nothing loops over
+    the corpus, and nothing is encoded.
+    """
     ids, dense_scores = index.store.search(query.vector, depth)
+    mine = index.known(ids)
+    ids, dense_scores = ids[mine], dense_scores[mine]
     dense_rows = index.rows_of(ids)
     bm25_all = index.bm25.scores(query.tokens)
     kw_ids = _top(bm25_all, depth)
     rows = list(dict.fromkeys([*dense_rows.tolist(), *kw_ids.tolist()]))
     if not rows:
         return []
-    dense = dict(zip(dense_rows.tolist(), dense_scores.tolist()))
     floor = float(dense_scores[-1]) if len(dense_scores) else 0.0  # a non-candidate scores at most this
-    dense_rank = {r: i for i, r in enumerate(dense_rows.tolist())}
-    kw_rank = {r: i for i, r in enumerate(kw_ids.tolist())}
+    dense = np.full(len(rows), floor)
+    dense_rr = np.zeros(len(rows))
+    kw_rr = np.zeros(len(rows))
+    where = {r: i for i, r in enumerate(rows)}
+    for rank, r in enumerate(dense_rows.tolist()):
+        dense[where[r]] = dense_scores[rank]
+        dense_rr[where[r]] = rr(rank)
+    for rank, r in enumerate(kw_ids.tolist()):
+        kw_rr[where[r]] = rr(rank)
     best_kw = float(bm25_all.max()) if len(bm25_all) else 0.0
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
-    qgrams = char_bigrams(query.text)
-    sims = {r: _sentence_sims(index, r, query.vector) for r in rows}
-    best_sent = max((max(s, default=0.0) for s in sims.values()), default=0.0)
-    feats = []
-    for r in rows:
-        passage = index.passages[r]
-        text = passage_input(passage)
-        sent = max(sims[r], default=dense.get(r, floor))
-        best_cover = _best_sentence_cover(index, r, query.terms)
-        title = index.documents[passage.doc_id].title
-        rest = terms_not_in(query.terms, about(index, passage))
-        feats.append(
-            {
-                "bm25_rel": float(bm25_all[r]) / best_kw if best_kw > 0 else 0.0,
-                "bm25_rr": rr(kw_rank.get(r)),
-                "dense": dense.get(r, floor),
-                "dense_rel": dense.get(r, floor) - best_dense,
-                "dense_rr": rr(dense_rank.get(r)),
-                "sent": sent,
-                "sent_rel": sent - best_sent,
-                "cover": coverage(query.terms, text),
-                "title_cover": coverage(query.terms, title),
-                "rest_cover": coverage(rest, passage.text),
-                "bigram": bigram_coverage(qgrams, text),
-                "sent_cover": best_cover,
-                "log_len": log_len(len(passage.text)),
-            }
-        )
-    matrix = feature_matrix(feats)
+    spans = _Spans.of(index, rows)
+    sims = spans.split((np.asarray(index.sentences.vectors[spans.picks], dtype=np.float32) @ query.vector).tolist())
+    sent = np.array([max(s, default=d) for s, d in zip(sims, dense.tolist())])
+    best_sent = max((max(s, default=0.0) for s in sims), default=0.0)
+    lexical = _lexical(index, rows, spans, query.terms, char_bigrams(query.text))
+    kw = bm25_all[rows].astype(np.float64)
+    matrix = np.column_stack(
+        [
+            kw / best_kw if best_kw > 0 else np.zeros(len(rows)),
+            kw_rr,
+            dense,
+            dense - best_dense,
+            dense_rr,
+            sent,
+            sent - best_sent,
+            lexical["cover"],
+            lexical["title_cover"],
+            lexical["rest_cover"],
+            lexical["bigram"],
+            lexical["sent_cover"],
+            np.log1p([len(index.passages[r].text) for r in rows]),
+        ]
+    )
     if ranker is not None:
         scores = ranker.score(matrix).tolist()
     else:
@@ -121,13 +131,109 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
         Hit(
             rows[i],
             float(scores[i]),
-            dense.get(rows[i], floor),
+            float(dense[i]),
             float(bm25_all[rows[i]]),
-            tuple(sims[rows[i]]),
+            tuple(sims[i]),
             tuple(matrix[i].tolist()),
         )
         for i in order
     ]
+
+
+@dataclass(frozen=True)
+class _Spans:
+    """The sentence rows of a list of candidate passages, flattened: candidate i owns picks[at[i]:at[i + 1]]."""
+
+    picks: np.ndarray  # sentence-table rows
+    owner: np.ndarray  # the candidate each belongs to
+    at: np.ndarray  # (n + 1,) bounds per candidate
+
+    @classmethod
+    def of(cls, index: Index, rows: list[int]) -> _Spans:
+        first = index.sentences.first
+        starts = first[rows]
+        counts = first[np.asarray(rows) + 1] - starts
+        at = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        picks = np.repeat(starts - at[:-1], counts) + np.arange(at[-1])
+        return cls(picks.astype(np.int64), np.repeat(np.arange(len(rows)), counts), at)
+
+    def split(self, values: list[float]) -> list[list[float]]:
+        """Per-sentence values cut into one list per candidate."""
+        bounds = self.at.tolist()
+        return [values[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _lexical(
+    index: Index, rows: list[int], spans: _Spans, terms: list[tuple[str, float]], bigrams: frozenset[str]
+) -> dict[str, np.ndarray]:
+    """Term and bigram coverage features of candidate passages `rows`, all at once.
+
+    The same values as `qa.text.match.coverage` / `bigram_coverage` on each
+    text: substring matches in folded text, the passage, its heading, its title.
+    """
+    passages = [index.passages[r] for r in rows]
+    grams = sorted(bigrams)
+    weights = np.array([w for _, w in terms], dtype=np.float64)
+    total = float(weights.sum())
+    names = [t for t, _ in terms]
+    texts = [fold(p.text) for p in passages]
+    heads = [fold(p.heading) if p.heading else "" for p in passages]
+    titles = [fold(index.documents[p.doc_id].title) for p in passages]
+    n = len(rows)
+    zero = np.zeros(n)
+    bigram = (contains(grams, texts) | contains(grams, heads)).mean(axis=1) if grams else zero
+    if total <= 0:
+        return {"cover": zero, "title_cover": zero, "rest_cover": zero, "bigram": bigram, "sent_cover": zero}
+    in_text, in_head, in_title = contains(names, texts), contains(names, heads), contains(names, titles)
+    given = in_title | in_head  # the terms the title and heading already give
+    rest_w = (~given) @ weights
+    return {
+        "cover": ((in_text | in_head) @ weights) / total,
+        "title_cover": (in_title @ weights) / total,
+        "rest_cover": np.divide((in_text & ~given) @ weights, rest_w, out=np.zeros(n), where=rest_w > 0),
+        "bigram": bigram,
+        "sent_cover": _sentence_cover(index, passages, spans, texts, in_text, terms, total),
+    }
+
+
+def _sentence_cover(
+    index: Index,
+    passages: list,
+    spans: _Spans,
+    folded: list[str],
+    in_text: np.ndarray,
+    terms: list[tuple[str, float]],
+    total: float,
+) -> np.ndarray:
+    """The best term coverage of one sentence, per candidate passage.
+
+    Where folding kept a passage's length, a term is in a sentence when one of
+    its occurrences in the folded passage starts and ends inside the sentence's
+    span; else (rare: NFKC expanded a character) that passage's sentences are folded one by one.
+    """
+    table = index.sentences
+    starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
+    at = spans.at.tolist()
+    hit = np.zeros((len(starts), len(terms)), dtype=bool)
+    for i, j in zip(*np.nonzero(in_text)):  # a few hundred (passage, term) pairs, each a few finds
+        term, text, lo, hi = terms[j][0], folded[i], at[i], at[i + 1]
+        found = text.find(term)
+        while found >= 0:
+            k = bisect_right(starts, found, lo, hi) - 1
+            if k >= lo and found + len(term) <= ends[k]:
+                hit[k, j] = True
+            found = text.find(term, found + 1)
+    scores = hit @ np.array([w for _, w in terms]) / total
+    out = np.zeros(len(passages))
+    filled = np.flatnonzero(np.diff(spans.at) > 0)
+    if len(filled):
+        out[filled] = np.maximum.reduceat(scores, spans.at[filled])
+    for i, passage in enumerate(passages):
+        if len(folded[i]) != len(passage.text) and at[i] < at[i + 1]:
+            out[i] = max(
+                coverage(terms, passage.text[x:y]) for x, y in zip(starts[at[i] : at[i + 1]], ends[at[i] : at[i + 1]])
+            )
+    return out
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -136,15 +242,3 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     top = np.argpartition(-scores, k - 1)[:k]
     return top[np.argsort(-scores[top], kind="stable")]
-
-
-def _sentence_sims(index: Index, row: int, vector: np.ndarray) -> list[float]:
-    rows = index.sentences.of(row)
-    return (index.sentences.vectors[rows.start : rows.stop].astype(np.float32) @ vector).tolist()
-
-
-def _best_sentence_cover(index: Index, row: int, terms: list[tuple[str, float]]) -> float:
-    """The best term coverage of one sentence of passage `row`."""
-    text = index.passages[row].text
-    table = index.sentences
-    return max((coverage(terms, text[table.starts[i] : table.ends[i]]) for i in table.of(row)), default=0.0)

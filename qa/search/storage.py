@@ -28,11 +28,15 @@ from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa.ingest.document import Document, Passage
 from qa.search.bm25 import BM25
 from qa.search.index import Index, Sentences
-from qa.search.store import FaissStore
+from qa.search.store import FaissStore, VectorStore
 from qa.text.tokenize import TOKENIZER_NAME, Tokenizer
 
-FORMAT = 3  # 2: sentences carry answer-kind masks; 3: vector ids per passage, BM25 term counts
+# 2: sentences carry answer-kind masks; 3: vector ids per passage, BM25 term counts;
+# 4: sentence vectors and BM25 counts in .npy files read by memory map, the vector store's type in the manifest
+FORMAT = 4
+HASH_ON_LOAD = 256 * 2**20  # bytes: larger files are checked by size when loading, by sha256 in `qa index`
 REBUILD = "qa index --rebuild"
+MILVUS_FILE = "vectors.milvus.json"
 
 
 def build_dir(root: Path) -> Path | None:
@@ -88,6 +92,7 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
         "documents": len(index.documents),
         "sentences": int(len(index.sentences.starts)),
         "tokenizer": {"name": TOKENIZER_NAME, "userdict": "userdict.txt", "terms": len(index.tokenizer.terms)},
+        "vectors": describe_store(index.store),
         "files": {name: _describe(tmp / name) for name in files},
     }
     _write_text(tmp / "manifest.json", json.dumps(full, ensure_ascii=False, indent=2))
@@ -135,7 +140,7 @@ def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint:
             f"no index at {root}. Build it first with `qa index`.",
         )
     check(manifest, model=model, fingerprint=fingerprint)
-    _verify_files(folder, manifest)
+    _verify_files(folder, manifest, hash_below=HASH_ON_LOAD)
     try:
         return _read_parts(folder, manifest)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -196,15 +201,19 @@ def _write_parts(index: Index, folder: Path) -> list[str]:
     _write_text(folder / "documents.json", json.dumps(docs, ensure_ascii=False))
     lines = (json.dumps(p.to_dict(), ensure_ascii=False) for p in index.passages)
     _write_text(folder / "passages.jsonl", "\n".join(lines) + "\n")
-    index.store.save(folder / "vectors.faiss")
+    vectors = store_file(index.store)
+    index.store.save(folder / vectors)
     s = index.sentences
     with (folder / "sentences.npz").open("wb") as handle:
-        np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, vectors=s.vectors, kinds=s.kinds)
+        np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, kinds=s.kinds)
+    with (folder / "sentence-vectors.npy").open("wb") as handle:
+        np.save(handle, np.asarray(s.vectors))
     names = index.bm25.save(folder)
     _write_text(folder / "userdict.txt", "\n".join(index.tokenizer.terms) + "\n")
     with (folder / "ids.npy").open("wb") as handle:
         np.save(handle, index.ids)
-    files = ["documents.json", "passages.jsonl", "vectors.faiss", "sentences.npz", "userdict.txt", "ids.npy", *names]
+    files = ["documents.json", "passages.jsonl", vectors, "sentences.npz", "sentence-vectors.npy", "userdict.txt"]
+    files += ["ids.npy", *names]
     for name in files:
         _fsync(folder / name)
     return files
@@ -215,12 +224,15 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
     with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
         passages = [Passage(**json.loads(line)) for line in handle if line.strip()]
     with np.load(folder / "sentences.npz") as data:
-        sentences = Sentences(data["first"], data["starts"], data["ends"], data["vectors"], data["kinds"])
+        # Sentence vectors are read through a memory map: only the pages of passages a question
+        # reaches are ever read (at 1M passages they are gigabytes, see bench/latency.py).
+        vectors = np.load(folder / "sentence-vectors.npy", mmap_mode="r")
+        sentences = Sentences(data["first"], data["starts"], data["ends"], vectors, data["kinds"])
     terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
     index = Index(
         documents={d.doc_id: d for d in docs},
         passages=passages,
-        store=FaissStore.load(folder / "vectors.faiss"),
+        store=_load_store(folder, manifest),
         bm25=BM25.load(folder),
         tokenizer=Tokenizer(terms),
         sentences=sentences,
@@ -233,7 +245,29 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
     return index
 
 
-def _verify_files(folder: Path, manifest: dict[str, Any]) -> None:
+def store_file(store: VectorStore) -> str:
+    """The file a store is saved to: FAISS's own index, or Milvus's connection description."""
+    return "vectors.faiss" if isinstance(store, FaissStore) else MILVUS_FILE
+
+
+def describe_store(store: VectorStore) -> dict[str, Any]:
+    """The vector store's backend, type and parameters, for the manifest."""
+    if isinstance(store, FaissStore):
+        return {"backend": "faiss", **store.describe()}
+    info = getattr(store, "to_dict", dict)()
+    return {"backend": "milvus", "uri": info.get("uri"), "collection": info.get("collection")}
+
+
+def _load_store(folder: Path, manifest: dict[str, Any]) -> VectorStore:
+    if MILVUS_FILE in manifest.get("files", {}):
+        from qa.search.milvus import MilvusStore
+
+        return MilvusStore.load(folder / MILVUS_FILE)
+    return FaissStore.load(folder / "vectors.faiss")
+
+
+def _verify_files(folder: Path, manifest: dict[str, Any], hash_below: int | None = None) -> None:
+    """Sizes and sha256 of every file; with `hash_below`, larger files are checked by size only."""
     for name, expected in manifest.get("files", {}).items():
         path = folder / name
         problem = None
@@ -241,6 +275,8 @@ def _verify_files(folder: Path, manifest: dict[str, Any]) -> None:
             problem = ("缺失", "missing")
         elif path.stat().st_size != expected.get("bytes"):
             problem = ("大小不符（文件被截断或改动）", "wrong size (truncated or altered)")
+        elif hash_below is not None and path.stat().st_size > hash_below:
+            continue
         elif _sha256(path) != expected.get("sha256"):
             problem = ("校验和不符（文件被改动）", "checksum mismatch (altered)")
         if problem:
@@ -284,8 +320,28 @@ def _prune(root: Path, keep: list[Path | None]) -> None:
     resolved `current` a moment ago may still be reading it.
     """
     kept = {k.resolve() for k in keep if k is not None}
+    in_use = {_collection_of(k) for k in kept}
     for item in (root / "builds").iterdir():
         if item.resolve() not in kept:
+            gone = _collection_of(item)
+            if gone is not None and gone not in in_use:
+                _drop_collection(item / MILVUS_FILE)
             shutil.rmtree(item, ignore_errors=True)
     for item in root.glob(".current-*"):
         item.unlink(missing_ok=True)
+
+
+def _collection_of(build: Path) -> tuple[str, str] | None:
+    """(uri, collection) of a build whose vectors are in Milvus, else None."""
+    try:
+        meta = json.loads((build / MILVUS_FILE).read_text(encoding="utf-8"))
+        return str(meta["uri"]), str(meta["collection"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _drop_collection(descriptor: Path) -> None:
+    """Drop the Milvus collection of a pruned build (a rebuild made a new one; increments share one)."""
+    from qa.search.milvus import drop
+
+    drop(descriptor)

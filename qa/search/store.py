@@ -1,9 +1,21 @@
-"""The vector store interface, and FAISS as its first backend."""
+"""The vector store interface, and FAISS as its first backend.
+
+The FAISS index type follows the corpus size (`plan`): exact inner product
+over float32 vectors below EXACT_BELOW, then an inverted file (spherical
+k-means lists) over 8-bit scalar-quantized codes, probing a quarter of the
+lists: a quarter of the memory, a fraction of the scan, and recall@10
+against exact search of at least 0.98 (`bench/faiss_types.py` measures
+exact, exhaustive 8-bit and IVF side by side). Every type removes vectors
+for good and gives stored vectors back by id; the type and its parameters go
+into the manifest.
+"""
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -39,13 +51,39 @@ class VectorStore(Protocol):
         ...
 
 
+# Measured by bench/faiss_types.py (README "Vector index by size"): below this many vectors exact
+# float32 search costs a few milliseconds; above it IVF over 8-bit codes finds the same top 10 faster.
+EXACT_BELOW = 50_000
+PARALLEL_ABOVE = 300_000  # a single search uses every core above this many vectors (one core below)
+IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
+
+
+def plan(n: int) -> dict[str, Any]:
+    """The index type for `n` vectors: {"type": "flat"}, or {"type": "ivf-sq8", "nlist", "nprobe"}
+    with nlist the power of two nearest √n and nprobe a quarter of it."""
+    if n < EXACT_BELOW:
+        return {"type": "flat"}
+    nlist = 2 ** round(math.log2(math.sqrt(n)))
+    return {"type": "ivf-sq8", "nlist": nlist, "nprobe": nlist // 4}
+
+
 class FaissStore:
-    """Exact inner-product search over an id-mapped FAISS index (real removal)."""
+    """Inner-product search over an id-mapped FAISS index (real removal): exact, or IVF with 8-bit codes."""
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
-        """Args: dim: vector size. index: an existing index (from `load`)."""
+        """Args: dim: vector size. index: an existing index (from `load` or `make_store`); default exact."""
         self.dim = dim
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def describe(self) -> dict[str, Any]:
+        """The index type and its parameters, as `plan` gives them (for the manifest)."""
+        inner = faiss.downcast_index(self.index.index) if isinstance(self.index, faiss.IndexIDMap) else self.index
+        inner = faiss.downcast_index(inner)
+        if isinstance(inner, faiss.IndexIVF):
+            return {"type": "ivf-sq8", "nlist": int(inner.nlist), "nprobe": int(inner.nprobe)}
+        if isinstance(inner, faiss.IndexScalarQuantizer):
+            return {"type": "sq8"}
+        return {"type": "flat"}
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under their ids."""
@@ -57,6 +95,9 @@ class FaissStore:
         k = min(k, self.count())
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        # One thread for a small index: a question is one vector, concurrent requests already use
+        # every core, and OpenMP threads waiting for a busy core made searches 5–10× slower here.
+        faiss.omp_set_num_threads((os.cpu_count() or 1) if self.count() > PARALLEL_ABOVE else 1)
         scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
@@ -85,3 +126,66 @@ class FaissStore:
         """Read a store written by `save`."""
         index = faiss.read_index(str(path))
         return cls(index.d, index)
+
+
+def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str, Any] | None = None) -> FaissStore:
+    """An empty store of the type `plan(n)` (or `spec`) gives.
+
+    Args:
+        dim: vector size.
+        n: how many vectors it will hold.
+        train: vectors to fit the quantizer on (a sample is taken); needed unless exact.
+        spec: an explicit type: "flat", "sq8", or "ivf-sq8" with nlist and nprobe (benchmarks compare them).
+    """
+    spec = spec or plan(n)
+    if spec["type"] == "flat":
+        return FaissStore(dim)
+    if train is None or not len(train):
+        raise ValueError("a quantized index needs training vectors")
+    rng = np.random.default_rng(0)
+    if spec["type"] == "sq8":
+        inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        limit = 100_000
+    else:
+        inner = faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(dim), dim, spec["nlist"], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        inner.nprobe = spec["nprobe"]
+        inner.cp.spherical = True  # unit-length centroids: lists balanced on vectors that share one direction
+        inner.by_residual = False  # codes of the vectors themselves: one range for all, none clipped far
+        limit = spec["nlist"] * IVF_TRAIN_PER_LIST
+    quantizer = inner.sq
+    # Each dimension's range is the sample's, widened by a fifth each way: vectors added later
+    # (incremental updates) are rarely clipped, for 1.4× coarser steps (still within 0.01).
+    quantizer.rangestat = faiss.ScalarQuantizer.RS_minmax
+    quantizer.rangestat_arg = 0.2
+    sample = train if len(train) <= limit else train[np.sort(rng.choice(len(train), limit, replace=False))]
+    inner.train(np.ascontiguousarray(sample, dtype=np.float32))
+    if spec["type"] == "sq8":
+        return FaissStore(dim, faiss.IndexIDMap2(inner))  # ids → positions: removal, vectors back by id
+    # An IVF index keeps ids in its lists itself; a hash-table direct map finds a vector by id.
+    inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+    return FaissStore(dim, inner)
+
+
+def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
+    """`store` itself when its type suits its size, else its vectors moved into a store that does.
+
+    A corpus that grows past EXACT_BELOW moves to IVF, one whose lists are far
+    too few or too many for its size (a factor of 4) gets new lists, and one
+    that shrinks below the threshold goes back to exact vectors (decoded from
+    the codes: within 0.01 of the originals). Stores other than FAISS are
+    returned as they are.
+    """
+    if not isinstance(store, FaissStore):
+        return store
+    now, want = store.describe(), plan(len(ids))
+    if now["type"] == want["type"] and (
+        want["type"] != "ivf-sq8" or want["nlist"] // 4 <= now["nlist"] <= want["nlist"] * 4
+    ):
+        return store
+    vectors = store.vectors(ids)
+    fresh = make_store(store.dim, len(ids), train=vectors, spec=want)
+    for at in range(0, len(ids), 65536):
+        fresh.add(ids[at : at + 65536], vectors[at : at + 65536])
+    return fresh

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from qa.text.normalize import fold, is_cjk
 
 
@@ -40,3 +42,8 @@ def bigram_coverage(question_bigrams: frozenset[str] | set[str], text: str) -> f
         return 0.0
     folded = fold(text)
     return sum(1 for g in question_bigrams if g in folded) / len(question_bigrams)
+
+
+def contains(needles: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """A (len(texts), len(needles)) boolean matrix: needle j occurs in text i (both already folded)."""
+    return np.array([[n in t for n in needles] for t in texts], dtype=bool).reshape(len(texts), len(needles))

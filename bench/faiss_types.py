@@ -1,0 +1,171 @@
+"""Which FAISS index type at which size: latency and recall@10 against exact search.
+
+    .venv/bin/python bench/faiss_types.py                     # 13k (real), 50k, 100k, 300k, 1M
+    .venv/bin/python bench/faiss_types.py --sizes 13078,100000
+
+Vectors: the base set's real passage vectors (bench/scale.py), then the
+pooled vectors of varied passages up to each size (a base passage with one
+to three sentences swapped; its vector the normalised mean of its sentences'
+real vectors), the same ones bench/latency.py searches. Queries: the real vectors of the CMRC 2018 test-half
+questions (Cui et al., 2019, CC BY-SA 4.0). For each size: exact search
+(IndexFlatIP), an exhaustive scan of 8-bit codes, and IVF (spherical
+k-means) over 8-bit codes at several probe counts, all built by
+`qa.search.store.make_store` and searched on one thread; recall@10 is the share of the exact top 10 found in the top
+10. `qa.search.store.plan` is the setting chosen from this table. Prints one
+table, writes bench/results/faiss_types.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+from scale import base_index, pooled_vectors, questions, variations  # noqa: E402
+
+from qa.config import Settings  # noqa: E402
+from qa.search import storage  # noqa: E402
+from qa.search.cache import CachedEncoder, default_cache_path  # noqa: E402
+from qa.search.encoder import model_identity  # noqa: E402
+from qa.search.index import Index, encoder_input  # noqa: E402
+from qa.search.store import make_store, plan  # noqa: E402
+from qa.service import make_encoder  # noqa: E402
+
+
+def vectors_of_size(base: Index, n: int, seed: int = 0) -> np.ndarray:
+    """The base passages' real vectors, then the pooled vectors of varied passages up to `n`
+    (exactly those `bench/scale.py` gives the varied passages of the latency benchmark)."""
+    real = base.store.vectors(base.ids)
+    extra = n - len(real)
+    if extra <= 0:
+        return real[:n]
+    _, _, first, picks = variations(base.sentences, extra, np.random.default_rng(seed))
+    out = np.empty((n, real.shape[1]), np.float32)
+    out[: len(real)] = real
+    for a in range(0, extra, 65536):  # a slice at a time: 1M passages' sentence vectors are gigabytes
+        b = min(extra, a + 65536)
+        part = np.asarray(base.sentences.vectors[picks[first[a] : first[b]]])
+        out[len(real) + a : len(real) + b] = pooled_vectors(part, first[a : b + 1] - first[a])
+    return out
+
+
+def timed_search(index: faiss.Index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
+    """Top-k ids one query at a time (as `ask()` searches), with each query's milliseconds."""
+    found = np.zeros((len(queries), k), np.int64)
+    times = []
+    for i, q in enumerate(queries):
+        started = time.perf_counter()
+        _, ids = index.search(q.reshape(1, -1), k)
+        times.append((time.perf_counter() - started) * 1000)
+        found[i] = ids[0]
+    return found, times
+
+
+def recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(e)) / len(e) for f, e in zip(found.tolist(), exact.tolist())]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="13078,50000,100000,300000,1000000")
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "faiss_types.json"))
+    args = parser.parse_args()
+    settings = Settings()
+    name = model_identity(settings.model_ref)
+    base = storage.load(base_index(name, lambda: make_encoder(settings)))
+    encoder = CachedEncoder(make_encoder(settings), default_cache_path(settings.cache_dir))
+    queries = encoder.encode([encoder_input(q.text) for q in questions("test")][: args.questions])
+    faiss.omp_set_num_threads(1)  # as a server searches (qa.search.store.FaissStore.search)
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        data = vectors_of_size(base, n)
+        flat = faiss.IndexFlatIP(data.shape[1])
+        flat.add(data)
+        exact, times = timed_search(flat, queries)
+        rows.append({"n": n, "type": "flat", "recall@10": 1.0, **_ms(times), "mb": round(data.nbytes / 2**20)})
+        print(_line(rows[-1]), flush=True)
+        chosen = plan(n)
+        sample = data[np.random.default_rng(0).choice(n, min(n, 100_000), replace=False)]
+        started = time.perf_counter()
+        sq8 = make_store(data.shape[1], n, train=sample, spec={"type": "sq8"}).index
+        sq8.add_with_ids(data, np.arange(n))
+        build = time.perf_counter() - started
+        found, times = timed_search(sq8, queries)
+        rows.append(
+            {
+                "n": n,
+                "type": "sq8",
+                "recall@10": round(recall(found, exact), 4),
+                **_ms(times),
+                "build_s": round(build, 1),
+                "mb": round(n * data.shape[1] / 2**20),
+                "chosen": chosen["type"] == "sq8",
+            }
+        )
+        print(_line(rows[-1]), flush=True)
+        del sq8
+        nlist = 2 ** round(np.log2(np.sqrt(n)))
+        started = time.perf_counter()
+        ivf = make_store(data.shape[1], n, train=data, spec={"type": "ivf-sq8", "nlist": nlist, "nprobe": 1}).index
+        ivf.add_with_ids(data, np.arange(n))
+        build = time.perf_counter() - started
+        inner = faiss.extract_index_ivf(ivf)
+        for nprobe in (16, 32, 64, 128, 256):
+            if nprobe > nlist:
+                continue
+            inner.nprobe = nprobe
+            found, times = timed_search(ivf, queries)
+            rows.append(
+                {
+                    "n": n,
+                    "type": "ivf-sq8",
+                    "nlist": nlist,
+                    "nprobe": nprobe,
+                    "recall@10": round(recall(found, exact), 4),
+                    **_ms(times),
+                    "build_s": round(build, 1),
+                    "mb": round(n * data.shape[1] / 2**20),
+                    "chosen": chosen["type"] == "ivf-sq8" and chosen.get("nprobe") == nprobe,
+                }
+            )
+            print(_line(rows[-1]), flush=True)
+        del ivf
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
+        "queries": len(queries),
+        "vectors": "real (base set) + pooled real sentence vectors beyond it",
+        "rows": rows,
+    }
+    Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"load average {os.getloadavg()[0]:.2f} · {len(queries)} questions · wrote {args.out}")
+    return 0
+
+
+def _ms(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
+
+
+def _line(row: dict) -> str:
+    mark = " ← plan()" if row.get("chosen") else ""
+    extra = f" nlist={row['nlist']} nprobe={row['nprobe']}" if "nprobe" in row else ""
+    return (
+        f"| {row['n']:>9,} | {row['type']:<8}{extra:<24} | recall@10 {row['recall@10']:.3f} | "
+        f"p50 {row['p50_ms']:6.2f} ms | p95 {row['p95_ms']:6.2f} ms | {row['mb']:>5} MB |{mark}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Query latency at three sizes, end to end through `ask()`, with txtai side by side in the same run.
+
+    .venv/bin/python bench/latency.py                          # base (~13k real), 100k, 1M
+    .venv/bin/python bench/latency.py --sizes base,100000 --questions 100
+    .venv/bin/python bench/latency.py --no-txtai
+
+Corpora: bench/scale.py (real text; beyond the ~13k base passages, varied
+passages whose vectors are pooled from real sentence vectors: labelled
+"pooled vectors"). Each size is built once into bench/work/ (not timed).
+
+Ours: a fresh process loads the index folder as `qa serve` does and answers
+the CMRC 2018 test-half questions (Cui et al., 2019, CC BY-SA 4.0) one at a
+time through `Answerer.ask` plus its JSON: question encoding, BM25 and vector
+search, features, ranking, quote selection. Peak RSS is that process's.
+txtai 9.14: a fresh process indexes the same passages (heading + text, the
+same vectors, no re-encoding) with `hybrid=True` and answers `search(q, 10)`,
+encoding each question with sentence-transformers (what txtai runs). Prints
+one table (medians and ratios from this one run), writes bench/results/latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from scale import ATTRIBUTION, base_index, grown_index, questions  # noqa: E402
+
+from qa.config import Settings  # noqa: E402
+from qa.search.encoder import model_identity  # noqa: E402
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def ours(root: Path, n_questions: int) -> dict:
+    """Load the index as a server does and time ask() + JSON for each question."""
+    from qa.answer.engine import Answerer
+    from qa.answer.quote import QuoteModel
+    from qa.answer.refusal import Refusal
+    from qa.search import storage
+    from qa.search.ranker import Ranker
+    from qa.service import make_encoder
+
+    started = time.perf_counter()
+    index = storage.load(root)
+    encoder = make_encoder(Settings())
+    answerer = Answerer(index, encoder, Refusal.load_default(), Ranker.load_default(), QuoteModel.load_default())
+    loaded = time.perf_counter() - started
+    asked = [q.text for q in questions("test")][:n_questions]
+    for q in asked[:5]:
+        answerer.ask(q)  # warm-up: dictionary, sessions, first pages of the memory maps
+    times = []
+    for q in asked:
+        t = time.perf_counter()
+        json.dumps(answerer.ask(q, top_k=5).to_dict(), ensure_ascii=False)
+        times.append((time.perf_counter() - t) * 1000)
+    manifest = index.manifest
+    disk = sum(f["bytes"] for f in manifest["files"].values())
+    return {
+        **percentiles(times),
+        "questions": len(times),
+        "load_s": round(loaded, 1),
+        "peak_rss_mb": peak_rss_mb(),
+        "passages": len(index.passages),
+        "disk_bytes_per_passage": round(disk / len(index.passages)),
+        "vectors": manifest.get("vectors"),
+        "encoder": encoder.name,
+    }
+
+
+def txtai(root: Path, n_questions: int) -> dict:
+    """Index the same passages and vectors in txtai (hybrid) and time search(q, 10)."""
+    import tempfile
+
+    from txtai_side import build_txtai, txtai_search
+
+    from qa.search import storage
+    from qa.search.encoder import SentenceTransformerEncoder
+    from qa.search.index import passage_input
+
+    index = storage.load(root)
+    texts = [passage_input(p) for p in index.passages]
+    vectors = index.store.vectors(index.ids)
+    del index
+    model = SentenceTransformerEncoder(Settings().model_ref)
+    with tempfile.TemporaryDirectory() as work:
+        embeddings, build_s = build_txtai(texts, vectors, lambda batch: model.encode(batch), Path(work))
+        del vectors
+        asked = [q.text for q in questions("test")][:n_questions]
+        for q in asked[:5]:
+            txtai_search(embeddings, q, 10)
+        times = []
+        for q in asked:
+            t = time.perf_counter()
+            txtai_search(embeddings, q, 10)
+            times.append((time.perf_counter() - t) * 1000)
+    return {**percentiles(times), "questions": len(times), "build_s": round(build_s, 1), "peak_rss_mb": peak_rss_mb()}
+
+
+def child(kind: str, root: Path, n_questions: int) -> dict:
+    """Run `kind` in a fresh process (so that its peak RSS is its own)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--root", str(root), "--questions", str(n_questions)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="base,100000,1000000", help="base and/or passage counts")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--no-txtai", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latency.json"))
+    parser.add_argument("--child", choices=("ours", "txtai"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run = ours if args.child == "ours" else txtai
+        print(json.dumps(run(Path(args.root), args.questions)))
+        return 0
+    settings = Settings()
+    base = base_index(
+        model_identity(settings.model_ref), lambda: __import__("qa.service").service.make_encoder(settings)
+    )
+    rows = []
+    print(
+        "| passages | vectors | ours p50 / p95 ms | ours RSS MB | disk B/passage | txtai p50 / p95 ms | txtai RSS MB | txtai ÷ ours (p50) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for size in args.sizes.split(","):
+        root = base if size == "base" else grown_index(base, int(size))
+        mine = child("ours", root, args.questions)
+        theirs = {} if args.no_txtai else child("txtai", root, args.questions)
+        ratio = round(theirs["p50_ms"] / mine["p50_ms"], 1) if "p50_ms" in theirs and "p50_ms" in mine else None
+        row = {"size": size, "root": root.name, "ours": mine, "txtai": theirs, "txtai_over_ours_p50": ratio}
+        rows.append(row)
+        label = "real" if size == "base" else "pooled"
+        print(
+            f"| {mine.get('passages', mine.get('error', '?'))} | {label} | {mine.get('p50_ms')} / {mine.get('p95_ms')} | "
+            f"{mine.get('peak_rss_mb')} | {mine.get('disk_bytes_per_passage')} | "
+            f"{theirs.get('p50_ms', '—')} / {theirs.get('p95_ms', '—')} | {theirs.get('peak_rss_mb', '—')} | "
+            f"{ratio if ratio is not None else theirs.get('error', '—')} |",
+            flush=True,
+        )
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_end": os.getloadavg()},
+        "data": ATTRIBUTION,
+        "rows": rows,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"load average {os.getloadavg()[0]:.2f} · wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
