@@ -208,3 +208,51 @@ def test_plain_qa_index_repairs_a_damaged_index_even_when_the_corpus_did_not_cha
     assert report.built and "损坏" in report.reason, report
     assert any("passages.jsonl" in line and "现在完整重建" in line for line in lines), lines
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
+
+
+class FailingEncoder(CountingEncoder):
+    """Dies (like a killed process) once it has been asked for more than `limit` texts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def encode(self, texts, *, progress=False):
+        if len(self.seen) + len(texts) > self.limit:
+            raise KeyboardInterrupt("killed")
+        return super().encode(texts, progress=progress)
+
+
+def test_an_interrupted_build_resumes_without_encoding_again(tmp_path):
+    for n in range(40):  # 40 documents × 8 paragraphs: more texts than one cache chunk (256)
+        paragraphs = [f"第{n}号文件第{k}段：宁津县第{n * 10 + k}次会议讨论了{k + n}项议题。" for k in range(8)]
+        write(tmp_path / "corpus" / f"{n:02d}.txt", f"文件{n}\n\n" + "\n\n".join(paragraphs) + "\n")
+    root = tmp_path / "index"
+    with pytest.raises(KeyboardInterrupt):
+        index(tmp_path / "corpus", root, FailingEncoder(limit=300))
+    assert storage.build_dir(root) is None  # nothing half-built is visible
+    again = CountingEncoder()
+    report = index(tmp_path / "corpus", root, again)
+    fresh = CountingEncoder()
+    index(tmp_path / "corpus", tmp_path / "full", fresh)
+    assert report.passages == 40 * 8
+    assert 0 < len(again.seen) <= len(fresh.seen) - 256  # at least one committed chunk was not encoded again
+    assert not (root / ".resume-vectors.sqlite").exists()  # gone once a build finished
+
+
+def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus, tmp_path, monkeypatch):
+    from qa.search import store
+
+    root = tmp_path / "index"
+    index(corpus, root)
+    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "flat"}
+    monkeypatch.setattr(store, "EXACT_BELOW", 3)  # as if three passages were a large corpus
+    write(corpus / "e.txt", "庆云县检察院开通电子送达平台\n\n庆云县检察院自主研发电子送达平台，文书当天送达。\n")
+    index(corpus, root)
+    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "sq8"}
+    assert quotes(root, ONLY_B)[0][0] == "b.txt"  # the same answers from 8-bit codes
+    (corpus / "e.txt").unlink()
+    (corpus / "a.txt").unlink()
+    index(corpus, root)
+    assert storage.read_manifest(root)["vectors"]["type"] == "flat"  # shrank below: exact again
+    assert quotes(root, ONLY_B)[0][0] == "b.txt"

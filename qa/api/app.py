@@ -128,8 +128,7 @@ def create_api(answerer: Answerer | Live, settings: ApiSettings = ApiSettings())
         data = doc.to_dict()
         data["passages"] = [
             {"id": p.id, "paragraph": p.paragraph, "start": p.start, "end": p.end}
-            for p in index.passages
-            if p.doc_id == doc_id
+            for p in (index.passages[r] for r in index.doc_rows.get(doc_id, ()))
         ]
         return data
 

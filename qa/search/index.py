@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,15 @@ class Index:
     def dim(self) -> int:
         """Vector size."""
         return self.store.dim
+
+    @cached_property
+    def doc_rows(self) -> dict[str, range]:
+        """Each document's passage rows (a document's passages are consecutive rows); built on first use."""
+        out: dict[str, range] = {}
+        for row, passage in enumerate(self.passages):
+            first = out.get(passage.doc_id)
+            out[passage.doc_id] = range(first.start if first else row, row + 1)
+        return out
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Passage rows of vector ids (ids are kept sorted, so this is a binary search)."""
@@ -212,6 +222,7 @@ def add_documents(
     bar.close()
     index.documents.update((doc.doc_id, doc) for doc in documents)
     index.passages.extend(passages)
+    index.__dict__.pop("doc_rows", None)
     index.ids = np.concatenate([index.ids, np.arange(start, start + len(passages), dtype=np.int64)])
     index.bm25.append(counts)
     index.sentences = Sentences.join([index.sentences, *tables])
@@ -244,6 +255,7 @@ def remove_documents(index: Index, doc_ids: Iterable[str]) -> dict[str, np.ndarr
     index.ids = index.ids[keep]
     for doc_id in gone:
         del index.documents[doc_id]
+    index.__dict__.pop("doc_rows", None)
     return known
 
 

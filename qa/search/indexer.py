@@ -26,11 +26,13 @@ from qa.errors import IndexCorruptError, QAError
 from qa.ingest.corpus import CLEANER_VERSION, Skipped, corpus_files, doc_id_for, fingerprint, read_or_skip
 from qa.ingest.document import Document
 from qa.search import storage
+from qa.search.cache import CachedEncoder
 from qa.search.encoder import Encoder
 from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
 from qa.search.store import VectorStore, refit
 from qa.text.tokenize import user_terms
 
+RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
 BIG_FILE = 10 * 2**20  # bytes: reading and cleaning such a file takes long enough to say so
 
 
@@ -111,7 +113,10 @@ def update_index(
                 return _unchanged(manifest, started)
             index, reason = _load_previous(index_dir, model_name, warn)
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
-        encoder = cache(encoder_factory)  # made on first use: a deletion-only update never loads the model
+        resume = index_dir / RESUME
+        # Made on first use (a deletion-only update never loads the model), and behind a cache of this
+        # build's vectors: a `qa index` killed while encoding resumes where it stopped next time.
+        encoder = cache(lambda: CachedEncoder(encoder_factory(), resume))
         if index is None:
             dim = encoder().dim
             index = empty(dim, new_store(dim) if new_store else None)
@@ -119,6 +124,9 @@ def update_index(
         report.reason = reason
         index.store = refit(index.store, index.ids)  # the FAISS index type that suits the new size
         storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
+        if encoder.cache_info().currsize:
+            encoder().close()
+        resume.unlink(missing_ok=True)
     report.documents, report.passages = len(index.documents), len(index.passages)
     report.seconds = time.perf_counter() - started
     return report

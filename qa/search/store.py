@@ -1,18 +1,20 @@
 """The vector store interface, and FAISS as its first backend.
 
 The FAISS index type follows the corpus size (`plan`): exact inner product
-over float32 vectors below EXACT_BELOW, then an inverted file (spherical
-k-means lists) over 8-bit scalar-quantized codes, probing a quarter of the
-lists: a quarter of the memory, a fraction of the scan, and recall@10
-against exact search of at least 0.98 (`bench/faiss_types.py` measures
-exact, exhaustive 8-bit and IVF side by side). Every type removes vectors
-for good and gives stored vectors back by id; the type and its parameters go
-into the manifest.
+over float32 vectors below EXACT_BELOW, then an exhaustive scan of 8-bit
+scalar-quantized codes: a quarter of the memory, scanned faster, recall@10
+against exact search 0.99. Partitioned and compressed shortlists (IVF with
+spherical k-means lists, PCA or PQ codes re-scored exactly) did not reach
+recall@10 0.98 on m3e-small's vectors without scanning most of the data:
+the vectors crowd into a narrow cone, and a question's ten nearest passages
+are a near-tie among hundreds spread over every partition
+(`bench/faiss_types.py` measures exact, 8-bit and IVF side by side). Every
+type removes vectors for good and gives stored vectors back by id; the type
+and its parameters go into the manifest.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,19 +54,15 @@ class VectorStore(Protocol):
 
 
 # Measured by bench/faiss_types.py (README "Vector index by size"): below this many vectors exact
-# float32 search costs a few milliseconds; above it IVF over 8-bit codes finds the same top 10 faster.
+# float32 search costs a few milliseconds; above it 8-bit codes find the same top 10 faster.
 EXACT_BELOW = 50_000
 PARALLEL_ABOVE = 300_000  # a single search uses every core above this many vectors (one core below)
 IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
 
 
 def plan(n: int) -> dict[str, Any]:
-    """The index type for `n` vectors: {"type": "flat"}, or {"type": "ivf-sq8", "nlist", "nprobe"}
-    with nlist the power of two nearest √n and nprobe a quarter of it."""
-    if n < EXACT_BELOW:
-        return {"type": "flat"}
-    nlist = 2 ** round(math.log2(math.sqrt(n)))
-    return {"type": "ivf-sq8", "nlist": nlist, "nprobe": nlist // 4}
+    """The index type for `n` vectors: {"type": "flat"} below EXACT_BELOW, else {"type": "sq8"}."""
+    return {"type": "flat"} if n < EXACT_BELOW else {"type": "sq8"}
 
 
 class FaissStore:
@@ -171,18 +169,12 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
 def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
-    A corpus that grows past EXACT_BELOW moves to IVF, one whose lists are far
-    too few or too many for its size (a factor of 4) gets new lists, and one
-    that shrinks below the threshold goes back to exact vectors (decoded from
-    the codes: within 0.01 of the originals). Stores other than FAISS are
-    returned as they are.
+    A corpus that grows past EXACT_BELOW moves to 8-bit codes, and one that
+    shrinks below it goes back to exact vectors (decoded from the codes: within
+    0.01 of the originals). Stores other than FAISS are returned as they are.
     """
-    if not isinstance(store, FaissStore):
-        return store
-    now, want = store.describe(), plan(len(ids))
-    if now["type"] == want["type"] and (
-        want["type"] != "ivf-sq8" or want["nlist"] // 4 <= now["nlist"] <= want["nlist"] * 4
-    ):
+    want = plan(len(ids))
+    if not isinstance(store, FaissStore) or store.describe()["type"] == want["type"]:
         return store
     vectors = store.vectors(ids)
     fresh = make_store(store.dim, len(ids), train=vectors, spec=want)
