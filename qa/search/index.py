@@ -270,11 +270,17 @@ def set_terms(index: Index, terms: Sequence[str]) -> int:
         return 0
     index.tokenizer = Tokenizer(sorted(new))
     changed = old ^ new
+    # Look in whole documents first (far fewer than passages), then in the passages of those that match.
     rows = []
-    for row, passage in enumerate(index.passages):
-        text = fold(keyword_input(passage, index.documents[passage.doc_id].title))
-        if any(term in text for term in changed):
-            rows.append(row)
+    for doc_id, doc in index.documents.items():
+        whole = fold(f"{doc.title}\n{doc.text}")  # headings are lines of the text
+        if not any(term in whole for term in changed):
+            continue
+        for row in index.doc_rows.get(doc_id, ()):
+            text = fold(keyword_input(index.passages[row], doc.title))
+            if any(term in text for term in changed):
+                rows.append(row)
+    rows.sort()
     titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
     passages = [index.passages[r] for r in rows]
     index.bm25.replace(rows, [index.tokenizer(keyword_input(p, titles[p.doc_id])) for p in passages])
