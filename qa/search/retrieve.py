@@ -14,7 +14,8 @@ from qa.text.match import char_bigrams, contains, coverage
 from qa.text.normalize import fold
 
 # Candidates taken from each leg. 50, 30 and 20 give the same answer@1/@5, MRR and quote hits on the
-# CMRC fit half (`make eval` with --split fit); 20 scores 2.5 times fewer candidates.
+# CMRC fit half (`qa eval eval/cmrc2018/cmrc2018_trial.json --split fit --distractors …`); 20 scores
+# 2.5 times fewer candidates.
 DEPTH = 20
 
 
