@@ -116,31 +116,32 @@ def main() -> int:
         print(_line(rows[-1]), flush=True)
         del sq8
         nlist = 2 ** round(np.log2(np.sqrt(n)))
-        started = time.perf_counter()
-        ivf = make_store(data.shape[1], n, train=data, spec={"type": "ivf-sq8", "nlist": nlist, "nprobe": 1}).index
-        ivf.add_with_ids(data, np.arange(n))
-        build = time.perf_counter() - started
-        inner = faiss.extract_index_ivf(ivf)
-        for nprobe in (16, 32, 64, 128, 256):
-            if nprobe > nlist:
-                continue
-            inner.nprobe = nprobe
-            found, times = timed_search(ivf, queries)
-            rows.append(
-                {
-                    "n": n,
-                    "type": "ivf-sq8",
-                    "nlist": nlist,
-                    "nprobe": nprobe,
-                    "recall@10": round(recall(found, exact), 4),
-                    **_ms(times),
-                    "build_s": round(build, 1),
-                    "mb": round(n * data.shape[1] / 2**20),
-                    "chosen": chosen["type"] == "ivf-sq8" and chosen.get("nprobe") == nprobe,
-                }
-            )
-            print(_line(rows[-1]), flush=True)
-        del ivf
+        for kind in ("ivf-sq8", "ivf-fp16"):
+            started = time.perf_counter()
+            ivf = make_store(data.shape[1], n, train=data, spec={"type": kind, "nlist": nlist, "nprobe": 1}).index
+            ivf.add_with_ids(data, np.arange(n))
+            build = time.perf_counter() - started
+            inner = faiss.extract_index_ivf(ivf)
+            for nprobe in (16, 32, 64, 128, 256):
+                if nprobe > nlist:
+                    continue
+                inner.nprobe = nprobe
+                found, times = timed_search(ivf, queries)
+                rows.append(
+                    {
+                        "n": n,
+                        "type": kind,
+                        "nlist": nlist,
+                        "nprobe": nprobe,
+                        "recall@10": round(recall(found, exact), 4),
+                        **_ms(times),
+                        "build_s": round(build, 1),
+                        "mb": round(ivf.sa_code_size() * n / 2**20),
+                        "chosen": chosen["type"] == kind and chosen.get("nprobe") == nprobe,
+                    }
+                )
+                print(_line(rows[-1]), flush=True)
+            del ivf
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},

@@ -34,12 +34,12 @@ def _faiss(place: Place, dim: int) -> VectorStore:
 
 
 def _faiss_ivf(place: Place, dim: int) -> VectorStore:
-    """The type `plan()` picks for large corpora: inverted lists over 8-bit codes, trained on vectors
+    """The type `plan()` picks for large corpora: inverted lists over float16 codes, trained on vectors
     like the test's; every list probed, so that "k larger than the count" can return everything."""
     rng = np.random.default_rng(42)
     sample = rng.standard_normal((20_000, dim)).astype(np.float32)
     sample /= np.linalg.norm(sample, axis=1, keepdims=True)
-    return make_store(dim, 0, train=sample, spec={"type": "ivf-sq8", "nlist": 16, "nprobe": 16})
+    return make_store(dim, 0, train=sample, spec={"type": "ivf-fp16", "nlist": 16, "nprobe": 16})
 
 
 def _milvus_lite(place: Place, dim: int) -> VectorStore:
@@ -56,15 +56,15 @@ def _milvus_lite(place: Place, dim: int) -> VectorStore:
 # name: (open a store at `place` with `dim`, whether reopening the same place keeps its vectors)
 BACKENDS: dict[str, tuple[Callable[[Place, int], VectorStore], bool]] = {
     "faiss": (_faiss, False),
-    "faiss-ivf-sq8": (_faiss_ivf, False),
+    "faiss-ivf-fp16": (_faiss_ivf, False),
     "milvus-lite": (_milvus_lite, True),
 }
 # Backends whose scores are approximate, with their largest score error: near-ties may swap there.
-APPROXIMATE = {"faiss-ivf-sq8": 0.02}
+APPROXIMATE = {"faiss-ivf-fp16": 0.001}
 
 
 def tol(backend: Backend, exact: float = 1e-5) -> float:
-    """The score / vector tolerance of a backend (8-bit codes: 0.02, else float rounding)."""
+    """The score / vector tolerance of a backend (float16 codes: 0.001, else float32 rounding)."""
     return APPROXIMATE.get(backend.name, exact)
 
 _names = (f"t{i}" for i in itertools.count())

@@ -1,20 +1,20 @@
 """The vector store interface, and FAISS as its first backend.
 
 The FAISS index type follows the corpus size (`plan`): exact inner product
-over float32 vectors below EXACT_BELOW, then an exhaustive scan of 8-bit
-scalar-quantized codes: a quarter of the memory, scanned faster, recall@10
-against exact search 0.99. Partitioned and compressed shortlists (IVF with
-spherical k-means lists, PCA or PQ codes re-scored exactly) did not reach
-recall@10 0.98 on m3e-small's vectors without scanning most of the data:
-the vectors crowd into a narrow cone, and a question's ten nearest passages
-are a near-tie among hundreds spread over every partition
-(`bench/faiss_types.py` measures exact, 8-bit and IVF side by side). Every
-type removes vectors for good and gives stored vectors back by id; the type
-and its parameters go into the manifest.
+over float32 vectors below EXACT_BELOW, then an inverted file (spherical
+k-means lists) over float16 codes, probing a quarter of the lists. 8-bit
+codes were measured too: on m3e-small's vectors a question's ten nearest
+passages are a near-tie among hundreds (the vectors crowd into a narrow
+cone), and 8-bit rounding alone caps recall@10 at 0.97–0.99, while float16
+keeps it at 0.99+ for half the memory of float32 (`bench/faiss_types.py`
+measures exact, 8-bit and IVF side by side). Every type removes vectors for
+good and gives stored vectors back by id; the type and its parameters go
+into the manifest.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,15 +54,19 @@ class VectorStore(Protocol):
 
 
 # Measured by bench/faiss_types.py (README "Vector index by size"): below this many vectors exact
-# float32 search costs a few milliseconds; above it 8-bit codes find the same top 10 faster.
+# float32 search costs a few milliseconds; above it IVF finds the same top 10 several times faster.
 EXACT_BELOW = 50_000
 PARALLEL_ABOVE = 300_000  # a single search uses every core above this many vectors (one core below)
 IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
 
 
 def plan(n: int) -> dict[str, Any]:
-    """The index type for `n` vectors: {"type": "flat"} below EXACT_BELOW, else {"type": "sq8"}."""
-    return {"type": "flat"} if n < EXACT_BELOW else {"type": "sq8"}
+    """The index type for `n` vectors: {"type": "flat"} below EXACT_BELOW, else {"type": "ivf-fp16",
+    "nlist", "nprobe"} with nlist the power of two nearest √n and nprobe a quarter of it."""
+    if n < EXACT_BELOW:
+        return {"type": "flat"}
+    nlist = 2 ** round(math.log2(math.sqrt(n)))
+    return {"type": "ivf-fp16", "nlist": nlist, "nprobe": max(1, nlist // 4)}
 
 
 class FaissStore:
@@ -77,8 +81,9 @@ class FaissStore:
         """The index type and its parameters, as `plan` gives them (for the manifest)."""
         inner = faiss.downcast_index(self.index.index) if isinstance(self.index, faiss.IndexIDMap) else self.index
         inner = faiss.downcast_index(inner)
-        if isinstance(inner, faiss.IndexIVF):
-            return {"type": "ivf-sq8", "nlist": int(inner.nlist), "nprobe": int(inner.nprobe)}
+        if isinstance(inner, faiss.IndexIVFScalarQuantizer):
+            kind = "ivf-fp16" if inner.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "ivf-sq8"
+            return {"type": kind, "nlist": int(inner.nlist), "nprobe": int(inner.nprobe)}
         if isinstance(inner, faiss.IndexScalarQuantizer):
             return {"type": "sq8"}
         return {"type": "flat"}
@@ -145,18 +150,19 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
         inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
         limit = 100_000
     else:
+        code = faiss.ScalarQuantizer.QT_fp16 if spec["type"] == "ivf-fp16" else faiss.ScalarQuantizer.QT_8bit
         inner = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(dim), dim, spec["nlist"], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            faiss.IndexFlatIP(dim), dim, spec["nlist"], code, faiss.METRIC_INNER_PRODUCT
         )
         inner.nprobe = spec["nprobe"]
         inner.cp.spherical = True  # unit-length centroids: lists balanced on vectors that share one direction
         inner.by_residual = False  # codes of the vectors themselves: one range for all, none clipped far
         limit = spec["nlist"] * IVF_TRAIN_PER_LIST
-    quantizer = inner.sq
-    # Each dimension's range is the sample's, widened by a fifth each way: vectors added later
-    # (incremental updates) are rarely clipped, for 1.4× coarser steps (still within 0.01).
-    quantizer.rangestat = faiss.ScalarQuantizer.RS_minmax
-    quantizer.rangestat_arg = 0.2
+    if spec["type"] != "ivf-fp16":
+        # Each dimension's range is the sample's, widened by a fifth each way: vectors added later
+        # (incremental updates) are rarely clipped, for 1.4× coarser steps.
+        inner.sq.rangestat = faiss.ScalarQuantizer.RS_minmax
+        inner.sq.rangestat_arg = 0.2
     sample = train if len(train) <= limit else train[np.sort(rng.choice(len(train), limit, replace=False))]
     inner.train(np.ascontiguousarray(sample, dtype=np.float32))
     if spec["type"] == "sq8":
@@ -169,12 +175,15 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
 def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
-    A corpus that grows past EXACT_BELOW moves to 8-bit codes, and one that
-    shrinks below it goes back to exact vectors (decoded from the codes: within
-    0.01 of the originals). Stores other than FAISS are returned as they are.
+    A corpus that grows past EXACT_BELOW moves to IVF, one whose lists no longer
+    suit its size (a factor of 4 from `plan`'s nlist) gets new ones, and one that
+    shrinks below the threshold goes back to exact vectors. Stores other than
+    FAISS are returned as they are.
     """
-    want = plan(len(ids))
-    if not isinstance(store, FaissStore) or store.describe()["type"] == want["type"]:
+    if not isinstance(store, FaissStore):
+        return store
+    now, want = store.describe(), plan(len(ids))
+    if now["type"] == want["type"] and ("nlist" not in want or want["nlist"] // 4 <= now["nlist"] <= want["nlist"] * 4):
         return store
     vectors = store.vectors(ids)
     fresh = make_store(store.dim, len(ids), train=vectors, spec=want)
