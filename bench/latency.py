@@ -14,7 +14,8 @@ time through `Answerer.ask` plus its JSON: question encoding, BM25 and vector
 search, features, ranking, quote selection. Peak RSS is that process's.
 txtai 9.14: a fresh process indexes the same passages (heading + text, the
 same vectors, no re-encoding) with `hybrid=True` and answers `search(q, 10)`,
-encoding each question with sentence-transformers (what txtai runs). Prints
+encoding each question with sentence-transformers (what txtai runs); its
+passages and vectors are read from the same index folder. Prints
 one table (medians and ratios from this one run), writes bench/results/latency.json.
 """
 
@@ -92,15 +93,21 @@ def txtai(root: Path, n_questions: int) -> dict:
 
     from txtai_side import build_txtai, txtai_search
 
-    from qa.search import storage
+    from qa.ingest.document import Passage
     from qa.search.encoder import SentenceTransformerEncoder
     from qa.search.index import passage_input
+    from qa.search.store import FaissStore
 
-    index = storage.load(root)
-    texts = [passage_input(p) for p in index.passages]
-    vectors = index.store.vectors(index.ids)
-    del index
+    folder = root / "current"
+    with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
+        texts = [passage_input(Passage(**json.loads(line))) for line in handle if line.strip()]
+    store = FaissStore.load(folder / "vectors.faiss")
+    import numpy as np
+
+    vectors = store.vectors(np.load(folder / "ids.npy"))
+    del store
     model = SentenceTransformerEncoder(Settings().model_ref)
+    before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as work:
         embeddings, build_s = build_txtai(texts, vectors, lambda batch: model.encode(batch), Path(work))
         del vectors
@@ -112,7 +119,13 @@ def txtai(root: Path, n_questions: int) -> dict:
             t = time.perf_counter()
             txtai_search(embeddings, q, 10)
             times.append((time.perf_counter() - t) * 1000)
-    return {**percentiles(times), "questions": len(times), "build_s": round(build_s, 1), "peak_rss_mb": peak_rss_mb()}
+    return {
+        **percentiles(times),
+        "questions": len(times),
+        "build_s": round(build_s, 1),
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_before_build_mb": before,
+    }
 
 
 def child(kind: str, root: Path, n_questions: int) -> dict:
@@ -132,6 +145,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="base,100000,1000000", help="base and/or passage counts")
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--no-txtai", action="store_true")
+    parser.add_argument("--txtai-sizes", default="", help="sizes to run txtai at (default: every size)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latency.json"))
     parser.add_argument("--child", choices=("ours", "txtai"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
@@ -152,7 +166,8 @@ def main() -> int:
     for size in args.sizes.split(","):
         root = base if size == "base" else grown_index(base, int(size))
         mine = child("ours", root, args.questions)
-        theirs = {} if args.no_txtai else child("txtai", root, args.questions)
+        skip = args.no_txtai or (args.txtai_sizes and size not in args.txtai_sizes.split(","))
+        theirs = {} if skip else child("txtai", root, args.questions)
         ratio = round(theirs["p50_ms"] / mine["p50_ms"], 1) if "p50_ms" in theirs and "p50_ms" in mine else None
         row = {"size": size, "root": root.name, "ours": mine, "txtai": theirs, "txtai_over_ours_p50": ratio}
         rows.append(row)

@@ -249,7 +249,7 @@ def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus
     monkeypatch.setattr(store, "EXACT_BELOW", 3)  # as if three passages were a large corpus
     write(corpus / "e.txt", "庆云县检察院开通电子送达平台\n\n庆云县检察院自主研发电子送达平台，文书当天送达。\n")
     index(corpus, root)
-    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "ivf-fp16", "nlist": 2, "nprobe": 1}
+    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "ivf-fp16", "nlist": 2, "nprobe": 2}
     assert quotes(root, ONLY_B)[0][0] == "b.txt"  # the same answers from float16 codes
     (corpus / "e.txt").unlink()
     (corpus / "a.txt").unlink()

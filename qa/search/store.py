@@ -2,7 +2,7 @@
 
 The FAISS index type follows the corpus size (`plan`): exact inner product
 over float32 vectors below EXACT_BELOW, then an inverted file (spherical
-k-means lists) over float16 codes, probing a quarter of the lists. 8-bit
+k-means lists) over float16 codes, probing an eighth of the lists. 8-bit
 codes were measured too: on m3e-small's vectors a question's ten nearest
 passages are a near-tie among hundreds (the vectors crowd into a narrow
 cone), and 8-bit rounding alone caps recall@10 at 0.97–0.99, while float16
@@ -62,11 +62,12 @@ IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below
 
 def plan(n: int) -> dict[str, Any]:
     """The index type for `n` vectors: {"type": "flat"} below EXACT_BELOW, else {"type": "ivf-fp16",
-    "nlist", "nprobe"} with nlist the power of two nearest √n and nprobe a quarter of it."""
+    "nlist", "nprobe"} with nlist the power of two nearest √n, probing an eighth of the lists (64 at
+    least): recall@10 0.993 at 100,000 vectors (64 of 256), 0.988 at 1,000,000 (128 of 1,024)."""
     if n < EXACT_BELOW:
         return {"type": "flat"}
     nlist = 2 ** round(math.log2(math.sqrt(n)))
-    return {"type": "ivf-fp16", "nlist": nlist, "nprobe": max(1, nlist // 4)}
+    return {"type": "ivf-fp16", "nlist": nlist, "nprobe": min(nlist, max(64, nlist // 8))}
 
 
 class FaissStore:
