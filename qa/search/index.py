@@ -20,7 +20,7 @@ from qa.ingest.chunk import chunk
 from qa.ingest.document import Document, Passage
 from qa.search.bm25 import BM25
 from qa.search.encoder import Encoder
-from qa.search.store import FaissStore, VectorStore
+from qa.search.store import FaissStore, VectorStore, refit
 from qa.text.answer_type import kinds_of
 from qa.text.normalize import fold, to_simplified
 from qa.text.sentences import sentence_spans
@@ -177,6 +177,7 @@ def build(
         progress=progress,
         titles_in_keywords=titles_in_keywords,
     )
+    index.store = refit(index.store, index.ids)  # the vector index type for this size (`plan`)
     return index
 
 
