@@ -67,6 +67,7 @@ def tol(backend: Backend, exact: float = 1e-5) -> float:
     """The score / vector tolerance of a backend (float16 codes: 0.001, else float32 rounding)."""
     return APPROXIMATE.get(backend.name, exact)
 
+
 _names = (f"t{i}" for i in itertools.count())
 
 

@@ -254,7 +254,7 @@ def describe_store(store: VectorStore) -> dict[str, Any]:
     """The vector store's backend, type and parameters, for the manifest."""
     if isinstance(store, FaissStore):
         return {"backend": "faiss", **store.describe()}
-    info = getattr(store, "to_dict", dict)()
+    info: dict[str, Any] = getattr(store, "to_dict", dict)()
     return {"backend": "milvus", "uri": info.get("uri"), "collection": info.get("collection")}
 
 

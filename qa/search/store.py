@@ -148,6 +148,7 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
     if train is None or not len(train):
         raise ValueError("a quantized index needs training vectors")
     rng = np.random.default_rng(0)
+    inner: Any
     if spec["type"] == "sq8":
         inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
         limit = 100_000
@@ -170,7 +171,7 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
     if spec["type"] == "sq8":
         return FaissStore(dim, faiss.IndexIDMap2(inner))  # ids → positions: removal, vectors back by id
     # An IVF index keeps ids in its lists itself; a hash-table direct map finds a vector by id.
-    inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+    inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
     return FaissStore(dim, inner)
 
 
