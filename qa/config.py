@@ -48,7 +48,7 @@ class Settings:
             ),
             rate_limit=_int(env, "QA_RATE_LIMIT", 60),
             admin_token=_token(env.get("QA_ADMIN_TOKEN", "")),
-            encoder=_choice(env, "QA_ENCODER", ("auto", "onnx", "torch")),
+            encoder=_choice(env, "QA_ENCODER", ("auto", "onnx", "onnx-int8", "torch")),
             vector_store=_choice(env, "QA_VECTOR_STORE", ("faiss", "milvus")),
             milvus_uri=env.get("QA_MILVUS_URI", "").strip() or None,
             milvus_collection=_collection(env.get("QA_MILVUS_COLLECTION", "")),

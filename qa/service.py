@@ -29,16 +29,17 @@ log = logging.getLogger("qa")
 
 def make_encoder(settings: Settings) -> Encoder:
     """The configured encoder, loaded now: ONNX Runtime when the model allows it (QA_ENCODER=auto|onnx),
-    else sentence-transformers on torch."""
+    its int8-quantized graph when asked (QA_ENCODER=onnx-int8), else sentence-transformers on torch."""
     ref = settings.model_ref
     if settings.encoder != "torch":
         from qa.search.onnx import OnnxEncoder, supported
 
-        if settings.encoder == "onnx" or supported(Path(ref)):
+        if settings.encoder != "auto" or supported(Path(ref)):
             try:
-                return OnnxEncoder(ref, default_cache_path(settings.cache_dir).parent / "onnx", model_identity(ref))
+                folder = default_cache_path(settings.cache_dir).parent / "onnx"
+                return OnnxEncoder(ref, folder, model_identity(ref), int8=settings.encoder == "onnx-int8")
             except ModelError as exc:
-                if settings.encoder == "onnx":
+                if settings.encoder != "auto":
                     raise
                 log.warning("ONNX unavailable, using torch: %s", exc.en)
     return SentenceTransformerEncoder(ref)
