@@ -30,7 +30,10 @@ import numpy as np
 from qa.errors import ModelError
 
 MAX_TOKENS = 512
-BATCH = 32
+# Texts per call × the longest one's tokens: calls this small keep the activations in the CPU's
+# cache; against 32 texts a call, 2048 tokens gave +17 % (fp32) and +23 % (int8) passages per second
+# on 600 news passages, and 1024 no more.
+TOKENS_PER_BATCH = 2048
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 INT8_FILE = "model.int8.onnx"  # a change of the quantization settings below needs a new name (and identity suffix)
 
@@ -77,25 +80,30 @@ class OnnxEncoder:
         return self._sessions[threads]
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """L2-normalised vectors, in batches of texts of similar length (little padding)."""
+        """L2-normalised vectors, in batches of texts of similar length (little padding) of about
+        TOKENS_PER_BATCH tokens."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for at in range(0, len(order), BATCH):
-            part = order[at : at + BATCH]
-            out[part] = self._run([texts[i] for i in part])
+        encodings = self.tokenizer.encode_batch(list(texts))
+        threads = 1 if len(texts) == 1 else os.cpu_count() or 1
+        part: list[int] = []
+        for i in sorted(range(len(texts)), key=lambda i: len(encodings[i].ids)):
+            if part and (len(part) + 1) * len(encodings[i].ids) > TOKENS_PER_BATCH:
+                out[part] = self._run([encodings[j] for j in part], threads)
+                part = []
+            part.append(i)
+        if part:
+            out[part] = self._run([encodings[j] for j in part], threads)
         return out
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
+    def _run(self, encodings: list[Any], threads: int) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
-        feed = {name: np.zeros((len(texts), width), dtype=np.int64) for name in INPUTS}
+        feed = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in INPUTS}
         for row, e in enumerate(encodings):
             n = len(e.ids)
             feed["input_ids"][row, :n] = e.ids
             feed["attention_mask"][row, :n] = e.attention_mask
             feed["token_type_ids"][row, :n] = e.type_ids
-        session = self._session(1 if len(texts) == 1 else os.cpu_count() or 1)
-        return np.asarray(session.run(None, feed)[0], dtype=np.float32)
+        return np.asarray(self._session(threads).run(None, feed)[0], dtype=np.float32)
 
 
 def supported(folder: Path) -> bool:
