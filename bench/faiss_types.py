@@ -36,7 +36,6 @@ from scale import base_index, pooled_vectors, questions, variations  # noqa: E40
 from qa.config import Settings  # noqa: E402
 from qa.search import storage  # noqa: E402
 from qa.search.cache import CachedEncoder, default_cache_path  # noqa: E402
-from qa.search.encoder import model_identity  # noqa: E402
 from qa.search.index import Index, encoder_input  # noqa: E402
 from qa.search.store import make_store, plan  # noqa: E402
 from qa.service import make_encoder  # noqa: E402
@@ -82,9 +81,9 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "faiss_types.json"))
     args = parser.parse_args()
     settings = Settings()
-    name = model_identity(settings.model_ref)
-    base = storage.load(base_index(name, lambda: make_encoder(settings)))
-    encoder = CachedEncoder(make_encoder(settings), default_cache_path(settings.cache_dir))
+    model = make_encoder(settings)
+    base = storage.load(base_index(model))
+    encoder = CachedEncoder(model, default_cache_path(settings.cache_dir))
     queries = encoder.encode([encoder_input(q.text) for q in questions("test")][: args.questions])
     faiss.omp_set_num_threads(1)  # as a server searches (qa.search.store.FaissStore.search)
     rows = []

@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 from scale import ATTRIBUTION, base_index, grown_index, questions  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
-from qa.search.encoder import model_identity  # noqa: E402
 
 
 def percentiles(times: list[float]) -> dict[str, float]:
@@ -162,10 +161,9 @@ def main() -> int:
         run = ours if args.child == "ours" else txtai
         print(json.dumps(run(Path(args.root), args.questions)))
         return 0
-    settings = Settings()
-    base = base_index(
-        model_identity(settings.model_ref), lambda: __import__("qa.service").service.make_encoder(settings)
-    )
+    from qa.service import make_encoder
+
+    base = base_index(make_encoder(Settings()))  # the encoder `ours` asks with (QA_ENCODER)
     rows = []
     print(
         "| passages | vectors | ours p50 / p95 ms | ours peak RSS MB (own + mapped file, at the end) | disk B/passage "

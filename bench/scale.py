@@ -34,6 +34,7 @@ from qa.evaluate import Question, build_eval_index, load_set  # noqa: E402
 from qa.ingest.document import Document, Passage  # noqa: E402
 from qa.search import storage  # noqa: E402
 from qa.search.bm25 import BM25  # noqa: E402
+from qa.search.encoder import Encoder  # noqa: E402
 from qa.search.index import Index, Sentences  # noqa: E402
 from qa.search.store import make_store  # noqa: E402
 
@@ -49,13 +50,14 @@ def questions(split: str = "test") -> list[Question]:
     return [q for q in qs if q.split == split]
 
 
-def base_index(encoder_name: str, make_encoder) -> Path:  # noqa: ANN001
-    """The base set as an index folder (built once per model, through the vector cache)."""
-    root = WORK / f"base-{encoder_name.replace('/', '_')}"
+def base_index(model: Encoder) -> Path:
+    """The base set as an index folder, encoded by `model` (built once per encoder identity, through
+    the vector cache)."""
+    root = WORK / f"base-{model.name.replace('/', '_')}"
     if not _usable(root):
         from qa.search.cache import CachedEncoder, default_cache_path
 
-        encoder = CachedEncoder(make_encoder(), default_cache_path(Settings().cache_dir))
+        encoder = CachedEncoder(model, default_cache_path(Settings().cache_dir))
         docs, _ = load_set(CMRC, ROOT / "corpus")
         index, _ = build_eval_index(docs, [NEWS], encoder, True, print)
         storage.save(index, root, {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {}})

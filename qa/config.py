@@ -27,7 +27,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # other origins allowed to call /api/*; () = same origin only
     rate_limit: int = 60  # /api/* requests per client per minute; 0 = unlimited
     admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None = admin actions off
-    encoder: str = "auto"  # QA_ENCODER: auto (ONNX Runtime when the model allows, else torch) | onnx | torch
+    encoder: str = "auto"  # QA_ENCODER: auto (int8 ONNX when the model allows, else torch) | onnx-int8 | onnx | torch
     vector_store: str = "faiss"  # QA_VECTOR_STORE: faiss (files in the index folder) | milvus
     milvus_uri: str | None = None  # QA_MILVUS_URI: a Milvus Lite file or a server URL; None = <index>/milvus.db
     milvus_collection: str = "qa_passages"  # QA_MILVUS_COLLECTION: prefix of the collections a build creates

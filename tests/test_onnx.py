@@ -73,8 +73,7 @@ def test_onnx_vectors_are_sentence_transformers_vectors(cache_dir):
     from qa.search.onnx import OnnxEncoder
     from qa.service import make_encoder
 
-    settings = Settings(cache_dir=cache_dir)
-    onnx = make_encoder(settings)
+    onnx = make_encoder(Settings(cache_dir=cache_dir, encoder="onnx"))
     assert isinstance(onnx, OnnxEncoder) and (cache_dir / "onnx").is_dir()
     torch = make_encoder(Settings(encoder="torch"))
     assert isinstance(torch, SentenceTransformerEncoder) and torch.name == onnx.name
@@ -98,7 +97,32 @@ def test_onnx_int8_setting_picks_the_quantized_graph(monkeypatch):
     assert Settings.from_env({"QA_ENCODER": "ONNX-int8"}).encoder == "onnx-int8"
     for choice in ("onnx-int8", "onnx", "auto"):
         assert make_encoder(Settings(encoder=choice)) == "onnx"
-    assert made == [True, False, False]
+    assert made == [True, False, True]  # auto: int8, the default since it passed the quality guard
+
+
+def test_auto_falls_back_to_fp32_then_torch_but_an_explicit_choice_fails(monkeypatch):
+    import qa.search.onnx as onnx
+    import qa.service as service
+    from qa.errors import ModelError
+
+    def int8_broken(*args, int8=False):
+        if int8:
+            raise ModelError("无法量化", "cannot quantize")
+        return "fp32"
+
+    monkeypatch.setattr(onnx, "OnnxEncoder", int8_broken)
+    assert service.make_encoder(Settings(encoder="auto")) == "fp32"
+    with pytest.raises(ModelError, match="cannot quantize"):
+        service.make_encoder(Settings(encoder="onnx-int8"))
+
+    def all_broken(*args, int8=False):
+        raise ModelError("无法导出", "cannot export")
+
+    monkeypatch.setattr(onnx, "OnnxEncoder", all_broken)
+    monkeypatch.setattr(service, "SentenceTransformerEncoder", lambda ref: "torch")
+    assert service.make_encoder(Settings(encoder="auto")) == "torch"
+    with pytest.raises(ModelError, match="cannot export"):
+        service.make_encoder(Settings(encoder="onnx"))
 
 
 def test_a_graph_that_cannot_be_quantized_is_a_model_error_and_leaves_no_file(tmp_path):
