@@ -185,3 +185,22 @@ def test_loading_while_new_builds_are_swapped_in_never_reports_corruption(seed_i
     finally:
         stop.set()
         thread.join()
+
+
+def test_sentence_vectors_of_a_saved_index_are_read_row_by_row_without_mapping_them(
+    saved, seed_index, fake_encoder, monkeypatch
+):
+    loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    table = loaded.sentences
+    assert isinstance(table.vectors, np.memmap)
+    n = len(table.starts)
+    picks = np.array([0, 1, 2, 7, 3, n - 1, n - 2, 5, 6, 7], dtype=np.int64)  # runs, jumps back, repeats
+    expected = np.asarray(seed_index.sentences.vectors[picks], dtype=np.float32)
+    monkeypatch.setattr(np.memmap, "__getitem__", lambda *a: pytest.fail("the memory map was touched"))
+    got = table.gather(picks)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+    assert table.gather(np.zeros(0, dtype=np.int64)).shape[0] == 0
+    monkeypatch.undo()
+    # The same answer as the index in memory, quote included.
+    asked = Answerer(loaded, fake_encoder).ask(QUESTION).to_dict()
+    assert asked == {**Answerer(seed_index, fake_encoder).ask(QUESTION).to_dict(), "took_ms": asked["took_ms"]}

@@ -38,5 +38,8 @@ def _same(a: Citation, b: Citation, ga: frozenset[str], gb: frozenset[str], thre
         # Parts of one paragraph share a sentence of overlap; the later part is a repeat only
         # when most of it is already shown, else it carries text (and answers) the first lacks.
         return bool(gb) and len(ga & gb) / len(gb) >= PART_REPEAT
-    union = len(ga | gb)
-    return bool(union) and len(ga & gb) / union >= threshold
+    small, large = sorted((len(ga), len(gb)))
+    if not large or small < threshold * large:  # Jaccard ≤ small / large: cannot reach the threshold
+        return False
+    shared = len(ga & gb)
+    return shared / (small + large - shared) >= threshold

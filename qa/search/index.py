@@ -8,6 +8,7 @@ got when it was added, so ids never need renumbering.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,34 @@ class Sentences:
     def of(self, row: int) -> range:
         """Sentence rows of passage `row`."""
         return range(int(self.first[row]), int(self.first[row + 1]))
+
+    def gather(self, picks: np.ndarray) -> np.ndarray:
+        """The vectors of sentence rows `picks`, as float32.
+
+        From a saved index (vectors memory-mapped) the rows are read with `pread`, one read per
+        run of consecutive rows (a passage's sentences are one run): touching the map instead
+        would make the kernel map whole neighbourhoods of pages into the process (64 KB or more
+        per page fault), which at 1M passages grew a server by 3.7 GB of mapped file in 200
+        questions (bench/latency.py). Page-cache pages that `pread` reads are not the process's.
+        """
+        vectors = self.vectors
+        if not len(picks):
+            return np.zeros((0, *vectors.shape[1:]), dtype=np.float32)
+        if not (isinstance(vectors, np.memmap) and vectors.filename and vectors.flags.c_contiguous):
+            return np.asarray(vectors[picks], dtype=np.float32)
+        picks = np.asarray(picks, dtype=np.int64)
+        row_bytes = vectors.dtype.itemsize * int(np.prod(vectors.shape[1:]))
+        cuts = np.flatnonzero(np.diff(picks) != 1) + 1
+        runs = zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(picks)]]).tolist())
+        fd = os.open(vectors.filename, os.O_RDONLY)
+        try:
+            parts = [
+                os.pread(fd, (b - a) * row_bytes, int(vectors.offset) + int(picks[a]) * row_bytes) for a, b in runs
+            ]
+        finally:
+            os.close(fd)
+        flat = np.frombuffer(b"".join(parts), dtype=vectors.dtype)
+        return flat.reshape(len(picks), *vectors.shape[1:]).astype(np.float32)
 
     @classmethod
     def empty(cls, dim: int) -> Sentences:

@@ -100,7 +100,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
     best_kw = float(bm25_all.max()) if len(bm25_all) else 0.0
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
     spans = _Spans.of(index, rows)
-    sims = spans.split((np.asarray(index.sentences.vectors[spans.picks], dtype=np.float32) @ query.vector).tolist())
+    sims = spans.split((index.sentences.gather(spans.picks) @ query.vector).tolist())
     sent = np.array([max(s, default=d) for s, d in zip(sims, dense.tolist())])
     best_sent = max((max(s, default=0.0) for s in sims), default=0.0)
     lexical = _lexical(index, rows, spans, query.terms, char_bigrams(query.text))
