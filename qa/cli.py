@@ -121,9 +121,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the chat UI."""
+    from qa.service import start_loading
+
+    settings = _settings(args)
+    loading = start_loading(settings)  # the index and the model load while Gradio is imported
     from qa.ui.app import serve
 
-    serve(_settings(args), host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, loading=loading)
     return 0
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,17 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
         Ranker.load_default(),
         QuoteModel.load_default(),
     )
+
+
+def start_loading(settings: Settings) -> Future[Answerer]:
+    """Open and warm up the answerer in a background thread, so that a server can import its web
+    framework meanwhile (Gradio takes about 5 s to import here; reading the index, the model's
+    session and its first run release the GIL for much of their time). `result()` gives the
+    answerer or raises what opening it raised."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-load")
+    loading = pool.submit(lambda: warm_up(open_answerer(settings)))
+    pool.shutdown(wait=False)
+    return loading
 
 
 def warm_up(answerer: Answerer) -> Answerer:

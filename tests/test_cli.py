@@ -187,3 +187,26 @@ def test_top_k_out_of_range_exits_2(cli):
     result = run(["ask", "--top-k", "0", GBK_QUESTION])
     assert result.code == 2
     _one_error_line(result)
+
+
+def test_serve_loads_the_index_while_gradio_is_imported_and_answers(cli, monkeypatch):
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    started: list = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(app))
+    result = run(["serve", "--port", "7999"])
+    assert result.code == 0, result.err
+    (app,) = started
+    answer = TestClient(app).post("/api/ask", json={"question": GOOD_QUESTION}).json()
+    assert answer["passages"][0]["quote"].startswith("宁津县人民法院近日启用三个智慧法庭")
+
+
+def test_serve_without_index_exits_1_before_listening(built, monkeypatch, tmp_path):
+    import uvicorn
+
+    use_fake_model(monkeypatch, built.corpus, tmp_path / "no-index")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: pytest.fail("the server started"))
+    result = run(["serve"])
+    assert result.code == 1
+    assert "qa index" in _one_error_line(result)

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from html import escape
 from pathlib import Path
 
@@ -173,13 +174,16 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Load the index and model, then serve the API and the chat UI until interrupted."""
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, loading: Future[Answerer] | None = None
+) -> None:
+    """Load the index and model (or take them from `loading`, `qa.service.start_loading`), then
+    serve the API and the chat UI until interrupted."""
     import uvicorn
 
     from qa.service import LiveAnswerer, open_answerer, warm_up
 
-    answerer = warm_up(open_answerer(settings))
+    answerer = loading.result() if loading is not None else warm_up(open_answerer(settings))
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     if settings.admin_token:
         print("管理接口已开启 / admin on: POST /api/admin/reload (Authorization: Bearer $QA_ADMIN_TOKEN)", flush=True)
