@@ -34,6 +34,22 @@ def test_cleaning_and_chunking_keep_offsets_inside_and_exact(raw: str) -> None:
         assert doc.text[passage.start : passage.end] == passage.text
 
 
+WIDE = st.sampled_from(
+    ["，", "：", "（", "）", "…", "\xa0", "\u3000", "Ａ", "１", "\u0301", "\u0308", "ﬁ", "①", "臺灣", "於"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(TEXT, st.lists(st.one_of(WIDE, PIECES, st.text(max_size=3)), max_size=40).map("".join)))
+def test_fold_fast_paths_give_exactly_nfkc_lower_simplified(text: str) -> None:
+    import unicodedata
+
+    from qa.text.normalize import _t2s_table, fold, strip_invisible
+
+    reference = unicodedata.normalize("NFKC", strip_invisible(text)).lower().translate(_t2s_table())
+    assert fold.__wrapped__(text) == reference
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_sentence_spans_tile_inside_the_text(text: str) -> None:
@@ -130,3 +146,18 @@ def test_incremental_updates_end_where_a_full_rebuild_does(tmp_path_factory, ops
             b.bm25.matrix[j].toarray().ravel()[[b.bm25.vocab[t] for t in sorted(b.bm25.vocab)]],
         )
     assert a.store.count() == len(a.passages) and a.bm25.matrix.shape[0] == len(a.passages)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        TEXT,
+        st.lists(st.one_of(WIDE, PIECES, st.sampled_from(["𠀀", "\U0002a6e0", "_", "Ⅱ"])), max_size=30).map("".join),
+    )
+)
+def test_char_bigrams_are_the_bigrams_of_cjk_and_alphanumeric_characters(text: str) -> None:
+    from qa.text.match import char_bigrams
+    from qa.text.normalize import fold, is_cjk
+
+    chars = [c for c in fold(text) if is_cjk(c) or c.isalnum()]
+    assert char_bigrams.__wrapped__(text) == frozenset(a + b for a, b in zip(chars, chars[1:]))

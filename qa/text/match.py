@@ -32,8 +32,12 @@ def terms_not_in(terms: Sequence[tuple[str, float]], text: str) -> list[tuple[st
 @lru_cache(maxsize=1 << 14)
 def char_bigrams(text: str) -> frozenset[str]:
     """Bigrams of consecutive CJK characters / alphanumerics in folded text."""
-    chars = [c for c in fold(text) if is_cjk(c) or c.isalnum()]
-    return frozenset(a + b for a, b in zip(chars, chars[1:]))
+    folded = fold(text)
+    if folded and max(folded) >= "\U00020000":  # CJK extension planes hold unassigned (not alnum) code points
+        kept = "".join(c for c in folded if is_cjk(c) or c.isalnum())
+    else:  # every other CJK ideograph is alphanumeric: filter in C
+        kept = "".join(filter(str.isalnum, folded))
+    return frozenset([kept[i : i + 2] for i in range(len(kept) - 1)])
 
 
 def bigram_coverage(question_bigrams: frozenset[str] | set[str], text: str) -> float:
