@@ -145,6 +145,14 @@ def test_top_k_limits_the_passages(answerer):
     assert len(answerer.ask(QUESTION, top_k=2, keep_refused=True).passages) == 2
 
 
+def test_a_long_list_asked_for_is_filled_beyond_the_candidate_depth(answerer):
+    from qa.search.retrieve import DEPTH
+
+    passages = answerer.ask(QUESTION, top_k=3 * DEPTH, keep_refused=True).passages
+    assert len(passages) == 3 * DEPTH  # the seed corpus has 85 passages, few of them near-duplicates
+    assert len({p.id for p in passages}) == len(passages)
+
+
 def test_refused_answer_suggests_the_closest_documents(answerer, seed_index):
     """A refusal names what the corpus does know (document titles), not nothing."""
     result = answerer.ask("如何申请美国签证？")
