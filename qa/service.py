@@ -16,7 +16,6 @@ from qa.answer.engine import Answerer
 from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.config import Settings, chunk_params
-from qa.errors import ModelError
 from qa.ingest.corpus import fingerprint
 from qa.search import storage
 from qa.search.cache import CachedEncoder, default_cache_path
@@ -29,28 +28,34 @@ log = logging.getLogger("qa")
 
 
 def make_encoder(settings: Settings) -> Encoder:
-    """The configured encoder, loaded now.
+    """The configured encoder, loaded now; its name is `encoder_identity(settings)`.
 
     QA_ENCODER=auto: the int8-quantized ONNX graph when the model allows ONNX (×1.85 plain
     sentence-transformers' throughput, retrieval within 0.5 point of fp32: README "Speed and
-    scale"), the fp32 graph if quantizing fails, else sentence-transformers on torch.
-    `onnx-int8` / `onnx` ask for one graph and fail with a ModelError if it cannot be made;
-    `torch` is sentence-transformers.
+    scale"), else sentence-transformers on torch. `onnx-int8` / `onnx` ask for one graph; `torch`
+    is sentence-transformers. A graph that cannot be made is a ModelError that names the setting to
+    use instead, never a silent switch: int8 vectors have their own identity, and an index must be
+    searched with the encoder that built it.
     """
     ref = settings.model_ref
     if settings.encoder == "torch":
         return SentenceTransformerEncoder(ref)
     from qa.search.onnx import OnnxEncoder, supported
 
-    if settings.encoder != "auto":
-        return OnnxEncoder(ref, _onnx_folder(settings), model_identity(ref), int8=settings.encoder == "onnx-int8")
-    if supported(Path(ref)):
-        for int8 in (True, False):
-            try:
-                return OnnxEncoder(ref, _onnx_folder(settings), model_identity(ref), int8=int8)
-            except ModelError as exc:
-                log.warning("ONNX %s unavailable: %s", "int8" if int8 else "fp32", exc.en)
-    return SentenceTransformerEncoder(ref)
+    if settings.encoder == "auto" and not supported(Path(ref)):
+        return SentenceTransformerEncoder(ref)
+    int8 = settings.encoder in ("auto", "onnx-int8")
+    return OnnxEncoder(ref, _onnx_folder(settings), model_identity(ref), int8=int8)
+
+
+def encoder_identity(settings: Settings) -> str:
+    """The name `make_encoder(settings)` gives its encoder, without loading the model: what an index
+    built with it is labelled with (`qa index`) and checked against (`qa ask`, `qa serve`)."""
+    from qa.search.onnx import supported
+
+    name = model_identity(settings.model_ref)
+    auto_int8 = settings.encoder == "auto" and supported(Path(settings.model_ref))
+    return f"{name}+int8" if settings.encoder == "onnx-int8" or auto_int8 else name
 
 
 def _onnx_folder(settings: Settings) -> Path:
@@ -76,7 +81,7 @@ def index_corpus(
         settings.corpus_dir,
         settings.index_dir,
         encoder_factory or partial(make_encoder, settings),
-        model_name or model_identity(settings.model_ref),
+        model_name or encoder_identity(settings),
         rebuild=rebuild,
         warn=warn,
         progress=progress,
@@ -112,7 +117,7 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
         check_corpus: compare the corpus folder with the manifest (skipped
             when the folder does not exist, e.g. an index deployed alone).
     """
-    name = encoder.name if encoder is not None else model_identity(settings.model_ref)
+    name = encoder.name if encoder is not None else encoder_identity(settings)
     digest = None
     if check_corpus and settings.corpus_dir.is_dir():
         digest, _ = fingerprint(settings.corpus_dir, chunk_params())

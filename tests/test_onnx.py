@@ -100,29 +100,52 @@ def test_onnx_int8_setting_picks_the_quantized_graph(monkeypatch):
     assert made == [True, False, True]  # auto: int8, the default since it passed the quality guard
 
 
-def test_auto_falls_back_to_fp32_then_torch_but_an_explicit_choice_fails(monkeypatch):
+def test_auto_never_switches_encoder_silently_and_names_the_index_as_the_encoder_will(monkeypatch, tmp_path):
     import qa.search.onnx as onnx
     import qa.service as service
     from qa.errors import ModelError
 
     def int8_broken(*args, int8=False):
         if int8:
-            raise ModelError("无法量化", "cannot quantize")
+            raise ModelError("无法量化，请设 QA_ENCODER=onnx", "cannot quantize; set QA_ENCODER=onnx")
         return "fp32"
 
     monkeypatch.setattr(onnx, "OnnxEncoder", int8_broken)
-    assert service.make_encoder(Settings(encoder="auto")) == "fp32"
-    with pytest.raises(ModelError, match="cannot quantize"):
-        service.make_encoder(Settings(encoder="onnx-int8"))
-
-    def all_broken(*args, int8=False):
-        raise ModelError("无法导出", "cannot export")
-
-    monkeypatch.setattr(onnx, "OnnxEncoder", all_broken)
+    for choice in ("auto", "onnx-int8"):  # int8 vectors have their own identity: no quiet fp32 instead
+        with pytest.raises(ModelError, match="QA_ENCODER=onnx"):
+            service.make_encoder(Settings(encoder=choice))
+    assert service.make_encoder(Settings(encoder="onnx")) == "fp32"
+    base = service.model_identity(Settings().model_ref)
+    assert service.encoder_identity(Settings()) == f"{base}+int8"
+    assert service.encoder_identity(Settings(encoder="onnx-int8")) == f"{base}+int8"
+    assert service.encoder_identity(Settings(encoder="onnx")) == base
+    assert service.encoder_identity(Settings(encoder="torch")) == base
+    # A model ONNX cannot run (here: not a local BERT folder) runs on torch under auto, same identity.
     monkeypatch.setattr(service, "SentenceTransformerEncoder", lambda ref: "torch")
-    assert service.make_encoder(Settings(encoder="auto")) == "torch"
-    with pytest.raises(ModelError, match="cannot export"):
-        service.make_encoder(Settings(encoder="onnx"))
+    other = Settings(model=str(tmp_path))
+    assert service.make_encoder(other) == "torch"
+    assert service.encoder_identity(other) == service.model_identity(str(tmp_path))
+
+
+@pytest.mark.real
+def test_the_index_is_labelled_with_the_encoder_that_built_it_and_reloads(tmp_path):
+    import shutil
+
+    from qa.search import storage
+    from qa.service import LiveAnswerer, index_corpus, make_encoder, open_answerer
+
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    shutil.copytree(ROOT / "corpus", settings.corpus_dir)
+    index_corpus(settings)
+    live = LiveAnswerer(settings, open_answerer(settings))
+    assert live.current.encoder.name.endswith("+int8")
+    assert storage.load(settings.index_dir).manifest["model"]["name"] == live.current.encoder.name
+    (settings.corpus_dir / sorted(p.name for p in settings.corpus_dir.iterdir())[0]).unlink()
+    assert live.reload(update=True)["status"] == "reloaded"  # refused before: index named fp32, vectors int8
+    for choice in ("onnx", "torch"):  # another encoder: the index says it was not built with it
+        with pytest.raises(Exception, match="qa index --rebuild"):
+            open_answerer(Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, encoder=choice))
+    assert make_encoder(settings).name == live.current.encoder.name
 
 
 def test_a_graph_that_cannot_be_quantized_is_a_model_error_and_leaves_no_file(tmp_path):
