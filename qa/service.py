@@ -38,24 +38,30 @@ def make_encoder(settings: Settings) -> Encoder:
     searched with the encoder that built it.
     """
     ref = settings.model_ref
-    if settings.encoder == "torch":
+    kind = _encoder_kind(settings)
+    if kind == "torch":
         return SentenceTransformerEncoder(ref)
-    from qa.search.onnx import OnnxEncoder, supported
+    from qa.search.onnx import OnnxEncoder
 
-    if settings.encoder == "auto" and not supported(Path(ref)):
-        return SentenceTransformerEncoder(ref)
-    int8 = settings.encoder in ("auto", "onnx-int8")
-    return OnnxEncoder(ref, _onnx_folder(settings), model_identity(ref), int8=int8)
+    return OnnxEncoder(ref, _onnx_folder(settings), model_identity(ref), int8=kind == "onnx-int8")
 
 
 def encoder_identity(settings: Settings) -> str:
     """The name `make_encoder(settings)` gives its encoder, without loading the model: what an index
     built with it is labelled with (`qa index`) and checked against (`qa ask`, `qa serve`)."""
-    from qa.search.onnx import supported
+    from qa.search.onnx import INT8_SUFFIX
 
     name = model_identity(settings.model_ref)
-    auto_int8 = settings.encoder == "auto" and supported(Path(settings.model_ref))
-    return f"{name}+int8" if settings.encoder == "onnx-int8" or auto_int8 else name
+    return name + INT8_SUFFIX if _encoder_kind(settings) == "onnx-int8" else name
+
+
+def _encoder_kind(settings: Settings) -> str:
+    """QA_ENCODER with `auto` resolved: `onnx-int8` for a model ONNX can run, else `torch`."""
+    if settings.encoder != "auto":
+        return settings.encoder
+    from qa.search.onnx import supported
+
+    return "onnx-int8" if supported(Path(settings.model_ref)) else "torch"
 
 
 def _onnx_folder(settings: Settings) -> Path:

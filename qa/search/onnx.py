@@ -35,6 +35,7 @@ MAX_TOKENS = 512
 # on 600 news passages, and 1024 no more.
 TOKENS_PER_BATCH = 2048
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+INT8_SUFFIX = "+int8"  # added to the model's identity by the int8 graph (`encoder.base_model` strips it)
 INT8_FILE = "model.int8.onnx"  # a change of the quantization settings below needs a new name (and identity suffix)
 
 
@@ -63,7 +64,7 @@ class OnnxEncoder:
         self._sessions: dict[int, Any] = {}
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.name = f"{name}+int8" if int8 else name
+        self.name = name + INT8_SUFFIX if int8 else name
         self.dim = int(self._session(1).get_outputs()[0].shape[-1])
 
     def _session(self, threads: int) -> Any:
