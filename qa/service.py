@@ -139,7 +139,7 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
 
 def start_loading(settings: Settings) -> Future[Answerer]:
     """Open and warm up the answerer in a background thread, so that a server can import its web
-    framework meanwhile (Gradio takes about 5 s to import here; reading the index, the model's
+    framework meanwhile (Gradio takes seconds to import; reading the index, the model's
     session and its first run release the GIL for much of their time). `result()` gives the
     answerer or raises what opening it raised."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-load")

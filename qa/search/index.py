@@ -54,8 +54,8 @@ class Sentences:
         From a saved index (vectors memory-mapped) the rows are read with `pread`, one read per
         run of consecutive rows (a passage's sentences are one run): touching the map instead
         would make the kernel map whole neighbourhoods of pages into the process (64 KB or more
-        per page fault), which at 1M passages grew a server by 3.7 GB of mapped file in 200
-        questions (bench/latency.py). Page-cache pages that `pread` reads are not the process's.
+        per page fault): at 1M passages `bench/latency.py` counted 1.4 GB of mapped file in the
+        server after 200 questions. Page-cache pages that `pread` reads are not the process's.
         """
         vectors = self.vectors
         if not len(picks):
