@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from tqdm import tqdm
@@ -43,6 +43,9 @@ class Sentences:
     ends: np.ndarray  # (n_sentences,) int32
     vectors: np.ndarray  # (n_sentences, dim) float16
     kinds: np.ndarray  # (n_sentences,) uint8: answer kinds each sentence holds (`qa.text.answer_type`)
+    # The open file behind memory-mapped `vectors` (a saved index), read by `gather`; open from
+    # loading on, so a build folder removed later (a newer build replaced it) can still be read.
+    source: BinaryIO | None = field(default=None, repr=False, compare=False)
 
     def of(self, row: int) -> range:
         """Sentence rows of passage `row`."""
@@ -60,19 +63,14 @@ class Sentences:
         vectors = self.vectors
         if not len(picks):
             return np.zeros((0, *vectors.shape[1:]), dtype=np.float32)
-        if not (isinstance(vectors, np.memmap) and vectors.filename and vectors.flags.c_contiguous):
+        if self.source is None or not isinstance(vectors, np.memmap) or not vectors.flags.c_contiguous:
             return np.asarray(vectors[picks], dtype=np.float32)
         picks = np.asarray(picks, dtype=np.int64)
         row_bytes = vectors.dtype.itemsize * int(np.prod(vectors.shape[1:]))
         cuts = np.flatnonzero(np.diff(picks) != 1) + 1
         runs = zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(picks)]]).tolist())
-        fd = os.open(vectors.filename, os.O_RDONLY)
-        try:
-            parts = [
-                os.pread(fd, (b - a) * row_bytes, int(vectors.offset) + int(picks[a]) * row_bytes) for a, b in runs
-            ]
-        finally:
-            os.close(fd)
+        fd = self.source.fileno()
+        parts = [os.pread(fd, (b - a) * row_bytes, int(vectors.offset) + int(picks[a]) * row_bytes) for a, b in runs]
         flat = np.frombuffer(b"".join(parts), dtype=vectors.dtype)
         return flat.reshape(len(picks), *vectors.shape[1:]).astype(np.float32)
 

@@ -224,10 +224,11 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
     with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
         passages = [Passage(**json.loads(line)) for line in handle if line.strip()]
     with np.load(folder / "sentences.npz") as data:
-        # Sentence vectors are read through a memory map: only the pages of passages a question
-        # reaches are ever read (at 1M passages they are gigabytes, see bench/latency.py).
+        # Sentence vectors stay on disk (at 1M passages they are gigabytes, see bench/latency.py):
+        # memory-mapped for `qa index`, read row by row from the open file by questions (`gather`).
         vectors = np.load(folder / "sentence-vectors.npy", mmap_mode="r")
-        sentences = Sentences(data["first"], data["starts"], data["ends"], vectors, data["kinds"])
+        source = (folder / "sentence-vectors.npy").open("rb", buffering=0)
+        sentences = Sentences(data["first"], data["starts"], data["ends"], vectors, data["kinds"], source)
     terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
     index = Index(
         documents={d.doc_id: d for d in docs},
