@@ -124,7 +124,7 @@ def grow(base: Index, size: int, seed: int = 0) -> Index:
         pooled[a:b] = pooled_vectors(part, first[a : b + 1] - first[a])
     ids = np.arange(n_base + extra, dtype=np.int64)
     real = base.store.vectors(base.ids)
-    sample = np.concatenate([real, pooled[:100_000]])
+    sample = np.concatenate([real, pooled[:200_000]])  # make_store takes 40 per list from it
     store = make_store(base.dim, len(ids), train=sample)
     store.add(ids[:n_base], real)
     for at in range(0, extra, 65536):

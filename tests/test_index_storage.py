@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -206,3 +207,33 @@ def test_sentence_vectors_of_a_saved_index_are_read_row_by_row_without_mapping_t
     # The same answer as the index in memory, quote included.
     asked = Answerer(loaded, fake_encoder).ask(QUESTION).to_dict()
     assert asked == {**Answerer(seed_index, fake_encoder).ask(QUESTION).to_dict(), "took_ms": asked["took_ms"]}
+
+
+def test_a_loaded_index_reads_its_sentence_vectors_once_in_the_background_on_its_own_descriptor(
+    saved, fake_encoder, monkeypatch
+):
+    from qa.search import storage as storage_module
+
+    read: list[int] = []
+    real_preadv = os.preadv
+    monkeypatch.setattr(os, "preadv", lambda fd, buffers, offset: read.append(offset) or real_preadv(fd, buffers, offset))
+    loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    loaded.sentences.warming.join(10)
+    assert not loaded.sentences.warming.is_alive()
+    assert read and read[0] == 0  # the whole file, from the start
+    # The reader closed the descriptor it used: what stays open is the index's file and its memory map.
+    assert _open_descriptors_of(Path(loaded.sentences.source.name)) == 2
+    assert Answerer(loaded, fake_encoder).ask(QUESTION).answered
+    # Not read when it would not fit in half the free memory: questions read from disk instead.
+    monkeypatch.setattr(storage_module, "_available_memory", lambda: 1024)
+    assert storage.load(saved, model=fake_encoder.name, fingerprint="abc").sentences.warming is None
+
+
+def _open_descriptors_of(path: Path) -> int:
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return links.count(str(path.resolve()))

@@ -161,3 +161,34 @@ def test_char_bigrams_are_the_bigrams_of_cjk_and_alphanumeric_characters(text: s
 
     chars = [c for c in fold(text) if is_cjk(c) or c.isalnum()]
     assert char_bigrams.__wrapped__(text) == frozenset(a + b for a, b in zip(chars, chars[1:]))
+
+
+TERMS = st.sampled_from(["电子", "送达", "平台", "检察院", "庆云县", "文书", "当天", "的", "天气"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(TERMS, max_size=12), min_size=1, max_size=12), st.lists(TERMS, max_size=8))
+def test_bm25_scores_from_postings_are_the_row_sums_of_the_query_columns(docs, query) -> None:
+    import numpy as np
+
+    from qa.search.bm25 import BM25
+
+    bm25 = BM25()
+    bm25.add(docs)
+    cols = sorted({bm25.vocab[t] for t in query if t in bm25.vocab})
+    want = np.asarray(bm25.matrix[:, cols].sum(axis=1), dtype=np.float64).ravel() if cols else np.zeros(len(docs))
+    assert np.allclose(bm25.scores(query), want, rtol=1e-6, atol=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["电子", "送达", "平台", "文书"]), st.floats(0.1, 5)), max_size=4),
+    st.lists(st.tuples(st.lists(TERMS, max_size=6).map("".join), st.floats(-1, 1)), min_size=1, max_size=6),
+)
+def test_quote_blend_from_the_feature_rows_is_the_sentence_score(terms, sentences) -> None:
+    from qa.answer.quote import blend, sentence_features, sentence_scores
+    from qa.text.match import char_bigrams
+
+    texts, sims = [s for s, _ in sentences], [m for _, m in sentences]
+    features = sentence_features(terms, char_bigrams("电子送达平台"), texts, sims, "庆云县检察院")
+    assert blend(features) == sentence_scores(terms, texts, sims)

@@ -177,13 +177,14 @@ class Answerer:
         """`citation` with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
         passage = self.index.passages[hit.row]
         spans, sentences, kinds = self.sentences(hit.row)
-        blend = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
-        scores = blend
         if self.quoter is not None and clues is not None and sentences:
             matrix = quote.sentence_features(
                 query.terms, clues.bigrams, sentences, hit.sentence_sims, about(self.index, passage)
             )
+            blend = quote.blend(matrix)
             scores = self.quoter.score(matrix).tolist()
+        else:
+            blend = scores = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         margin = quote.QUOTE_MARGIN if scores is not blend else None
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]

@@ -59,6 +59,12 @@ def sentence_scores(
     ]
 
 
+def blend(features: np.ndarray, lexical_weight: float = 0.5) -> list[float]:
+    """`sentence_scores` from the rows `sentence_features` already made (coverage and similarity)."""
+    cover, similarity = features[:, FEATURES.index("cover")], features[:, FEATURES.index("sim")]
+    return (lexical_weight * cover + (1 - lexical_weight) * similarity).tolist()
+
+
 def sentence_features(
     terms: Sequence[tuple[str, float]],
     question_bigrams: frozenset[str],

@@ -125,10 +125,12 @@ class BM25:
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for `query` tokens (repeats count once)."""
-        cols = sorted({self.vocab[t] for t in query if t in self.vocab})
-        if not cols:
-            return np.zeros(self.matrix.shape[0], dtype=np.float32)
-        return np.asarray(self.matrix[:, cols].sum(axis=1), dtype=np.float32).ravel()
+        out = np.zeros(self.matrix.shape[0], dtype=np.float32)
+        matrix = self.matrix  # by column: a term's postings are one slice, each row at most once
+        for col in sorted({self.vocab[t] for t in query if t in self.vocab}):
+            a, b = matrix.indptr[col], matrix.indptr[col + 1]
+            out[matrix.indices[a:b]] += matrix.data[a:b]
+        return out
 
     def search(self, query: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (rows, scores) with a positive score, best first."""

@@ -9,6 +9,7 @@ got when it was added, so ids never need renumbering.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,7 @@ class Sentences:
     # The open file behind memory-mapped `vectors` (a saved index), read by `gather`; open from
     # loading on, so a build folder removed later (a newer build replaced it) can still be read.
     source: BinaryIO | None = field(default=None, repr=False, compare=False)
+    warming: threading.Thread | None = field(default=None, repr=False, compare=False)  # reads `source` once
 
     def of(self, row: int) -> range:
         """Sentence rows of passage `row`."""

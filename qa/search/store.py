@@ -2,11 +2,11 @@
 
 The FAISS index type follows the corpus size (`plan`): exact inner product
 over float32 vectors below EXACT_BELOW, then an inverted file (spherical
-k-means lists) over float16 codes, probing an eighth of the lists. 8-bit
-codes were measured too: on m3e-small's vectors a question's ten nearest
-passages are a near-tie among hundreds (the vectors crowd into a narrow
-cone), and 8-bit rounding alone caps recall@10 at 0.97–0.99, while float16
-keeps it at 0.99+ for half the memory of float32 (`bench/faiss_types.py`
+k-means lists, about 4·√n of them) over float16 codes, probing NPROBE lists.
+8-bit codes were measured too: on m3e-small's vectors a question's ten
+nearest passages are a near-tie among hundreds (the vectors crowd into a
+narrow cone), and 8-bit rounding alone caps recall@10 at 0.97–0.99, while
+float16 keeps it at 0.99+ for half the memory of float32 (`bench/faiss_types.py`
 measures exact, 8-bit and IVF side by side). Every type removes vectors for
 good and gives stored vectors back by id; the type and its parameters go
 into the manifest.
@@ -54,21 +54,29 @@ class VectorStore(Protocol):
 
 
 # Measured by bench/faiss_types.py (README "Vector index by size"): below this many vectors exact
-# float32 search takes 1–2 ms; above it IVF finds the same top 10 several times faster (13,078 vectors:
-# exact 6.2 ms, IVF 0.9 ms at recall@10 0.987).
+# float32 search takes under 1.5 ms; above it IVF finds the same top 10 faster (13,078 vectors:
+# exact 1.5 ms, IVF 512/256 0.8 ms at recall@10 0.997).
 EXACT_BELOW = 10_000
 PARALLEL_ABOVE = 300_000  # a single search uses every core above this many vectors (one core below)
 IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
+NPROBE = 256  # inverted lists searched per question
 
 
 def plan(n: int) -> dict[str, Any]:
     """The index type for `n` vectors: {"type": "flat"} below EXACT_BELOW, else {"type": "ivf-fp16",
-    "nlist", "nprobe"} with nlist the power of two nearest √n, probing an eighth of the lists (64 at
-    least): recall@10 0.993 at 100,000 vectors (64 of 256), 0.988 at 1,000,000 (128 of 1,024)."""
+    "nlist", "nprobe"} with nlist the power of two nearest 4·√n (at most n / 2) and NPROBE lists probed.
+
+    Many small lists and a fixed probe count: the vectors crowd into a narrow cone, so a question's
+    ten nearest are spread over many lists, and smaller lists make each probe cheaper. On the int8
+    model's vectors (`bench/faiss_types.py`, README "Vector index by size"), recall@10 and p50:
+    512/256 0.997 in 0.8 ms at 13,078 vectors, 1,024/256 0.992 in 6.1 ms at 100,000, 4,096/256
+    0.987 in 18.4 ms at 1,000,000; √n lists probed by an eighth (the earlier rule) gave 0.979 at
+    13,078 and 0.981 in 31.5 ms at 1,000,000.
+    """
     if n < EXACT_BELOW:
         return {"type": "flat"}
-    nlist = 2 ** round(math.log2(math.sqrt(n)))
-    return {"type": "ivf-fp16", "nlist": nlist, "nprobe": min(nlist, max(64, nlist // 8))}
+    nlist = max(1, min(2 ** round(math.log2(4 * math.sqrt(n))), n // 2))
+    return {"type": "ivf-fp16", "nlist": nlist, "nprobe": min(nlist, NPROBE)}
 
 
 class FaissStore:
@@ -179,14 +187,14 @@ def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
     A corpus that grows past EXACT_BELOW moves to IVF, one whose lists no longer
-    suit its size (a factor of 4 from `plan`'s nlist) gets new ones, and one that
+    suit its size (more than a factor of 2 from `plan`'s nlist) gets new ones, and one that
     shrinks below the threshold goes back to exact vectors. Stores other than
     FAISS are returned as they are.
     """
     if not isinstance(store, FaissStore):
         return store
     now, want = store.describe(), plan(len(ids))
-    if now["type"] == want["type"] and ("nlist" not in want or want["nlist"] // 4 <= now["nlist"] <= want["nlist"] * 4):
+    if now["type"] == want["type"] and ("nlist" not in want or want["nlist"] // 2 <= now["nlist"] <= want["nlist"] * 2):
         return store
     vectors = store.vectors(ids)
     fresh = make_store(store.dim, len(ids), train=vectors, spec=want)
