@@ -257,10 +257,9 @@ def _warm(handle: Any) -> threading.Thread | None:
     available. (`posix_fadvise(WILLNEED)` would say the same in one call, but read nothing here.)
     Returns the reading thread, or None when the file is not read.
     """
-    available = _available_memory()
-    if available is None or os.fstat(handle.fileno()).st_size > available // 2:
+    available, size = _available_memory(), os.fstat(handle.fileno()).st_size
+    if available is None or size > available // 2:
         return None
-    size = os.fstat(handle.fileno()).st_size
     fd = os.dup(handle.fileno())  # its own descriptor: the index may close its file meanwhile
 
     def read() -> None:
