@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from qa.errors import ConfigError, IndexNotFoundError
+from qa.search import store as store_module
 from qa.search.store import FaissStore, VectorStore, make_store
 
 DIM = 64
@@ -248,3 +249,13 @@ def test_milvus_saves_no_token_and_refuses_a_dropped_collection(milvus, tmp_path
 def test_milvus_unreachable_server_names_the_setting(milvus):
     with pytest.raises(ConfigError, match="QA_MILVUS_URI"):
         type(milvus)("http://127.0.0.1:1", "t", DIM)  # nothing listens on port 1
+
+
+def test_the_smallest_inverted_index_trains_without_faiss_warning_the_user(capfd):
+    n = store_module.EXACT_BELOW
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((n, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    built = store_module.make_store(32, n, train=vectors)
+    assert built.describe() == store_module.plan(n) and built.describe()["type"] == "ivf-fp16"
+    assert "WARNING" not in capfd.readouterr().err  # FAISS prints to the C stderr of `qa index`
