@@ -70,7 +70,7 @@ def ours(root: Path, n_questions: int) -> dict:
 
     started = time.perf_counter()
     index = storage.load(root)
-    encoder = make_encoder(Settings())
+    encoder = make_encoder(Settings.from_env(os.environ))  # QA_ENCODER as a server reads it
     answerer = Answerer(index, encoder, Refusal.load_default(), Ranker.load_default(), QuoteModel.load_default())
     loaded = time.perf_counter() - started
     if index.sentences.warming is not None:  # a server that has been up a few seconds: its sentence
@@ -119,7 +119,7 @@ def txtai(root: Path, n_questions: int) -> dict:
 
     vectors = store.vectors(np.load(folder / "ids.npy"))
     del store
-    model = SentenceTransformerEncoder(Settings().model_ref)
+    model = SentenceTransformerEncoder(Settings.from_env(os.environ).model_ref)  # the index's model
     before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as work:
         embeddings, build_s = build_txtai(texts, vectors, lambda batch: model.encode(batch), Path(work))
@@ -169,7 +169,7 @@ def main() -> int:
         return 0
     from qa.service import make_encoder
 
-    base = base_index(make_encoder(Settings()))  # the encoder `ours` asks with (QA_ENCODER)
+    base = base_index(make_encoder(Settings.from_env(os.environ)))  # the encoder `ours` asks with (QA_ENCODER)
     rows = []
     print(
         "| passages | vectors | ours p50 / p95 ms | ours peak RSS MB (own + mapped file, at the end) | disk B/passage "
