@@ -240,6 +240,28 @@ def test_an_interrupted_build_resumes_without_encoding_again(tmp_path):
     assert not (root / ".resume-vectors.sqlite").exists()  # gone once a build finished
 
 
+def test_an_unchanged_corpus_gets_the_vector_index_its_size_now_calls_for_without_encoding(
+    corpus, tmp_path, monkeypatch
+):
+    from qa.search import store
+
+    root = tmp_path / "index"
+    index(corpus, root)
+    assert storage.read_manifest(root)["vectors"]["type"] == "flat"
+    again = index(corpus, root)
+    assert not again.built  # the rule has not changed: nothing to do
+    monkeypatch.setattr(store, "EXACT_BELOW", 3)  # a newer version's rule: this size wants IVF lists
+    counting = CountingEncoder()
+    report = index(corpus, root, counting)
+    assert report.built and report.changes == "+0 新增 · 0 更新 · 0 删除"
+    assert counting.seen == []  # the vectors were moved, not made again
+    manifest = storage.read_manifest(root)
+    assert manifest["vectors"] == {"backend": "faiss", **store.plan(manifest["passages"])}
+    assert manifest["vectors"]["type"] == "ivf-fp16"
+    assert quotes(root, ONLY_B)[0][0] == "b.txt"
+    assert not index(corpus, root).built  # and now it suits: nothing to do again
+
+
 def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus, tmp_path, monkeypatch):
     from qa.search import store
 

@@ -29,7 +29,7 @@ from qa.search import storage
 from qa.search.cache import CachedEncoder
 from qa.search.encoder import Encoder
 from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
-from qa.search.store import VectorStore, refit
+from qa.search.store import VectorStore, refit, suits
 from qa.text.tokenize import user_terms
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
@@ -109,8 +109,11 @@ def update_index(
         index: Index | None = None
         before: dict[str, str] = {}
         if not reason and manifest is not None:
-            if manifest.get("corpus", {}).get("fingerprint") == digest and _intact(index_dir, warn):
+            same = manifest.get("corpus", {}).get("fingerprint") == digest and _intact(index_dir, warn)
+            if same and _vectors_suit(manifest):
                 return _unchanged(manifest, started)
+            # An unchanged corpus whose vector index no longer follows `plan` (an index made by an
+            # earlier version) goes on: nothing is read or encoded, and `refit` below moves the vectors.
             index, reason = _load_previous(index_dir, model_name, warn)
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
         resume = index_dir / RESUME
@@ -214,6 +217,12 @@ def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None]
         if warn:
             warn(_damaged(exc))
         return None, "原索引损坏 / previous index corrupt"
+
+
+def _vectors_suit(manifest: dict[str, Any]) -> bool:
+    """Whether the manifest's FAISS index type is the one `plan` gives its size (other backends: yes)."""
+    vectors = manifest.get("vectors", {})
+    return vectors.get("backend", "faiss") != "faiss" or suits(vectors, int(manifest.get("passages", 0)))
 
 
 def _unchanged(manifest: dict[str, Any], started: float) -> IndexReport:

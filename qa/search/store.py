@@ -186,6 +186,15 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
     return FaissStore(dim, inner)
 
 
+def suits(described: dict[str, Any], n: int) -> bool:
+    """Whether a FAISS index described as `FaissStore.describe` does (the manifest's `vectors`) suits
+    `n` vectors: the type `plan(n)` gives, with a list count within a factor of 2 of its nlist."""
+    want = plan(n)
+    if described.get("type") != want["type"]:
+        return False
+    return "nlist" not in want or want["nlist"] // 2 <= int(described.get("nlist", 0)) <= want["nlist"] * 2
+
+
 def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
@@ -194,11 +203,9 @@ def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     shrinks below the threshold goes back to exact vectors. Stores other than
     FAISS are returned as they are.
     """
-    if not isinstance(store, FaissStore):
+    if not isinstance(store, FaissStore) or suits(store.describe(), len(ids)):
         return store
-    now, want = store.describe(), plan(len(ids))
-    if now["type"] == want["type"] and ("nlist" not in want or want["nlist"] // 2 <= now["nlist"] <= want["nlist"] * 2):
-        return store
+    want = plan(len(ids))
     vectors = store.vectors(ids)
     fresh = make_store(store.dim, len(ids), train=vectors, spec=want)
     for at in range(0, len(ids), 65536):
