@@ -150,7 +150,9 @@ def start_loading(settings: Settings) -> Future[Answerer]:
 
 def warm_up(answerer: Answerer) -> Answerer:
     """Ask once, so that the tokenizer's dictionary and the model's session are ready before the
-    first user's question (at start and after a reload alike)."""
+    first user's question (at start and after a reload alike), and start reading the sentence
+    vectors into the page cache (`Sentences.read_ahead`): a server's work, not a one-shot `qa ask`'s."""
+    answerer.index.sentences.read_ahead()
     answerer.ask("预热 warm-up")
     return answerer
 

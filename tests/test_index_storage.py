@@ -209,15 +209,18 @@ def test_sentence_vectors_of_a_saved_index_are_read_row_by_row_without_mapping_t
     assert asked == {**Answerer(seed_index, fake_encoder).ask(QUESTION).to_dict(), "took_ms": asked["took_ms"]}
 
 
-def test_a_loaded_index_reads_its_sentence_vectors_once_in_the_background_on_its_own_descriptor(
+def test_a_server_reads_its_sentence_vectors_once_in_the_background_on_its_own_descriptor(
     saved, fake_encoder, monkeypatch
 ):
-    from qa.search import storage as storage_module
+    from qa.search import index as index_module
+    from qa.service import warm_up
 
     read: list[int] = []
     real_preadv = os.preadv
     monkeypatch.setattr(os, "preadv", lambda fd, buffers, offset: read.append(offset) or real_preadv(fd, buffers, offset))
     loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    assert loaded.sentences.warming is None and not read  # loading alone (`qa ask`) reads nothing ahead
+    warm_up(Answerer(loaded, fake_encoder))  # what `qa serve` does at start and after a reload
     loaded.sentences.warming.join(10)
     assert not loaded.sentences.warming.is_alive()
     assert read and read[0] == 0  # the whole file, from the start
@@ -225,8 +228,8 @@ def test_a_loaded_index_reads_its_sentence_vectors_once_in_the_background_on_its
     assert _open_descriptors_of(Path(loaded.sentences.source.name)) == 2
     assert Answerer(loaded, fake_encoder).ask(QUESTION).answered
     # Not read when it would not fit in half the free memory: questions read from disk instead.
-    monkeypatch.setattr(storage_module, "_available_memory", lambda: 1024)
-    assert storage.load(saved, model=fake_encoder.name, fingerprint="abc").sentences.warming is None
+    monkeypatch.setattr(index_module, "_available_memory", lambda: 1024)
+    assert storage.load(saved, model=fake_encoder.name, fingerprint="abc").sentences.read_ahead() is None
 
 
 def _open_descriptors_of(path: Path) -> int:

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +229,6 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
         vectors = np.load(folder / "sentence-vectors.npy", mmap_mode="r")
         source = (folder / "sentence-vectors.npy").open("rb", buffering=0)
         sentences = Sentences(data["first"], data["starts"], data["ends"], vectors, data["kinds"], source)
-        sentences.warming = _warm(source)
     terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
     index = Index(
         documents={d.doc_id: d for d in docs},
@@ -246,44 +244,6 @@ def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
     if parts != {len(passages)}:
         raise ValueError("part sizes disagree / 各部分大小不一致")
     return index
-
-
-def _warm(handle: Any) -> threading.Thread | None:
-    """Read a file once, in the background, so that the kernel keeps it in the page cache.
-
-    Questions then read their candidates' sentence vectors from memory instead of disk: at 1M
-    passages the file is 4.9 GB, spread over the disk at random. Page-cache pages are the kernel's
-    to reclaim, not the server's memory; the file is only read when it fits in half the memory
-    available. (`posix_fadvise(WILLNEED)` would say the same in one call, but read nothing here.)
-    Returns the reading thread, or None when the file is not read.
-    """
-    available, size = _available_memory(), os.fstat(handle.fileno()).st_size
-    if available is None or size > available // 2:
-        return None
-    fd = os.dup(handle.fileno())  # its own descriptor: the index may close its file meanwhile
-
-    def read() -> None:
-        buffer, offset = bytearray(8 << 20), 0
-        try:
-            while offset < size and (n := os.preadv(fd, [buffer], offset)) > 0:
-                offset += n
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-    thread = threading.Thread(target=read, name="qa-warm-sentence-vectors", daemon=True)
-    thread.start()
-    return thread
-
-
-def _available_memory() -> int | None:
-    """Bytes of memory available without swapping (Linux's MemAvailable), None when unknown."""
-    try:
-        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
-        return int(fields["MemAvailable"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):  # not Linux: questions read from disk
-        return None
 
 
 def store_file(store: VectorStore) -> str:
