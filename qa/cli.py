@@ -34,6 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Build or update the index."""
+    from qa.search.indexer import describe_vectors
     from qa.service import index_corpus
 
     settings = _settings(args)
@@ -44,6 +45,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         state = f"已重建（{report.reason}） / rebuilt · {report.changes}"
     else:
         state = f"已更新 / updated: {report.changes}"
+    if report.refitted:
+        kind = describe_vectors(report.refitted)
+        state += f" · 向量索引按规模改为 {kind} / vector index refitted to {kind}"
     print(
         f"索引 {settings.index_dir}: {state} · {report.documents} 篇文档 / documents · "
         f"{report.passages} 段 / passages · 跳过 {len(report.skipped)} 个文件 / skipped · {report.seconds:.1f} s"

@@ -101,6 +101,22 @@ def test_index_twice_is_up_to_date(built):
     assert re.search(r"跳过 2 个文件", built.second.out)
 
 
+def test_index_says_when_it_moved_the_vector_index_to_the_type_its_size_calls_for(tmp_path, monkeypatch):
+    from qa.search import store
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus / "good.txt", GOOD_TEXT)
+    write(corpus / "gbk.txt", GBK_TEXT, encoding="gbk")
+    use_fake_model(monkeypatch, corpus, index)
+    assert run(["index"]).code == 0
+    monkeypatch.setattr(store, "EXACT_BELOW", 2)  # a newer version's rule: this size wants IVF lists
+    moved = run(["index"])
+    assert moved.code == 0, moved.err
+    assert "已更新 / updated: +0 新增 · 0 更新 · 0 删除 · 向量索引按规模改为 ivf-fp16 1/1" in moved.out, moved.out
+    assert "vector index refitted to ivf-fp16 1/1" in moved.out
+    assert "已是最新" in run(["index"]).out
+
+
 def test_ask_json_answers_from_the_gbk_file(cli):
     result = run(["ask", "--json", GBK_QUESTION])
     assert result.code == 0, result.err

@@ -10,7 +10,7 @@ import pytest
 from conftest import FAKE_DIM, write
 
 from qa.answer.engine import Answerer
-from qa.search import storage
+from qa.search import indexer, storage
 from qa.search.encoder import HashEncoder
 from qa.search.indexer import update_index
 
@@ -251,15 +251,20 @@ def test_an_unchanged_corpus_gets_the_vector_index_its_size_now_calls_for_withou
     again = index(corpus, root)
     assert not again.built  # the rule has not changed: nothing to do
     monkeypatch.setattr(store, "EXACT_BELOW", 3)  # a newer version's rule: this size wants IVF lists
+    monkeypatch.setattr(indexer, "REFIT_NOTICE", 3)  # as if this were a corpus whose move takes minutes
     counting = CountingEncoder()
-    report = index(corpus, root, counting)
+    notices: list[str] = []
+    report = index(corpus, root, counting, warn=notices.append)
     assert report.built and report.changes == "+0 新增 · 0 更新 · 0 删除"
+    assert report.refitted == store.plan(report.passages)  # what the user is told was done, and why
+    assert any("向量索引按规模改为 ivf-fp16" in n and "refitting the vector index" in n for n in notices)
     assert counting.seen == []  # the vectors were moved, not made again
     manifest = storage.read_manifest(root)
     assert manifest["vectors"] == {"backend": "faiss", **store.plan(manifest["passages"])}
     assert manifest["vectors"]["type"] == "ivf-fp16"
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
     assert not index(corpus, root).built  # and now it suits: nothing to do again
+    assert index(corpus, root, rebuild=True).refitted is None  # built in the type it suits from the start
 
 
 def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus, tmp_path, monkeypatch):

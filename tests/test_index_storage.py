@@ -217,7 +217,9 @@ def test_a_server_reads_its_sentence_vectors_once_in_the_background_on_its_own_d
 
     read: list[int] = []
     real_preadv = os.preadv
-    monkeypatch.setattr(os, "preadv", lambda fd, buffers, offset: read.append(offset) or real_preadv(fd, buffers, offset))
+    monkeypatch.setattr(
+        os, "preadv", lambda fd, buffers, offset: read.append(offset) or real_preadv(fd, buffers, offset)
+    )
     loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
     assert loaded.sentences.warming is None and not read  # loading alone (`qa ask`) reads nothing ahead
     warm_up(Answerer(loaded, fake_encoder))  # what `qa serve` does at start and after a reload

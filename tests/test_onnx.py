@@ -68,7 +68,7 @@ def cache_dir(tmp_path_factory) -> Path:
 
 
 @pytest.mark.real
-def test_onnx_vectors_are_sentence_transformers_vectors(cache_dir):
+def test_onnx_vectors_are_sentence_transformers_vectors(cache_dir, capsys):
     from qa.search.encoder import SentenceTransformerEncoder
     from qa.search.onnx import OnnxEncoder
     from qa.service import make_encoder
@@ -81,8 +81,10 @@ def test_onnx_vectors_are_sentence_transformers_vectors(cache_dir):
         :80
     ]
     texts += ["庆云县检察院什么时候自主研发了电子送达平台？", "a", "党建" * 400]  # one word, one over 512 tokens
-    a, b = onnx.encode(texts), torch.encode(texts)
+    a, b = onnx.encode(texts, progress=True), torch.encode(texts)
     assert a.shape == b.shape == (len(texts), 512)
+    bar = capsys.readouterr().err
+    assert "编码 / encoding" in bar and f"{len(texts)}/{len(texts)}" in bar  # the bar counts every text
     assert float((a * b).sum(axis=1).min()) > 0.9999
     single = np.vstack([onnx.encode([t]) for t in texts[:5]])  # one at a time: the query path
     assert np.allclose(single, a[:5], atol=1e-4)

@@ -29,10 +29,12 @@ from qa.search import storage
 from qa.search.cache import CachedEncoder
 from qa.search.encoder import Encoder
 from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
-from qa.search.store import VectorStore, refit, suits
+from qa.search.store import VectorStore, needs_refit, plan, refit, suits
 from qa.text.tokenize import user_terms
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
+# Vectors from which moving them into another FAISS index type (a k-means training) is said before it starts.
+REFIT_NOTICE = 100_000
 BIG_FILE = 10 * 2**20  # bytes: reading and cleaning such a file takes long enough to say so
 
 
@@ -49,6 +51,7 @@ class IndexReport:
     added: list[str] = field(default_factory=list)  # relative paths
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    refitted: dict[str, Any] | None = None  # the vector index's new type, when its size called for another
 
     @property
     def changes(self) -> str:
@@ -125,7 +128,15 @@ def update_index(
             index = empty(dim, new_store(dim) if new_store else None)
         report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
         report.reason = reason
-        index.store = refit(index.store, index.ids)  # the FAISS index type that suits the new size
+        if needs_refit(index.store, len(index.ids)):  # the FAISS index type that suits the new size
+            kind = describe_vectors(plan(len(index.ids)))
+            if not reason:  # an update moved an existing index (a full build always ends with this step)
+                report.refitted = plan(len(index.ids))
+            if warn and len(index.ids) >= REFIT_NOTICE:
+                warn(
+                    f"向量索引按规模改为 {kind}，需要几分钟… / refitting the vector index to {kind}, this takes minutes…"
+                )
+            index.store = refit(index.store, index.ids)
         storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
         if encoder.cache_info().currsize:
             encoder().close()
@@ -217,6 +228,11 @@ def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None]
         if warn:
             warn(_damaged(exc))
         return None, "原索引损坏 / previous index corrupt"
+
+
+def describe_vectors(spec: dict[str, Any]) -> str:
+    """A vector index type in a few words: "ivf-fp16 4096/256" (lists / probed), or "flat"."""
+    return f"{spec['type']} {spec['nlist']}/{spec['nprobe']}" if "nlist" in spec else spec["type"]
 
 
 def _vectors_suit(manifest: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from qa.errors import ModelError
 
@@ -82,18 +83,23 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """L2-normalised vectors, in batches of texts of similar length (little padding) of about
-        TOKENS_PER_BATCH tokens."""
+        TOKENS_PER_BATCH tokens; `progress` draws a bar of texts encoded."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         threads = 1 if len(texts) == 1 else os.cpu_count() or 1
-        part: list[int] = []
+        batches: list[list[int]] = [[]]
         for i in sorted(range(len(texts)), key=lambda i: len(encodings[i].ids)):
-            if part and (len(part) + 1) * len(encodings[i].ids) > TOKENS_PER_BATCH:
+            if batches[-1] and (len(batches[-1]) + 1) * len(encodings[i].ids) > TOKENS_PER_BATCH:
+                batches.append([])
+            batches[-1].append(i)
+        bar = tqdm(total=len(texts), desc="编码 / encoding", unit="text") if progress else None
+        for part in batches:
+            if part:
                 out[part] = self._run([encodings[j] for j in part], threads)
-                part = []
-            part.append(i)
-        if part:
-            out[part] = self._run([encodings[j] for j in part], threads)
+                if bar is not None:
+                    bar.update(len(part))
+        if bar is not None:
+            bar.close()
         return out
 
     def _run(self, encodings: list[Any], threads: int) -> np.ndarray:

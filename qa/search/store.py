@@ -195,6 +195,11 @@ def suits(described: dict[str, Any], n: int) -> bool:
     return "nlist" not in want or want["nlist"] // 2 <= int(described.get("nlist", 0)) <= want["nlist"] * 2
 
 
+def needs_refit(store: VectorStore, n: int) -> bool:
+    """Whether `refit` would move `store`, holding `n` vectors, into another FAISS index type."""
+    return isinstance(store, FaissStore) and not suits(store.describe(), n)
+
+
 def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
@@ -203,7 +208,7 @@ def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     shrinks below the threshold goes back to exact vectors. Stores other than
     FAISS are returned as they are.
     """
-    if not isinstance(store, FaissStore) or suits(store.describe(), len(ids)):
+    if not needs_refit(store, len(ids)):
         return store
     want = plan(len(ids))
     vectors = store.vectors(ids)
