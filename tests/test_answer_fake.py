@@ -89,6 +89,20 @@ def test_json_contract(answer):
         assert isinstance(p["score"], float)
 
 
+def test_json_is_every_field_of_the_answer_with_rounded_numbers(answer):
+    from dataclasses import asdict, replace
+
+    first = replace(answer.passages[0], also_in=("twin-1",))  # tuples become lists
+    answer = replace(answer, passages=(first, *answer.passages[1:]), suggestions=("东营",))
+    expected = json.loads(json.dumps(asdict(answer), ensure_ascii=False))
+    expected["took_ms"] = round(answer.took_ms, 1)
+    for p in expected["passages"]:
+        p["score"] = round(p["score"], 4)
+    assert json.loads(json.dumps(answer.to_dict(), ensure_ascii=False)) == expected
+    assert list(answer.to_dict()) == list(expected)  # the same keys in the same order
+    assert [list(p) for p in answer.to_dict()["passages"]] == [list(p) for p in expected["passages"]]
+
+
 def test_answered_question_about_dongying(answerer):
     result = answerer.ask("东营市人民检察院获评什么称号？")
     assert result.answered

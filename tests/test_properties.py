@@ -192,3 +192,41 @@ def test_quote_blend_from_the_feature_rows_is_the_sentence_score(terms, sentence
     texts, sims = [s for s, _ in sentences], [m for _, m in sentences]
     features = sentence_features(terms, char_bigrams("电子送达平台"), texts, sims, "庆云县检察院")
     assert blend(features) == sentence_scores(terms, texts, sims)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["电子", "送达", "平台", "文书", "检察院", "ＡＢＣ"]), st.floats(0, 5)), max_size=5
+    ),
+    st.sampled_from(["电子送达平台", "庆云县文书", "", "平台平台"]),
+    st.lists(
+        st.tuples(st.lists(st.one_of(TERMS, WIDE), max_size=6).map("".join), st.floats(-1, 1)), min_size=1, max_size=6
+    ),
+    st.sampled_from(["庆云县检察院", "电子送达", "", "ＡＢＣ平台"]),
+)
+def test_quote_features_are_the_coverages_of_each_sentence_with_and_without_the_title(
+    terms, question, sentences, title
+) -> None:
+    import math
+
+    from qa.answer.quote import FEATURES, sentence_features
+    from qa.text.match import bigram_coverage, char_bigrams, coverage, terms_not_in
+
+    terms = list(dict((t, w) for t, w in terms).items())  # a question's terms are unique
+    texts, sims = [s for s, _ in sentences], [m for _, m in sentences]
+    grams = char_bigrams(question)
+    rest_terms, rest_grams = terms_not_in(terms, title), grams - char_bigrams(title)
+    want = {
+        "cover": [coverage(terms, s) for s in texts],
+        "bigram": [bigram_coverage(grams, s) for s in texts],
+        "rest_cover": [coverage(rest_terms, s) for s in texts],
+        "rest_bigram": [bigram_coverage(rest_grams, s) for s in texts],
+        "log_len": [math.log1p(len(s)) for s in texts],
+    }
+    features = sentence_features(terms, grams, texts, sims, title)
+    for name, values in want.items():
+        assert features[:, FEATURES.index(name)].tolist() == values, name
+    for name in ("cover", "bigram", "rest_cover", "rest_bigram"):
+        relative = features[:, FEATURES.index(name + "_rel")]
+        assert relative.tolist() == [v - max(want[name]) for v in want[name]]

@@ -30,7 +30,7 @@ def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[
             grams.append(mine)
         else:
             kept[twin] = replace(kept[twin], also_in=(*kept[twin].also_in, citation.id))
-    return [replace(c, rank=i) for i, c in enumerate(kept, 1)]
+    return [c if c.rank == i else replace(c, rank=i) for i, c in enumerate(kept, 1)]
 
 
 def _same(a: Citation, b: Citation, ga: frozenset[str], gb: frozenset[str], threshold: float) -> bool:
@@ -38,7 +38,7 @@ def _same(a: Citation, b: Citation, ga: frozenset[str], gb: frozenset[str], thre
         # Parts of one paragraph share a sentence of overlap; the later part is a repeat only
         # when most of it is already shown, else it carries text (and answers) the first lacks.
         return bool(gb) and len(ga & gb) / len(gb) >= PART_REPEAT
-    small, large = sorted((len(ga), len(gb)))
+    small, large = (len(ga), len(gb)) if len(ga) <= len(gb) else (len(gb), len(ga))
     if not large or small < threshold * large:  # Jaccard ≤ small / large: cannot reach the threshold
         return False
     shared = len(ga & gb)

@@ -199,8 +199,8 @@ class Answerer:
         passage = self.index.passages[row]
         table = self.index.sentences
         rows = table.of(row)
-        spans = [(int(table.starts[r]), int(table.ends[r])) for r in rows]
-        return spans, [passage.text[a:b] for a, b in spans], [int(k) for k in table.kinds[rows.start : rows.stop]]
+        spans = list(zip(table.starts[rows.start : rows.stop].tolist(), table.ends[rows.start : rows.stop].tolist()))
+        return spans, [passage.text[a:b] for a, b in spans], table.kinds[rows.start : rows.stop].tolist()
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from qa.linear import LinearModel
-from qa.text.match import bigram_coverage, char_bigrams, coverage, terms_not_in
+from qa.text.match import char_bigrams, coverage
+from qa.text.normalize import fold
 
 MAX_PAIR_CHARS = 160
 # A neighbour whose QuoteModel logit is within this of the best joins the quote (chosen on the
@@ -83,14 +84,25 @@ def sentence_features(
     """
     if not sentences:
         return np.zeros((0, len(FEATURES)))
-    cover = [coverage(terms, s) for s in sentences]
-    grams = [bigram_coverage(question_bigrams, s) for s in sentences]
+    # Each sentence folded once, each term and bigram looked for once: the same values as
+    # `coverage` / `bigram_coverage` on each sentence, with and without what the title gives.
+    folded = [fold(s) for s in sentences]
+    given = fold(title)
+    total = sum(w for _, w in terms)
+    rest_total = sum(w for t, w in terms if t not in given)
+    rest_grams = question_bigrams - char_bigrams(title)
+    cover, rest_c = [], []
+    for text in folded:
+        found = [(w, t in given) for t, w in terms if t in text]
+        cover.append(sum(w for w, _ in found) / total if total > 0 else 0.0)
+        rest_c.append(sum(w for w, old in found if not old) / rest_total if rest_total > 0 else 0.0)
+    grams, rest_g = [], []
+    for text in folded:
+        found_grams = [g for g in question_bigrams if g in text]
+        grams.append(len(found_grams) / len(question_bigrams) if question_bigrams else 0.0)
+        rest_g.append(sum(1 for g in found_grams if g in rest_grams) / len(rest_grams) if rest_grams else 0.0)
     sims = [float(x) for x in similarities]
     best_c, best_g, best_s = max(cover), max(grams), max(sims, default=0.0)
-    rest_terms = terms_not_in(terms, title)
-    rest_grams = question_bigrams - char_bigrams(title)
-    rest_c = [coverage(rest_terms, s) for s in sentences]
-    rest_g = [bigram_coverage(rest_grams, s) for s in sentences]
     best_rc, best_rg = max(rest_c), max(rest_g)
     return np.array(
         [

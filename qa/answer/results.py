@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -52,11 +52,21 @@ class Answer:
     suggestions: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: question, answered, message, passages[...], took_ms (plus extras)."""
-        data = asdict(self)
+        """The JSON contract: question, answered, message, passages[...], took_ms (plus extras).
+
+        What `dataclasses.asdict` gives (every field, in order), with rounded scores and times and
+        lists for tuples; made field by field, as asdict's deep copy costs a question half a millisecond.
+        """
+        data = _fields(self)
+        data["passages"] = [
+            _fields(c) | {"score": round(c.score, 4), "source": _fields(c.source), "also_in": list(c.also_in)}
+            for c in self.passages
+        ]
         data["took_ms"] = round(self.took_ms, 1)
-        for passage in data["passages"]:
-            passage["score"] = round(passage["score"], 4)
-            passage["also_in"] = list(passage["also_in"])
         data["suggestions"] = list(self.suggestions)
         return data
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, in order (values as they are)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}

@@ -131,16 +131,9 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
         fused = dict(rrf([dense_rows.tolist(), kw_ids.tolist()], weights=[1.0, 1.5]))
         scores = [fused.get(r, 0.0) for r in rows]
     order = sorted(range(len(rows)), key=lambda i: -scores[i])
+    dense_list, kw_list, features = dense.tolist(), kw.tolist(), matrix.tolist()
     return [
-        Hit(
-            rows[i],
-            float(scores[i]),
-            float(dense[i]),
-            float(bm25_all[rows[i]]),
-            tuple(sims[i]),
-            tuple(matrix[i].tolist()),
-        )
-        for i in order
+        Hit(rows[i], float(scores[i]), dense_list[i], kw_list[i], tuple(sims[i]), tuple(features[i])) for i in order
     ]
 
 
