@@ -55,7 +55,7 @@ class Answer:
         """The JSON contract: question, answered, message, passages[...], took_ms (plus extras).
 
         What `dataclasses.asdict` gives (every field, in order), with rounded scores and times and
-        lists for tuples; made field by field, as asdict's deep copy costs a question half a millisecond.
+        lists for tuples; made field by field, without asdict's deep copy of every value.
         """
         data = _fields(self)
         data["passages"] = [
