@@ -129,10 +129,11 @@ def update_index(
         report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
         report.reason = reason
         if needs_refit(index.store, len(index.ids)):  # the FAISS index type that suits the new size
-            kind = describe_vectors(plan(len(index.ids)))
+            want = plan(len(index.ids))
             if not reason:  # an update moved an existing index (a full build always ends with this step)
-                report.refitted = plan(len(index.ids))
+                report.refitted = want
             if warn and len(index.ids) >= REFIT_NOTICE:
+                kind = describe_vectors(want)
                 warn(
                     f"向量索引按规模改为 {kind}，需要几分钟… / refitting the vector index to {kind}, this takes minutes…"
                 )
