@@ -8,9 +8,10 @@ pooled vectors of varied passages up to each size (a base passage with one
 to three sentences swapped; its vector the normalised mean of its sentences'
 real vectors), the same ones bench/latency.py searches. Queries: the real vectors of the CMRC 2018 test-half
 questions (Cui et al., 2019, CC BY-SA 4.0). For each size: exact search
-(IndexFlatIP), an exhaustive scan of 8-bit codes, and IVF (spherical
-k-means) over float16 codes with √n lists and with 4·√n lists (plan()) at
-several probe counts, all built by
+(IndexFlatIP), an exhaustive scan of 8-bit codes, a scan of 4-bit
+product-quantizer codes re-ranked on float16 codes at several shortlist sizes
+(plan()), and IVF (spherical k-means) over float16 codes with √n lists and with
+4·√n lists at several probe counts (the earlier choices), all built by
 `qa.search.store.make_store` and searched on one thread; recall@10 is the share of the exact top 10 found in the top
 10. `qa.search.store.plan` is the setting chosen from this table. Prints one
 table, writes bench/results/faiss_types.json.
@@ -115,9 +116,32 @@ def main() -> int:
         )
         print(_line(rows[-1]), flush=True)
         del sq8
-        # IVF over float16 codes: √n lists (the earlier choice) and 4·√n lists (plan()), several probe counts.
+        # Product-quantizer codes re-ranked on float16 codes (plan()), several shortlist sizes.
+        for rerank in (10, 20, 40, 80):
+            spec = {"type": "pq-fp16", "part": 2, "rerank": rerank}
+            started = time.perf_counter()
+            pq = make_store(data.shape[1], n, train=data, spec=spec).index
+            pq.add_with_ids(data, np.arange(n))
+            build = time.perf_counter() - started
+            found, times = timed_search(pq, queries)
+            rows.append(
+                {
+                    "n": n,
+                    "type": "pq-fp16",
+                    "rerank": rerank,
+                    "recall@10": round(recall(found, exact), 4),
+                    **_ms(times),
+                    "build_s": round(build, 1),
+                    "mb": round((data.shape[1] // 4 + 2 * data.shape[1]) * n / 2**20),  # 4-bit codes + float16
+                    "chosen": chosen == spec,
+                }
+            )
+            print(_line(rows[-1]), flush=True)
+            del pq
+        # IVF over float16 codes (the earlier choices): √n lists, and 4·√n lists probing 128–256.
         few = 2 ** round(np.log2(np.sqrt(n)))
-        for nlist, probes in ((few, (few // 8, few // 4, few // 2)), (chosen.get("nlist", 0), (128, 192, 256))):
+        many = max(1, min(2 ** round(np.log2(4 * np.sqrt(n))), n // 2))
+        for nlist, probes in ((few, (few // 8, few // 4, few // 2)), (many, (128, 192, 256))):
             if not nlist:
                 continue
             started = time.perf_counter()
@@ -165,6 +189,7 @@ def _ms(times: list[float]) -> dict[str, float]:
 def _line(row: dict) -> str:
     mark = " ← plan()" if row.get("chosen") else ""
     extra = f" nlist={row['nlist']} nprobe={row['nprobe']}" if "nprobe" in row else ""
+    extra = f" rerank={row['rerank']}" if "rerank" in row else extra
     return (
         f"| {row['n']:>9,} | {row['type']:<8}{extra:<24} | recall@10 {row['recall@10']:.3f} | "
         f"p50 {row['p50_ms']:6.2f} ms | p95 {row['p95_ms']:6.2f} ms | {row['mb']:>5} MB |{mark}"

@@ -36,7 +36,7 @@ from qa.search import storage  # noqa: E402
 from qa.search.bm25 import BM25  # noqa: E402
 from qa.search.encoder import Encoder  # noqa: E402
 from qa.search.index import Index, Sentences  # noqa: E402
-from qa.search.store import make_store  # noqa: E402
+from qa.search.store import make_store, plan, refit, suits  # noqa: E402
 
 CMRC = ROOT / "eval" / "cmrc2018" / "cmrc2018_trial.json"
 NEWS = ROOT / "eval" / "distractors" / "inews-devtest"
@@ -61,7 +61,7 @@ def base_index(model: Encoder) -> Path:
         docs, _ = load_set(CMRC, ROOT / "corpus")
         index, _ = build_eval_index(docs, [NEWS], encoder, True, print)
         storage.save(index, root, {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {}})
-    return root
+    return _fitted(root)
 
 
 def grow(base: Index, size: int, seed: int = 0) -> Index:
@@ -198,6 +198,20 @@ def grown_index(base_root: Path, size: int) -> Path:
         storage.save(
             index, root, {"model": manifest["model"], "corpus": {"varied_from": base_root.name, "vectors": "pooled"}}
         )
+    return _fitted(root)
+
+
+def _fitted(root: Path) -> Path:
+    """`root`, its vectors first moved to the FAISS index type `plan()` now gives its size (as the
+    next `qa index` of a user's corpus would): an index built by an earlier version is not re-made."""
+    manifest = storage.read_manifest(root) or {}
+    if suits(manifest.get("vectors", {}), int(manifest.get("passages", 0))):
+        return root
+    index = storage.load(root)
+    started = time.perf_counter()
+    index.store = refit(index.store, index.ids)
+    storage.save(index, root, {"model": manifest["model"], "corpus": manifest.get("corpus", {})})
+    print(f"  {root.name}: vectors moved to {plan(len(index.ids))} in {time.perf_counter() - started:.0f} s", flush=True)
     return root
 
 

@@ -109,11 +109,11 @@ def test_index_says_when_it_moved_the_vector_index_to_the_type_its_size_calls_fo
     write(corpus / "gbk.txt", GBK_TEXT, encoding="gbk")
     use_fake_model(monkeypatch, corpus, index)
     assert run(["index"]).code == 0
-    monkeypatch.setattr(store, "EXACT_BELOW", 2)  # a newer version's rule: this size wants IVF lists
+    monkeypatch.setattr(store, "EXACT_BELOW", 2)  # a newer version's rule: this size wants quantized codes
     moved = run(["index"])
     assert moved.code == 0, moved.err
-    assert "已更新 / updated: +0 新增 · 0 更新 · 0 删除 · 向量索引按规模改为 ivf-fp16 1/1" in moved.out, moved.out
-    assert "vector index refitted to ivf-fp16 1/1" in moved.out
+    assert "已更新 / updated: +0 新增 · 0 更新 · 0 删除 · 向量索引按规模改为 pq-fp16 ×40" in moved.out, moved.out
+    assert "vector index refitted to pq-fp16 ×40" in moved.out
     assert "已是最新" in run(["index"]).out
 
 

@@ -250,18 +250,18 @@ def test_an_unchanged_corpus_gets_the_vector_index_its_size_now_calls_for_withou
     assert storage.read_manifest(root)["vectors"]["type"] == "flat"
     again = index(corpus, root)
     assert not again.built  # the rule has not changed: nothing to do
-    monkeypatch.setattr(store, "EXACT_BELOW", 3)  # a newer version's rule: this size wants IVF lists
+    monkeypatch.setattr(store, "EXACT_BELOW", 3)  # a newer version's rule: this size wants quantized codes
     monkeypatch.setattr(indexer, "REFIT_NOTICE", 3)  # as if this were a corpus whose move takes minutes
     counting = CountingEncoder()
     notices: list[str] = []
     report = index(corpus, root, counting, warn=notices.append)
     assert report.built and report.changes == "+0 新增 · 0 更新 · 0 删除"
     assert report.refitted == store.plan(report.passages)  # what the user is told was done, and why
-    assert any("向量索引按规模改为 ivf-fp16" in n and "refitting the vector index" in n for n in notices)
+    assert any("向量索引按规模改为 pq-fp16" in n and "refitting the vector index" in n for n in notices)
     assert counting.seen == []  # the vectors were moved, not made again
     manifest = storage.read_manifest(root)
     assert manifest["vectors"] == {"backend": "faiss", **store.plan(manifest["passages"])}
-    assert manifest["vectors"]["type"] == "ivf-fp16"
+    assert manifest["vectors"]["type"] == "pq-fp16"
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
     assert not index(corpus, root).built  # and now it suits: nothing to do again
     assert index(corpus, root, rebuild=True).refitted is None  # built in the type it suits from the start
@@ -276,10 +276,31 @@ def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus
     monkeypatch.setattr(store, "EXACT_BELOW", 3)  # as if three passages were a large corpus
     write(corpus / "e.txt", "庆云县检察院开通电子送达平台\n\n庆云县检察院自主研发电子送达平台，文书当天送达。\n")
     index(corpus, root)
-    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "ivf-fp16", "nlist": 2, "nprobe": 2}
-    assert quotes(root, ONLY_B)[0][0] == "b.txt"  # the same answers from float16 codes
+    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "pq-fp16", "part": 2, "rerank": 40}
+    assert quotes(root, ONLY_B)[0][0] == "b.txt"  # the same answers from quantized codes
     (corpus / "e.txt").unlink()
     (corpus / "a.txt").unlink()
     index(corpus, root)
     assert storage.read_manifest(root)["vectors"]["type"] == "flat"  # shrank below: exact again
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
+
+
+def test_a_mid_sized_corpus_gets_product_quantizer_codes_and_loses_deleted_passages_for_good(corpus, tmp_path, monkeypatch):
+    from qa.search import store
+
+    for i in range(20):  # a product quantizer needs at least 16 vectors (16 codes per part)
+        write(corpus / f"more/{i:02d}.txt", f"第{i}号公告\n\n临邑县第{i}批惠民项目已完成验收，共涉及{i + 3}个村庄。\n")
+    monkeypatch.setattr(store, "EXACT_BELOW", 16)  # as if twenty-odd passages were a mid-sized corpus
+    root = tmp_path / "index"
+    index(corpus, root)
+    manifest = storage.read_manifest(root)
+    assert manifest["vectors"] == {"backend": "faiss", **store.plan(manifest["passages"])}
+    assert manifest["vectors"]["type"] == "pq-fp16"
+    assert quotes(root, ONLY_B)[0][0] == "b.txt"  # re-ranked on float16 codes: the same answer
+    (corpus / "b.txt").unlink()
+    index(corpus, root)
+    loaded = storage.load(root, model=HashEncoder(dim=FAKE_DIM).name)
+    assert loaded.store.count() == len(loaded.ids) == manifest["passages"] - 1
+    assert all(path != "b.txt" for path, _ in quotes(root, ONLY_B))
+    vectors = loaded.store.vectors(loaded.ids)  # every remaining vector comes back under its own id
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)

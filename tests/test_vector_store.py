@@ -43,6 +43,15 @@ def _faiss_ivf(place: Place, dim: int) -> VectorStore:
     return make_store(dim, 0, train=sample, spec={"type": "ivf-fp16", "nlist": 16, "nprobe": 16})
 
 
+def _faiss_pq(place: Place, dim: int) -> VectorStore:
+    """The type `plan()` picks for mid-sized corpora: a product-quantizer shortlist re-ranked on
+    float16 codes; the shortlist is 20·k, so "k larger than the count" still returns everything."""
+    rng = np.random.default_rng(42)
+    sample = rng.standard_normal((2_000, dim)).astype(np.float32)
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    return make_store(dim, 0, train=sample, spec={"type": "pq-fp16", "part": 2, "rerank": 20})
+
+
 def _milvus_lite(place: Place, dim: int) -> VectorStore:
     try:
         import milvus_lite  # noqa: F401
@@ -58,10 +67,11 @@ def _milvus_lite(place: Place, dim: int) -> VectorStore:
 BACKENDS: dict[str, tuple[Callable[[Place, int], VectorStore], bool]] = {
     "faiss": (_faiss, False),
     "faiss-ivf-fp16": (_faiss_ivf, False),
+    "faiss-pq-fp16": (_faiss_pq, False),
     "milvus-lite": (_milvus_lite, True),
 }
 # Backends whose scores are approximate, with their largest score error: near-ties may swap there.
-APPROXIMATE = {"faiss-ivf-fp16": 0.001}
+APPROXIMATE = {"faiss-ivf-fp16": 0.001, "faiss-pq-fp16": 0.001}
 
 
 def tol(backend: Backend, exact: float = 1e-5) -> float:
@@ -251,11 +261,11 @@ def test_milvus_unreachable_server_names_the_setting(milvus):
         type(milvus)("http://127.0.0.1:1", "t", DIM)  # nothing listens on port 1
 
 
-def test_the_smallest_inverted_index_trains_without_faiss_warning_the_user(capfd):
+def test_the_smallest_quantized_index_trains_without_faiss_warning_the_user(capfd):
     n = store_module.EXACT_BELOW
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((n, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     built = store_module.make_store(32, n, train=vectors)
-    assert built.describe() == store_module.plan(n) and built.describe()["type"] == "ivf-fp16"
+    assert built.describe() == store_module.plan(n) and built.describe()["type"] == "pq-fp16"
     assert "WARNING" not in capfd.readouterr().err  # FAISS prints to the C stderr of `qa index`

@@ -33,7 +33,7 @@ from qa.search.store import VectorStore, needs_refit, plan, refit, suits
 from qa.text.tokenize import user_terms
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
-# Vectors from which moving them into another FAISS index type (a k-means training) is said before it starts.
+# Vectors from which moving them into another FAISS index type (a quantizer training) is said before it starts.
 REFIT_NOTICE = 100_000
 BIG_FILE = 10 * 2**20  # bytes: reading and cleaning such a file takes long enough to say so
 
@@ -135,7 +135,7 @@ def update_index(
             if warn and len(index.ids) >= REFIT_NOTICE:
                 kind = describe_vectors(want)
                 warn(
-                    f"向量索引按规模改为 {kind}，需要几分钟… / refitting the vector index to {kind}, this takes minutes…"
+                    f"向量索引按规模改为 {kind}，需要一些时间… / refitting the vector index to {kind}, this takes a while…"
                 )
             index.store = refit(index.store, index.ids)
         storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
@@ -232,7 +232,10 @@ def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None]
 
 
 def describe_vectors(spec: dict[str, Any]) -> str:
-    """A vector index type in a few words: "ivf-fp16 4096/256" (lists / probed), or "flat"."""
+    """A vector index type in a few words: "pq-fp16 ×40" (shortlist k × 40), "ivf-fp16 4096/256"
+    (lists / probed), or "flat"."""
+    if "rerank" in spec:
+        return f"{spec['type']} ×{spec['rerank']}"
     return f"{spec['type']} {spec['nlist']}/{spec['nprobe']}" if "nlist" in spec else spec["type"]
 
 

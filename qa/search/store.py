@@ -1,20 +1,19 @@
 """The vector store interface, and FAISS as its first backend.
 
 The FAISS index type follows the corpus size (`plan`): exact inner product
-over float32 vectors below EXACT_BELOW, then an inverted file (spherical
-k-means lists, about 4·√n of them) over float16 codes, probing NPROBE lists.
-8-bit codes were measured too: on m3e-small's vectors a question's ten
-nearest passages are a near-tie among hundreds (the vectors crowd into a
-narrow cone), and 8-bit rounding alone caps recall@10 at 0.97–0.99, while
-float16 keeps it at 0.99+ for half the memory of float32 (`bench/faiss_types.py`
-measures exact, 8-bit and IVF side by side). Every type removes vectors for
-good and gives stored vectors back by id; the type and its parameters go
-into the manifest.
+over float32 vectors below EXACT_BELOW, then a scan of 4-bit product-quantizer
+codes whose shortlist is re-ranked on float16 codes. On m3e-small's vectors a
+question's ten nearest passages are a near-tie among hundreds (the vectors
+crowd into a narrow cone): 8-bit codes alone cap recall@10 at 0.97–0.99, and
+inverted lists (IVF, still built on request and read) must probe a quarter of
+the corpus; float16 re-ranking keeps recall at 0.99 (`bench/faiss_types.py`
+measures exact, 8-bit, IVF and product quantization side by side). Every type
+removes vectors for good and gives stored vectors back by id; the type and its
+parameters go into the manifest.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,33 +53,38 @@ class VectorStore(Protocol):
 
 
 # Measured by bench/faiss_types.py (README "Vector index by size"): below this many vectors exact
-# float32 search takes under 1.5 ms; above it IVF finds the same top 10 faster (13,078 vectors:
-# exact 1.5 ms, IVF 512/256 0.8 ms at recall@10 0.997).
+# float32 search takes under 1.5 ms (13,078 vectors: 1.4–2.0 ms).
 EXACT_BELOW = 10_000
 PARALLEL_ABOVE = 300_000  # a single search uses every core above this many vectors (one core below)
 IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
-NPROBE = 256  # inverted lists searched per question
+PQ_PART = 2  # dimensions per 4-bit product-quantizer code (m3e-small: 256 codes, 128 bytes a vector)
+PQ_RERANK = 40  # the shortlist, k times this, re-ranked on float16 vectors
+PQ_TRAIN = 65_536  # training vectors for the product quantizer (16 centroids per part)
+PQ_CODES = 16  # centroids per part (4 bits)
 
 
 def plan(n: int) -> dict[str, Any]:
-    """The index type for `n` vectors: {"type": "flat"} below EXACT_BELOW, else {"type": "ivf-fp16",
-    "nlist", "nprobe"} with nlist the power of two nearest 4·√n (at most n / 2) and NPROBE lists probed.
+    """The index type for `n` vectors: {"type": "flat"} (exact inner products) below EXACT_BELOW,
+    else {"type": "pq-fp16", "part", "rerank"}: every vector's 4-bit product-quantizer code (one
+    per `part` dimensions) scanned with SIMD for a shortlist of `rerank`·k, re-ranked on the
+    vectors' float16 codes.
 
-    Many small lists and a fixed probe count: the vectors crowd into a narrow cone, so a question's
-    ten nearest are spread over many lists, and smaller lists make each probe cheaper. On the int8
-    model's vectors (`bench/faiss_types.py`, README "Vector index by size"), recall@10 and p50:
-    512/256 0.997 in 0.8 ms at 13,078 vectors, 1,024/256 0.992 in 6.1 ms at 100,000, 4,096/256
-    0.987 in 18.4 ms at 1,000,000; √n lists probed by an eighth (the earlier rule) gave 0.979 at
-    13,078 and 0.981 in 31.5 ms at 1,000,000.
+    The vectors crowd into a narrow cone, so a question's ten nearest are a near-tie among
+    many: inverted lists had to probe a quarter of a 100,000-vector index to find them, while
+    the product-quantizer scan reads 128 bytes per vector. On the int8 model's vectors
+    (`bench/faiss_types.py`, README "Vector index by size"), recall@10 and p50 on one core:
+    at 100,000 pq-fp16 0.996 in 1.2 ms against IVF 1,024/256's 0.992 in 5.3 ms; at 1,000,000
+    0.987 in 11.5 ms against IVF 4,096/256's 0.987 in 18.4 ms, trained in 13 s instead of 156 s.
+    Inverted lists ("ivf-fp16") are still built on request (`make_store(spec=…)`) and read.
     """
     if n < EXACT_BELOW:
         return {"type": "flat"}
-    nlist = max(1, min(2 ** round(math.log2(4 * math.sqrt(n))), n // 2))
-    return {"type": "ivf-fp16", "nlist": nlist, "nprobe": min(nlist, NPROBE)}
+    return {"type": "pq-fp16", "part": PQ_PART, "rerank": PQ_RERANK}
 
 
 class FaissStore:
-    """Inner-product search over an id-mapped FAISS index (real removal): exact, or IVF with 8-bit codes."""
+    """Inner-product search over an id-mapped FAISS index (real removal): exact, product-quantizer
+    codes re-ranked on float16 codes, or IVF."""
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         """Args: dim: vector size. index: an existing index (from `load` or `make_store`); default exact."""
@@ -91,6 +95,10 @@ class FaissStore:
         """The index type and its parameters, as `plan` gives them (for the manifest)."""
         inner = faiss.downcast_index(self.index.index) if isinstance(self.index, faiss.IndexIDMap) else self.index
         inner = faiss.downcast_index(inner)
+        if isinstance(inner, faiss.IndexRefine):
+            base: Any = faiss.downcast_index(inner.base_index)
+            codes = int(base.pq.M)
+            return {"type": "pq-fp16", "part": self.dim // codes, "rerank": int(inner.k_factor)}
         if isinstance(inner, faiss.IndexIVFScalarQuantizer):
             kind = "ivf-fp16" if inner.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "ivf-sq8"
             return {"type": kind, "nlist": int(inner.nlist), "nprobe": int(inner.nprobe)}
@@ -116,8 +124,28 @@ class FaissStore:
         return ids[0][keep], scores[0][keep]
 
     def remove(self, ids: np.ndarray) -> int:
-        """Remove ids from the index for good."""
-        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))  # type: ignore[arg-type]
+        """Remove ids from the index for good (codes and vectors both)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        mapped: Any = self.index
+        inner = faiss.downcast_index(mapped.index) if isinstance(mapped, faiss.IndexIDMap2) else None
+        if not isinstance(inner, faiss.IndexRefine):
+            return int(mapped.remove_ids(ids))
+        # FAISS's refine index has no removal of its own; its two parts do (each keeps the order of
+        # what stays), so remove the same positions from both and drop them from the id map.
+        id_map = faiss.vector_to_array(mapped.id_map)
+        gone = np.isin(id_map, ids)
+        if not gone.any():
+            return 0
+        positions = np.flatnonzero(gone).astype(np.int64)
+        for part in (inner.base_index, inner.refine_index):
+            part.remove_ids(faiss.IDSelectorBatch(len(positions), faiss.swig_ptr(positions)))
+        inner.ntotal = inner.base_index.ntotal
+        kept = np.ascontiguousarray(id_map[~gone])
+        mapped.id_map.clear()
+        faiss.copy_array_to_vector(kept, mapped.id_map)
+        mapped.ntotal = len(kept)
+        mapped.construct_rev_map()
+        return int(gone.sum())
 
     def count(self) -> int:
         """Number of vectors."""
@@ -148,7 +176,8 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
         dim: vector size.
         n: how many vectors it will hold.
         train: vectors to fit the quantizer on (a sample is taken); needed unless exact.
-        spec: an explicit type: "flat", "sq8", or "ivf-sq8" with nlist and nprobe (benchmarks compare them).
+        spec: an explicit type: "flat", "sq8", "pq-fp16" with part and rerank, or "ivf-fp16" / "ivf-sq8"
+            with nlist and nprobe (benchmarks compare them).
     """
     spec = spec or plan(n)
     if spec["type"] == "flat":
@@ -157,6 +186,23 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
         raise ValueError("a quantized index needs training vectors")
     rng = np.random.default_rng(0)
     inner: Any
+    if spec["type"] == "pq-fp16":
+        # A shortlist by 4-bit product-quantizer codes scanned with SIMD ("fast scan"), re-ranked on
+        # the float16 codes of its vectors, which also give stored vectors back.
+        part = spec["part"] if dim % spec["part"] == 0 else 1
+        pq: Any = faiss.IndexPQFastScan(dim, dim // part, 4, faiss.METRIC_INNER_PRODUCT)
+        pq.pq.cp.min_points_per_centroid = 1  # 16 centroids per part: any sample of 16 or more will do
+        sample = train if len(train) <= PQ_TRAIN else train[np.sort(rng.choice(len(train), PQ_TRAIN, replace=False))]
+        if len(sample) < PQ_CODES:  # a tiny store (tests): repeated, its shortlist holds every vector anyway
+            sample = np.tile(sample, (-(-PQ_CODES // len(sample)), 1))
+        pq.train(np.ascontiguousarray(sample, dtype=np.float32))
+        codes: Any = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        refine = faiss.IndexRefine(pq, codes)
+        refine.own_fields = True  # the refine index frees its parts; Python must not free them too
+        pq.this.disown()
+        codes.this.disown()
+        refine.k_factor = float(spec["rerank"])
+        return FaissStore(dim, faiss.IndexIDMap2(refine))
     if spec["type"] == "sq8":
         inner = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
         limit = 100_000
@@ -188,11 +234,9 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
 
 def suits(described: dict[str, Any], n: int) -> bool:
     """Whether a FAISS index described as `FaissStore.describe` does (the manifest's `vectors`) suits
-    `n` vectors: the type `plan(n)` gives, with a list count within a factor of 2 of its nlist."""
+    `n` vectors: the type `plan(n)` gives, with its shortlist size."""
     want = plan(n)
-    if described.get("type") != want["type"]:
-        return False
-    return "nlist" not in want or want["nlist"] // 2 <= int(described.get("nlist", 0)) <= want["nlist"] * 2
+    return described.get("type") == want["type"] and described.get("rerank") == want.get("rerank")
 
 
 def needs_refit(store: VectorStore, n: int) -> bool:
@@ -203,10 +247,10 @@ def needs_refit(store: VectorStore, n: int) -> bool:
 def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
-    A corpus that grows past EXACT_BELOW moves to IVF, one whose lists no longer
-    suit its size (more than a factor of 2 from `plan`'s nlist) gets new ones, and one that
-    shrinks below the threshold goes back to exact vectors. Stores other than
-    FAISS are returned as they are.
+    A corpus that grows past EXACT_BELOW moves to product-quantizer codes, one built
+    by an earlier version with inverted lists moves to them too, and one that shrinks
+    below the threshold goes back to exact vectors. Stores other than FAISS are
+    returned as they are.
     """
     if not needs_refit(store, len(ids)):
         return store
