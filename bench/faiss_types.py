@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -102,19 +103,8 @@ def main() -> int:
         sq8 = make_store(data.shape[1], n, train=sample, spec={"type": "sq8"}).index
         sq8.add_with_ids(data, np.arange(n))
         build = time.perf_counter() - started
-        found, times = timed_search(sq8, queries)
-        rows.append(
-            {
-                "n": n,
-                "type": "sq8",
-                "recall@10": round(recall(found, exact), 4),
-                **_ms(times),
-                "build_s": round(build, 1),
-                "mb": round(n * data.shape[1] / 2**20),
-                "chosen": chosen["type"] == "sq8",
-            }
-        )
-        print(_line(rows[-1]), flush=True)
+        mb = round(n * data.shape[1] / 2**20)
+        rows.append(_measured(sq8, queries, exact, build, mb, chosen["type"] == "sq8", n=n, type="sq8"))
         del sq8
         # Product-quantizer codes re-ranked on float16 codes (plan()), several shortlist sizes.
         for rerank in (10, 20, 40, 80):
@@ -123,20 +113,8 @@ def main() -> int:
             pq = make_store(data.shape[1], n, train=data, spec=spec).index
             pq.add_with_ids(data, np.arange(n))
             build = time.perf_counter() - started
-            found, times = timed_search(pq, queries)
-            rows.append(
-                {
-                    "n": n,
-                    "type": "pq-fp16",
-                    "rerank": rerank,
-                    "recall@10": round(recall(found, exact), 4),
-                    **_ms(times),
-                    "build_s": round(build, 1),
-                    "mb": round((data.shape[1] // 4 + 2 * data.shape[1]) * n / 2**20),  # 4-bit codes + float16
-                    "chosen": chosen == spec,
-                }
-            )
-            print(_line(rows[-1]), flush=True)
+            mb = round((data.shape[1] // 4 + 2 * data.shape[1]) * n / 2**20)  # 4-bit codes + float16
+            rows.append(_measured(pq, queries, exact, build, mb, chosen == spec, n=n, type="pq-fp16", rerank=rerank))
             del pq
         # IVF over float16 codes (the earlier choices): √n lists, and 4·√n lists probing 128–256.
         few = 2 ** round(np.log2(np.sqrt(n)))
@@ -153,21 +131,10 @@ def main() -> int:
                 if nprobe > nlist or nprobe < 1:
                     continue
                 inner.nprobe = nprobe
-                found, times = timed_search(ivf, queries)
-                rows.append(
-                    {
-                        "n": n,
-                        "type": "ivf-fp16",
-                        "nlist": nlist,
-                        "nprobe": nprobe,
-                        "recall@10": round(recall(found, exact), 4),
-                        **_ms(times),
-                        "build_s": round(build, 1),
-                        "mb": round(ivf.sa_code_size() * n / 2**20),
-                        "chosen": chosen.get("nlist") == nlist and chosen.get("nprobe") == nprobe,
-                    }
-                )
-                print(_line(rows[-1]), flush=True)
+                mb = round(ivf.sa_code_size() * n / 2**20)
+                chose = chosen.get("nlist") == nlist and chosen.get("nprobe") == nprobe
+                kind = {"n": n, "type": "ivf-fp16", "nlist": nlist, "nprobe": nprobe}
+                rows.append(_measured(ivf, queries, exact, build, mb, chose, **kind))
             del ivf
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     result = {
@@ -179,6 +146,17 @@ def main() -> int:
     Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(f"load average {os.getloadavg()[0]:.2f} · {len(queries)} questions · wrote {args.out}")
     return 0
+
+
+def _measured(
+    index: faiss.Index, queries: np.ndarray, exact: np.ndarray, build: float, mb: int, chosen: bool, **kind: Any
+) -> dict[str, Any]:
+    """One table row: `kind` (n, type, parameters), recall@10 against `exact`, latency, build time, size."""
+    found, times = timed_search(index, queries)
+    row = {**kind, "recall@10": round(recall(found, exact), 4), **_ms(times), "build_s": round(build, 1)}
+    row.update(mb=mb, chosen=chosen)
+    print(_line(row), flush=True)
+    return row
 
 
 def _ms(times: list[float]) -> dict[str, float]:

@@ -211,7 +211,9 @@ def _fitted(root: Path) -> Path:
     started = time.perf_counter()
     index.store = refit(index.store, index.ids)
     storage.save(index, root, {"model": manifest["model"], "corpus": manifest.get("corpus", {})})
-    print(f"  {root.name}: vectors moved to {plan(len(index.ids))} in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"  {root.name}: vectors moved to {plan(len(index.ids))} in {time.perf_counter() - started:.0f} s", flush=True
+    )
     return root
 
 

@@ -285,7 +285,9 @@ def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
 
 
-def test_a_mid_sized_corpus_gets_product_quantizer_codes_and_loses_deleted_passages_for_good(corpus, tmp_path, monkeypatch):
+def test_a_mid_sized_corpus_gets_product_quantizer_codes_and_loses_deleted_passages_for_good(
+    corpus, tmp_path, monkeypatch
+):
     from qa.search import store
 
     for i in range(20):  # a product quantizer needs at least 16 vectors (16 codes per part)
