@@ -73,8 +73,8 @@ def plan(n: int) -> dict[str, Any]:
     many: inverted lists had to probe a quarter of a 100,000-vector index to find them, while
     the product-quantizer scan reads 128 bytes per vector. On the int8 model's vectors
     (`bench/faiss_types.py`, README "Vector index by size"), recall@10 and p50 on one core:
-    at 100,000 pq-fp16 0.996 in 1.2 ms against IVF 1,024/256's 0.992 in 5.3 ms; at 1,000,000
-    0.987 in 11.5 ms against IVF 4,096/256's 0.987 in 18.4 ms, trained in 13 s instead of 156 s.
+    at 100,000 pq-fp16 0.995 in 1.3 ms against IVF 1,024/256's 0.992 in 5.4 ms; at 1,000,000
+    0.988 in 11.5 ms against IVF 4,096/256's 0.987 in 15.1 ms, built in 19 s instead of 149 s.
     Inverted lists ("ivf-fp16") are still built on request (`make_store(spec=…)`) and read.
     """
     if n < EXACT_BELOW:
