@@ -34,7 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Build or update the index."""
-    from qa.search.indexer import describe_vectors
+    from qa.search.store import describe_vectors
     from qa.service import index_corpus
 
     settings = _settings(args)

@@ -29,7 +29,7 @@ from qa.search import storage
 from qa.search.cache import CachedEncoder
 from qa.search.encoder import Encoder
 from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
-from qa.search.store import VectorStore, needs_refit, plan, refit, suits
+from qa.search.store import VectorStore, describe_vectors, needs_refit, plan, refit, suits
 from qa.text.tokenize import user_terms
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
@@ -229,14 +229,6 @@ def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None]
         if warn:
             warn(_damaged(exc))
         return None, "原索引损坏 / previous index corrupt"
-
-
-def describe_vectors(spec: dict[str, Any]) -> str:
-    """A vector index type in a few words: "pq-fp16 ×40" (shortlist k × 40), "ivf-fp16 4096/256"
-    (lists / probed), or "flat"."""
-    if "rerank" in spec:
-        return f"{spec['type']} ×{spec['rerank']}"
-    return f"{spec['type']} {spec['nlist']}/{spec['nprobe']}" if "nlist" in spec else spec["type"]
 
 
 def _vectors_suit(manifest: dict[str, Any]) -> bool:

@@ -91,10 +91,13 @@ class FaissStore:
         self.dim = dim
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
+    def _inner(self) -> Any:
+        """The index inside the id map (or the index itself, IVF keeping ids in its lists), as its own class."""
+        return faiss.downcast_index(self.index.index if isinstance(self.index, faiss.IndexIDMap) else self.index)
+
     def describe(self) -> dict[str, Any]:
         """The index type and its parameters, as `plan` gives them (for the manifest)."""
-        inner = faiss.downcast_index(self.index.index) if isinstance(self.index, faiss.IndexIDMap) else self.index
-        inner = faiss.downcast_index(inner)
+        inner = self._inner()
         if isinstance(inner, faiss.IndexRefine):
             base: Any = faiss.downcast_index(inner.base_index)
             codes = int(base.pq.M)
@@ -127,8 +130,8 @@ class FaissStore:
         """Remove ids from the index for good (codes and vectors both)."""
         ids = np.asarray(ids, dtype=np.int64)
         mapped: Any = self.index
-        inner = faiss.downcast_index(mapped.index) if isinstance(mapped, faiss.IndexIDMap2) else None
-        if not isinstance(inner, faiss.IndexRefine):
+        inner = self._inner()
+        if not isinstance(inner, faiss.IndexRefine):  # FAISS removes for itself (made in an IndexIDMap2)
             return int(mapped.remove_ids(ids))
         # FAISS's refine index has no removal of its own; its two parts do (each keeps the order of
         # what stays), so remove the same positions from both and drop them from the id map.
@@ -192,7 +195,7 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
         part = spec["part"] if dim % spec["part"] == 0 else 1
         pq: Any = faiss.IndexPQFastScan(dim, dim // part, 4, faiss.METRIC_INNER_PRODUCT)
         pq.pq.cp.min_points_per_centroid = 1  # 16 centroids per part: any sample of 16 or more will do
-        sample = train if len(train) <= PQ_TRAIN else train[np.sort(rng.choice(len(train), PQ_TRAIN, replace=False))]
+        sample = _sample(train, PQ_TRAIN, rng)
         if len(sample) < PQ_CODES:  # a tiny store (tests): repeated, its shortlist holds every vector anyway
             sample = np.tile(sample, (-(-PQ_CODES // len(sample)), 1))
         pq.train(np.ascontiguousarray(sample, dtype=np.float32))
@@ -223,13 +226,25 @@ def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str
         # (incremental updates) are rarely clipped, for 1.4× coarser steps.
         inner.sq.rangestat = faiss.ScalarQuantizer.RS_minmax
         inner.sq.rangestat_arg = 0.2
-    sample = train if len(train) <= limit else train[np.sort(rng.choice(len(train), limit, replace=False))]
-    inner.train(np.ascontiguousarray(sample, dtype=np.float32))
+    inner.train(np.ascontiguousarray(_sample(train, limit, rng), dtype=np.float32))
     if spec["type"] == "sq8":
         return FaissStore(dim, faiss.IndexIDMap2(inner))  # ids → positions: removal, vectors back by id
     # An IVF index keeps ids in its lists itself; a hash-table direct map finds a vector by id.
     inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
     return FaissStore(dim, inner)
+
+
+def _sample(train: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
+    """`train`, or `limit` of its rows drawn at random (in their order) when it has more."""
+    return train if len(train) <= limit else train[np.sort(rng.choice(len(train), limit, replace=False))]
+
+
+def describe_vectors(spec: dict[str, Any]) -> str:
+    """A vector index type in a few words: "pq-fp16 ×40" (shortlist k × 40), "ivf-fp16 4096/256"
+    (lists / probed), or "flat"."""
+    if "rerank" in spec:
+        return f"{spec['type']} ×{spec['rerank']}"
+    return f"{spec['type']} {spec['nlist']}/{spec['nprobe']}" if "nlist" in spec else spec["type"]
 
 
 def suits(described: dict[str, Any], n: int) -> bool:
