@@ -1,6 +1,7 @@
 """Gradio entry point: `python app.py` serves the chat UI over the index of corpus/.
 
-Reads QA_CORPUS, QA_INDEX, QA_MODEL, QA_HOST, QA_PORT from the environment.
+Every setting comes from the environment (QA_CORPUS, QA_INDEX, QA_MODEL, QA_HOST, QA_PORT…,
+see `qa.config.Settings.from_env`), as for `qa serve`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ if __name__ == "__main__":
     try:
         settings = Settings.from_env(os.environ)
         loading = start_loading(settings)  # the index and the model load while Gradio is imported
-        from qa.ui.app import serve
+        from qa.server import serve
 
-        serve(
-            settings,
-            host=os.environ.get("QA_HOST", "127.0.0.1"),
-            port=int(os.environ.get("QA_PORT", "7860")),
-            loading=loading,
-        )
+        serve(settings, loading=loading)
     except QAError as exc:
         print(f"错误：{exc.zh} / error: {exc.en}", file=sys.stderr)
         sys.exit(1)

@@ -28,10 +28,11 @@ from qa.answer.engine import Answerer  # noqa: E402
 from qa.answer.quote import FEATURES as QF  # noqa: E402
 from qa.answer.quote import choose, sentence_features, sentence_scores  # noqa: E402
 from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
-from qa.evaluate import contains, read_squad  # noqa: E402
+from qa.evaluation.evaluate import contains, read_squad  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.linear import fit_listwise, fit_logistic  # noqa: E402
-from qa.search.index import about, build  # noqa: E402
+from qa.search.edits import build  # noqa: E402
+from qa.search.index import about  # noqa: E402
 from qa.search.ranker import FEATURES as RF  # noqa: E402
 from qa.search.retrieve import DEPTH, candidates, prepare  # noqa: E402
 from qa.service import cached_encoder  # noqa: E402

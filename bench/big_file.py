@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Run in a child process, so that its peak memory is its own.
 CHILD = """
 import sys
+import os
 import numpy as np
-import qa.service
+from qa.search import encoder
 from qa.cli import main
 
 class StandIn:
@@ -39,9 +40,9 @@ class StandIn:
         v = np.random.default_rng(len(texts)).standard_normal((len(texts), 64)).astype(np.float32)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
-if sys.argv[3] == "fake":
-    qa.service.make_encoder = lambda settings: StandIn()
-    qa.service.model_identity = lambda ref: StandIn.name
+if sys.argv[3] == "fake":  # a registered encoder of its own, picked by setting as any other
+    encoder.ENCODERS["stand-in"] = (lambda settings: StandIn(), lambda settings: StandIn.name)
+    os.environ["QA_ENCODER"] = "stand-in"
 sys.exit(main(["index", "--corpus", sys.argv[1], "--index", sys.argv[2]]))
 """
 

@@ -31,8 +31,8 @@ import numpy as np  # noqa: E402
 from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
 from qa.ingest.chunk import chunk  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
+from qa.search.encoder import make_encoder  # noqa: E402
 from qa.search.index import passage_input  # noqa: E402
-from qa.service import make_encoder  # noqa: E402
 
 
 def passages(folder: Path, limit: int) -> list[str]:

@@ -12,8 +12,8 @@ questions (Cui et al., 2019, CC BY-SA 4.0). For each size: exact search
 product-quantizer codes re-ranked on float16 codes at several shortlist sizes
 (plan()), and IVF (spherical k-means) over float16 codes with √n lists and with
 4·√n lists at several probe counts (the earlier choices), all built by
-`qa.search.store.make_store` and searched on one thread; recall@10 is the share of the exact top 10 found in the top
-10. `qa.search.store.plan` is the setting chosen from this table. Prints one
+`qa.search.faiss_store.make_store` and searched on one thread; recall@10 is the share of the exact top 10 found in the top
+10. `qa.search.faiss_store.plan` is the setting chosen from this table. Prints one
 table, writes bench/results/faiss_types.json.
 """
 
@@ -37,11 +37,11 @@ import numpy as np  # noqa: E402
 from scale import base_index, pooled_vectors, questions, variations  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
-from qa.search import storage  # noqa: E402
+from qa.search import builds  # noqa: E402
 from qa.search.cache import CachedEncoder, default_cache_path  # noqa: E402
+from qa.search.encoder import make_encoder  # noqa: E402
+from qa.search.faiss_store import make_store, plan  # noqa: E402
 from qa.search.index import Index, encoder_input  # noqa: E402
-from qa.search.store import make_store, plan  # noqa: E402
-from qa.service import make_encoder  # noqa: E402
 
 
 def vectors_of_size(base: Index, n: int, seed: int = 0) -> np.ndarray:
@@ -85,10 +85,10 @@ def main() -> int:
     args = parser.parse_args()
     settings = Settings()
     model = make_encoder(settings)
-    base = storage.load(base_index(model))
+    base = builds.load(base_index(model))
     encoder = CachedEncoder(model, default_cache_path(settings.cache_dir))
     queries = encoder.encode([encoder_input(q.text) for q in questions("test")][: args.questions])
-    faiss.omp_set_num_threads(1)  # as a server searches (qa.search.store.FaissStore.search)
+    faiss.omp_set_num_threads(1)  # as a server searches (qa.search.faiss_store.FaissStore.search)
     rows = []
     for n in [int(s) for s in args.sizes.split(",")]:
         data = vectors_of_size(base, n)

@@ -70,12 +70,13 @@ def ours(root: Path, n_questions: int) -> dict:
     from qa.answer.engine import Answerer
     from qa.answer.quote import QuoteModel
     from qa.answer.refusal import Refusal
-    from qa.search import storage
+    from qa.search import builds
+    from qa.search.encoder import make_encoder
     from qa.search.ranker import Ranker
-    from qa.service import make_encoder, warm_up
+    from qa.service import warm_up
 
     started = time.perf_counter()
-    index = storage.load(root)
+    index = builds.load(root)
     encoder = make_encoder(Settings.from_env(os.environ))  # QA_ENCODER as a server reads it
     answerer = Answerer(index, encoder, Refusal.load_default(), Ranker.load_default(), QuoteModel.load_default())
     loaded = time.perf_counter() - started
@@ -116,13 +117,13 @@ def txtai(root: Path, n_questions: int) -> dict:
 
     from qa.ingest.document import Passage
     from qa.search.encoder import SentenceTransformerEncoder
+    from qa.search.faiss_store import FaissStore
     from qa.search.index import passage_input
-    from qa.search.store import FaissStore
 
     folder = root / "current"
     with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
         texts = [passage_input(Passage(**json.loads(line))) for line in handle if line.strip()]
-    store = FaissStore.load(folder / "vectors.faiss")
+    store = FaissStore.load(folder)
     import numpy as np
 
     vectors = store.vectors(np.load(folder / "ids.npy"))
@@ -175,7 +176,7 @@ def main() -> int:
         run = ours if args.child == "ours" else txtai
         print(json.dumps(run(Path(args.root), args.questions)))
         return 0
-    from qa.service import make_encoder
+    from qa.search.encoder import make_encoder
 
     base = base_index(make_encoder(Settings.from_env(os.environ)))  # the encoder `ours` asks with (QA_ENCODER)
     rows = []

@@ -28,7 +28,7 @@ wrong passage, indexed as the same text on both sides):
   rows (the CMRC chunks and news passages already present). A varied copy keeps its base passage's
   document and most of its sentences (`scale.grow` swaps one to three), so a copy of a CMRC
   context's chunk may still hold the answer: hit@k counts the gold context OR any varied copy of
-  a passage of the gold context's document (matched by document id, `qa.evaluate.read_squad`);
+  a passage of the gold context's document (matched by document id, `qa.evaluation.evaluate.read_squad`);
   `hit@1 exact` (gold context only) is shown too. When the folder has too few varied copies, all
   are taken and the total is below N (the table gives the real count).
 - `--questions N`: only the first N questions; `--out PATH`: where the JSON goes.
@@ -57,10 +57,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import MAX_CHARS, MIN_CHARS  # noqa: E402
-from qa.evaluate import read_squad  # noqa: E402
+from qa.evaluation.evaluate import read_squad  # noqa: E402
 from qa.ingest.chunk import chunk  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
-from qa.search import storage  # noqa: E402
+from qa.search import builds  # noqa: E402
 from qa.search.bm25 import BM25  # noqa: E402
 from qa.search.index import passage_input  # noqa: E402
 from qa.text.tokenize import Tokenizer  # noqa: E402
@@ -98,7 +98,7 @@ def distractor_passages(folder: Path) -> list[str]:
 
 def varied_passages(root: Path, count: int) -> tuple[list[str], list[str], Path]:
     """Up to `count` varied copies (text, document id) from the current build under `root`, in file order."""
-    folder = storage.build_dir(root)
+    folder = builds.build_dir(root)
     if folder is None:
         raise SystemExit(f"no index build under {root} (make one with bench/scale.py)")
     texts: list[str] = []

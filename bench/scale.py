@@ -30,13 +30,14 @@ import numpy as np  # noqa: E402
 from scipy import sparse  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
-from qa.evaluate import Question, build_eval_index, load_set  # noqa: E402
+from qa.evaluation.evaluate import Question, build_eval_index, load_set  # noqa: E402
 from qa.ingest.document import Document, Passage  # noqa: E402
-from qa.search import storage  # noqa: E402
+from qa.search import builds  # noqa: E402
 from qa.search.bm25 import BM25  # noqa: E402
 from qa.search.encoder import Encoder  # noqa: E402
-from qa.search.index import Index, Sentences  # noqa: E402
-from qa.search.store import make_store, plan, refit, suits  # noqa: E402
+from qa.search.faiss_store import FaissStore, make_store, plan, refit  # noqa: E402
+from qa.search.index import Index  # noqa: E402
+from qa.search.sentences import Sentences  # noqa: E402
 
 CMRC = ROOT / "eval" / "cmrc2018" / "cmrc2018_trial.json"
 NEWS = ROOT / "eval" / "distractors" / "inews-devtest"
@@ -60,7 +61,7 @@ def base_index(model: Encoder) -> Path:
         encoder = CachedEncoder(model, default_cache_path(Settings().cache_dir))
         docs, _ = load_set(CMRC, ROOT / "corpus")
         index, _ = build_eval_index(docs, [NEWS], encoder, True, print)
-        storage.save(index, root, {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {}})
+        builds.save(index, root, {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {}})
     return _fitted(root)
 
 
@@ -177,10 +178,10 @@ def pooled_vectors(sentence_vectors: np.ndarray, first: np.ndarray) -> np.ndarra
 def _usable(root: Path) -> bool:
     """An index folder this version of the code can load (else it is built again)."""
     try:
-        manifest = storage.read_manifest(root)
+        manifest = builds.read_manifest(root)
     except Exception:  # noqa: BLE001 - anything unreadable is rebuilt
         return False
-    return manifest is not None and manifest.get("format") == storage.FORMAT
+    return manifest is not None and manifest.get("format") == builds.FORMAT
 
 
 def _about(index: Index, passage: Passage) -> str:
@@ -192,10 +193,10 @@ def grown_index(base_root: Path, size: int) -> Path:
     """The varied set of `size` passages as an index folder (built once)."""
     root = WORK / f"{base_root.name}-{size}"
     if not _usable(root):
-        base = storage.load(base_root)
+        base = builds.load(base_root)
         index = grow(base, size)
         manifest = dict(base.manifest)
-        storage.save(
+        builds.save(
             index, root, {"model": manifest["model"], "corpus": {"varied_from": base_root.name, "vectors": "pooled"}}
         )
     return _fitted(root)
@@ -204,13 +205,13 @@ def grown_index(base_root: Path, size: int) -> Path:
 def _fitted(root: Path) -> Path:
     """`root`, its vectors first moved to the FAISS index type `plan()` now gives its size (as the
     next `qa index` of a user's corpus would): an index built by an earlier version is not re-made."""
-    manifest = storage.read_manifest(root) or {}
-    if suits(manifest.get("vectors", {}), int(manifest.get("passages", 0))):
+    manifest = builds.read_manifest(root) or {}
+    if FaissStore.suits(manifest.get("vectors", {}), int(manifest.get("passages", 0))):
         return root
-    index = storage.load(root)
+    index = builds.load(root)
     started = time.perf_counter()
     index.store = refit(index.store, index.ids)
-    storage.save(index, root, {"model": manifest["model"], "corpus": manifest.get("corpus", {})})
+    builds.save(index, root, {"model": manifest["model"], "corpus": manifest.get("corpus", {})})
     print(
         f"  {root.name}: vectors moved to {plan(len(index.ids))} in {time.perf_counter() - started:.0f} s", flush=True
     )

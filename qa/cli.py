@@ -9,8 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.config import Settings
-from qa.errors import InputError, QAError
+from qa.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TOP_K, MAX_TOP_K, Settings
+from qa.errors import ConfigError, InputError, QAError
+from qa.linear import DEFAULT_PATH as DEFAULT_CALIBRATION
 
 
 def _warn(line: str) -> None:
@@ -18,23 +19,21 @@ def _warn(line: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    top_k = os.environ.get("QA_TOP_K")
-    if top_k is not None and not (top_k.isdigit() and 1 <= int(top_k) <= 50):
-        raise InputError(
-            f"QA_TOP_K 须为 1 到 50 的整数（现为 {top_k!r}）", f"QA_TOP_K must be an integer 1..50, not {top_k!r}"
-        )
+    """The environment's settings with this command's flags over them."""
     return Settings.from_env(
         os.environ,
         corpus_dir=getattr(args, "corpus", None),
         index_dir=getattr(args, "index", None),
         model=getattr(args, "model", None),
         top_k=getattr(args, "top_k", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
     )
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Build or update the index."""
-    from qa.search.store import describe_vectors
+    from qa.search.vectors import backend
     from qa.service import index_corpus
 
     settings = _settings(args)
@@ -46,7 +45,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     else:
         state = f"已更新 / updated: {report.changes}"
     if report.refitted:
-        kind = describe_vectors(report.refitted)
+        kind = backend(settings.vector_store).label(report.refitted)
         state += f" · 向量索引按规模改为 {kind} / vector index refitted to {kind}"
     print(
         f"索引 {settings.index_dir}: {state} · {report.documents} 篇文档 / documents · "
@@ -96,7 +95,7 @@ def _batch(answerer: object, source: str, top_k: int) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the no-answer model on labelled questions."""
-    from qa.calibrate import calibrate
+    from qa.evaluation.calibrate import calibrate
 
     distractors = [Path(d) for d in args.distractors or ()]
     print(calibrate(_settings(args), Path(args.data), Path(args.out), distractors, log=_warn))
@@ -105,7 +104,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Measure answer quality on a labelled question file."""
-    from qa.evaluate import format_report, run_eval
+    from qa.evaluation.evaluate import format_report, run_eval
 
     settings = _settings(args)
     report = run_eval(
@@ -129,9 +128,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     loading = start_loading(settings)  # the index and the model load while Gradio is imported
-    from qa.ui.app import serve
+    from qa.server import serve
 
-    serve(settings, host=args.host, port=args.port, loading=loading)
+    serve(settings, loading=loading)
     return 0
 
 
@@ -155,7 +154,12 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("ask", help="提问 / ask a question")
     common(sp)
     sp.add_argument("question", nargs="?", help="问题 / the question")
-    sp.add_argument("--top-k", type=int, dest="top_k", help="返回段落数 / passages to return (default 5)")
+    sp.add_argument(
+        "--top-k",
+        type=int,
+        dest="top_k",
+        help=f"返回段落数 / passages to return (1..{MAX_TOP_K}, default {DEFAULT_TOP_K})",
+    )
     sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     sp.add_argument(
         "--batch", metavar="FILE", help="每行一个问题，逐行输出 JSON（- 为标准输入）/ one question per line"
@@ -167,7 +171,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--data", default="eval", help="评测数据文件夹 / folder with seed_qa.jsonl, offtopic.jsonl, cmrc2018/"
     )
-    sp.add_argument("--out", default=str(Path(__file__).resolve().parent / "data" / "calibration.json"))
+    sp.add_argument("--out", default=str(DEFAULT_CALIBRATION), help="写入的校准文件 / calibration file to write")
     sp.add_argument(
         "--distractors", action="append", metavar="DIR", help="与 CMRC 一并索引的干扰文档 / news indexed with CMRC"
     )
@@ -189,21 +193,18 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("serve", help="启动聊天界面 / start the chat UI")
     common(sp)
-    sp.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"))
-    sp.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")))
+    sp.add_argument("--host", help=f"监听地址 / address to listen on (QA_HOST, default {DEFAULT_HOST})")
+    sp.add_argument("--port", type=int, help=f"端口 / port (QA_PORT, default {DEFAULT_PORT})")
     sp.set_defaults(func=cmd_serve)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (2 bad input, 1 other errors)."""
+    """Run the CLI; returns the exit code (2 bad input or settings, 1 other errors)."""
     args = parser().parse_args(argv)
-    if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= 50:
-        _warn("错误 / error: --top-k 须在 1 到 50 之间 / must be between 1 and 50")
-        return 2
     try:
         return int(args.func(args))
-    except InputError as exc:
+    except (InputError, ConfigError) as exc:
         _warn(f"错误：{exc.zh} / error: {exc.en}")
         return 2
     except QAError as exc:

@@ -1,23 +1,42 @@
-"""Settings: one frozen object. Environment variables are read by the entry points only."""
+"""Settings: one frozen object, and every limit the program enforces as a named constant.
+
+Environment variables are read in one place, `Settings.from_env`, called by the entry points
+(`qa`, `app.py`); everything else receives the `Settings` it needs. CLI flags override them.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from qa.errors import ConfigError, ModelError
 
+# Limits, each written once and used wherever it applies.
 DEFAULT_TOP_K = 5
+MAX_TOP_K = 50  # passages one question may ask for (CLI, settings, HTTP API, `Answerer.ask`)
+MAX_QUESTION_CHARS = 1000  # a longer question is refused as bad input
+MAX_HISTORY = 20  # earlier questions of a conversation that are read
+MAX_BODY = 64 * 1024  # bytes of an HTTP request body; a question is at most 1,000 characters
+DEFAULT_RATE_LIMIT = 60  # requests per client per minute to /api/*
+MIN_TOKEN_CHARS = 16  # a shorter admin token is guessable
 MAX_CHARS = 300  # longest passage (characters)
 MIN_CHARS = 12  # shorter paragraphs are merged with a neighbour
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the corpus and index live, which model encodes, how many passages to return."""
+    """Where the corpus and index live, which model encodes, how the server listens and limits.
+
+    `vector_options` holds each vector store's own settings by backend name, read from
+    `QA_<STORE>_*` (`QA_MILVUS_URI` → `vector_options["milvus"]["uri"]`): a backend reads what
+    it needs, and a new backend needs no new field.
+    Secrets (the admin token, a backend's token) stay out of `repr` and are never written to an index.
+    """
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
@@ -25,44 +44,81 @@ class Settings:
     top_k: int = DEFAULT_TOP_K
     cache_dir: Path | None = None  # vector cache of `qa eval` / `qa calibrate`; None = ~/.cache/qa-zh
     allowed_origins: tuple[str, ...] = ()  # other origins allowed to call /api/*; () = same origin only
-    rate_limit: int = 60  # /api/* requests per client per minute; 0 = unlimited
-    admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None = admin actions off
-    encoder: str = "auto"  # QA_ENCODER: auto (int8 ONNX when the model allows, else torch) | onnx-int8 | onnx | torch
-    vector_store: str = "faiss"  # QA_VECTOR_STORE: faiss (files in the index folder) | milvus
-    milvus_uri: str | None = None  # QA_MILVUS_URI: a Milvus Lite file or a server URL; None = <index>/milvus.db
-    milvus_collection: str = "qa_passages"  # QA_MILVUS_COLLECTION: prefix of the collections a build creates
+    rate_limit: int = DEFAULT_RATE_LIMIT  # /api/* requests per client per minute; 0 = unlimited
+    admin_token: str | None = field(default=None, repr=False)  # None = admin actions off
+    encoder: str = "auto"  # "auto" or a name in `qa.search.encoder.ENCODERS`
+    vector_store: str = "faiss"  # a name in `qa.search.vectors.BACKENDS`
+    vector_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False, hash=False)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
-        """Settings from QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS, QA_RATE_LIMIT,
-        QA_ADMIN_TOKEN, QA_ENCODER, QA_VECTOR_STORE, QA_MILVUS_URI, QA_MILVUS_COLLECTION, then `overrides`
-        (CLI flags; None = unset)."""
+        """Settings from the environment, then `overrides` (CLI flags; None = unset).
+
+        Reads QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS,
+        QA_RATE_LIMIT, QA_ADMIN_TOKEN, QA_ENCODER, QA_VECTOR_STORE, QA_<STORE>_* (e.g.
+        QA_MILVUS_URI), QA_HOST and QA_PORT.
+
+        Raises:
+            ConfigError: a value that cannot be used, naming the variable and what it accepts.
+        """
+        from qa.search.encoder import ENCODERS
+        from qa.search.vectors import BACKENDS
+
         settings = cls(
             corpus_dir=Path(env.get("QA_CORPUS") or cls.corpus_dir),
             index_dir=Path(env.get("QA_INDEX") or cls.index_dir),
             model=env.get("QA_MODEL") or None,
-            top_k=int(env.get("QA_TOP_K") or DEFAULT_TOP_K),
+            top_k=check_top_k(env.get("QA_TOP_K") or DEFAULT_TOP_K, "QA_TOP_K"),
             cache_dir=Path(env["QA_CACHE_DIR"]) if env.get("QA_CACHE_DIR") else None,
             allowed_origins=tuple(
                 o.strip().rstrip("/") for o in env.get("QA_ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
-            rate_limit=_int(env, "QA_RATE_LIMIT", 60),
+            rate_limit=_int(env, "QA_RATE_LIMIT", DEFAULT_RATE_LIMIT),
             admin_token=_token(env.get("QA_ADMIN_TOKEN", "")),
-            encoder=_choice(env, "QA_ENCODER", ("auto", "onnx", "onnx-int8", "torch")),
-            vector_store=_choice(env, "QA_VECTOR_STORE", ("faiss", "milvus")),
-            milvus_uri=env.get("QA_MILVUS_URI", "").strip() or None,
-            milvus_collection=_collection(env.get("QA_MILVUS_COLLECTION", "")),
+            encoder=_choice(env, "QA_ENCODER", ("auto", *ENCODERS)),
+            vector_store=_choice(env, "QA_VECTOR_STORE", tuple(BACKENDS)),
+            vector_options={name: _prefixed(env, f"QA_{name.upper()}_") for name in BACKENDS},
+            host=env.get("QA_HOST", "").strip() or DEFAULT_HOST,
+            port=_port(env.get("QA_PORT", "")),
         )
-        given = {k: v for k, v in overrides.items() if v is not None}
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
             if key in given:
                 given[key] = Path(str(given[key]))
-        return replace(settings, **given)  # type: ignore[arg-type]
+        if "top_k" in given:
+            given["top_k"] = check_top_k(given["top_k"], "--top-k")
+        return replace(settings, **given)
+
+    def options(self, backend: str | None = None) -> Mapping[str, str]:
+        """The settings of vector store `backend` (default: the configured one)."""
+        return self.vector_options.get(backend or self.vector_store, {})
 
     @property
     def model_ref(self) -> str:
         """The model to load: the configured one, or the bundled m3e-small folder."""
         return self.model or str(default_model_path())
+
+
+def check_top_k(value: object, name: str = "top_k") -> int:
+    """`value` as a number of passages, 1..MAX_TOP_K.
+
+    Raises:
+        ConfigError: naming `name` (the variable or flag it came from).
+    """
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TOP_K:
+        raise ConfigError(
+            f"{name} 须为 1 到 {MAX_TOP_K} 的整数（现为 {text!r}）",
+            f"{name} must be an integer 1..{MAX_TOP_K}, not {text!r}",
+        )
+    return int(text)
+
+
+def _prefixed(env: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """{"uri": …} from QA_MILVUS_URI…: the variables under `prefix`, named by the rest, lower case."""
+    return {k[len(prefix) :].lower(): v.strip() for k, v in env.items() if k.startswith(prefix) and v.strip()}
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
@@ -75,26 +131,15 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _collection(value: str) -> str:
-    """QA_MILVUS_COLLECTION: letters, digits and underscores, starting with a letter (Milvus's rule)."""
-    value = value.strip() or "qa_passages"
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,200}", value):
-        raise ConfigError(
-            f"QA_MILVUS_COLLECTION 只能含字母、数字和下划线，且以字母开头（现为 {value!r}）",
-            f"QA_MILVUS_COLLECTION may hold letters, digits and underscores, starting with a letter, not {value!r}",
-        )
-    return value
-
-
 def _token(value: str) -> str | None:
     """QA_ADMIN_TOKEN: unset or empty turns admin actions off; a short one is refused (guessable)."""
     value = value.strip()
     if not value:
         return None
-    if len(value) < 16:
+    if len(value) < MIN_TOKEN_CHARS:
         raise ConfigError(
-            "QA_ADMIN_TOKEN 太短（至少 16 个字符），请用随机生成的长字符串，例如 `openssl rand -hex 24`。",
-            "QA_ADMIN_TOKEN is too short (16 characters at least); use a long random string, "
+            f"QA_ADMIN_TOKEN 太短（至少 {MIN_TOKEN_CHARS} 个字符），请用随机生成的长字符串，例如 `openssl rand -hex 24`。",
+            f"QA_ADMIN_TOKEN is too short ({MIN_TOKEN_CHARS} characters at least); use a long random string, "
             "e.g. `openssl rand -hex 24`.",
         )
     return value
@@ -107,6 +152,18 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigError(
             f"{name} 须为非负整数（现为 {value!r}）", f"{name} must be a non-negative integer, not {value!r}"
+        )
+    return int(value)
+
+
+def _port(value: str) -> int:
+    """QA_PORT: 1..65535 (default DEFAULT_PORT)."""
+    value = value.strip()
+    if not value:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError(
+            f"QA_PORT 须为 1 到 65535 的整数（现为 {value!r}）", f"QA_PORT must be 1..65535, not {value!r}"
         )
     return int(value)
 

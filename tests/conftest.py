@@ -1,37 +1,42 @@
-"""Shared fixtures: the fake encoder, the seed corpus, and a file-writing helper.
+"""Shared fixtures: a clean environment, the fake encoder, the seed corpus and its index.
 
-Nothing here loads the real embedding model: every index is built with
-`HashEncoder(dim=64)`, which is deterministic and needs no download.
+Nothing here loads the real embedding model: every index is built with the
+deterministic `HashEncoder` (`QA_ENCODER=hash`), which needs no download.
+Helpers that are not fixtures are in `helpers.py`.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import FAKE_DIM, SEED_DIR
 
+from qa.answer.engine import Answerer
 from qa.ingest.corpus import load_corpus
 from qa.ingest.document import Document
 from qa.search.encoder import HashEncoder
 
-TESTS_DIR = Path(__file__).resolve().parent
-SEED_DIR = TESTS_DIR.parent / "corpus"
-FAKE_DIM = 64
+
+@pytest.fixture(autouse=True, scope="session")
+def clean_env() -> Iterator[None]:
+    """No test (nor a module's fixture) sees the QA_* settings of the shell that runs the suite;
+    each sets what it needs with `monkeypatch.setenv`, undone after it."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("QA_"):
+                mp.delenv(name)
+        yield
 
 
-def write(path: Path, text: str | bytes, encoding: str = "utf-8") -> Path:
-    """Write `text` (encoded with `encoding`) or raw bytes to `path`, creating folders."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
-    return path
-
-
-def seed_doc(docs: list[Document], prefix: str) -> Document:
-    """The seed document whose file name starts with `prefix` ("000" … "004")."""
-    found = [d for d in docs if d.path.startswith(prefix)]
-    assert len(found) == 1, f"expected one seed document starting with {prefix}, got {[d.path for d in docs]}"
-    return found[0]
+@pytest.fixture
+def fake_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """QA_ENCODER=hash and a vector cache under the test's folder: the CLI and the service use the fake encoder."""
+    monkeypatch.setenv("QA_ENCODER", "hash")
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +61,12 @@ def seed_docs(seed_dir: Path) -> list[Document]:
 @pytest.fixture(scope="session")
 def seed_index(seed_docs: list[Document], fake_encoder: HashEncoder):
     """An in-memory index of the seed documents built with the fake encoder (built once)."""
-    from qa.search.index import build
+    from qa.search.edits import build
 
     return build(seed_docs, fake_encoder, max_chars=300, min_chars=12)
+
+
+@pytest.fixture(scope="session")
+def answerer(seed_index, fake_encoder) -> Answerer:
+    """An answerer over the seed index, with the fitted models for the real encoder left out."""
+    return Answerer(seed_index, fake_encoder)

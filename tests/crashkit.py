@@ -1,7 +1,7 @@
 """Run `qa` in a real child process that announces each step of an index build, so a test can kill it there.
 
 The child runs `WRAPPER`: the fake encoder stands in for the model, and the
-storage layer's writes, fsyncs, renames and the `current` swap each print a
+build folder's writes (passages.jsonl, the manifest), fsyncs, renames and the `current` swap each print a
 line `STAGE before …` / `STAGE after …` (flushed) to stdout. When a stage
 matches the `pause` pattern the child holds there until the test releases it
 (or kills it), so that a SIGKILL sent on seeing that line lands exactly
@@ -32,9 +32,9 @@ WRAPPER = r"""
 import os, re, sys, time
 from pathlib import Path
 
-import qa.service
-from qa.search import storage
+from qa.search import builds, encoder
 from qa.search.encoder import HashEncoder
+from qa.search.index import Passages
 
 PAUSE = re.compile(os.environ.get("CRASH_PAUSE") or r"(?!)")
 GO = os.environ.get("CRASH_GO", "")  # the test creates this file to let a paused child go on
@@ -79,9 +79,20 @@ def announce(name, real, paths, only_qa):
     return wrapper
 
 
-qa.service.make_encoder = lambda settings: AnnouncingEncoder(dim=64)
-storage._write_text = announce("write", storage._write_text, 1, False)
-storage._fsync = announce("fsync", storage._fsync, 1, False)
+encoder.ENCODERS["hash"] = (lambda settings: AnnouncingEncoder(dim=64), lambda settings: AnnouncingEncoder(dim=64).name)
+os.environ["QA_ENCODER"] = "hash"  # the registered fake encoder, announcing each call
+builds._write_text = announce("write", builds._write_text, 1, False)
+
+
+def announced_save(self, folder, real=Passages.save):  # a part saving itself, the first of several
+    stage("before write " + Passages.FILE)
+    names = real(self, folder)
+    stage("after write " + Passages.FILE)
+    return names
+
+
+Passages.save = announced_save
+builds._fsync = announce("fsync", builds._fsync, 1, False)
 for name in ("rename", "replace", "symlink"):
     setattr(os, name, announce(name, getattr(os, name), 2, True))
 

@@ -10,15 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from conftest import FAKE_DIM, write
 from fastapi.testclient import TestClient
+from helpers import FAKE_DIM, write
 
 from qa.config import Settings
 from qa.errors import ConfigError
+from qa.live import LiveAnswerer
 from qa.search.encoder import HashEncoder
-from qa.search.indexer import update_index
-from qa.service import LiveAnswerer, open_answerer
-from qa.ui.app import create_app
+from qa.search.update import update_index
+from qa.server import create_app
+from qa.service import open_answerer
 
 TOKEN = "s3cret-admin-token-0123456789"
 OLD = "宁津县法院启用智慧法庭\n\n宁津县人民法院近日启用三个智慧法庭，庭审全程录音录像。\n"

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from qa.answer.engine import Answerer
 from qa.errors import InputError
 
 QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
@@ -16,11 +15,6 @@ PATH_004 = "004_566c0a783eacff27.txt"
 ANSWER_KEYS = {"question", "answered", "message", "passages", "took_ms"}
 PASSAGE_KEYS = {"rank", "id", "text", "quote", "quote_start", "quote_end", "score", "source"}
 SOURCE_KEYS = {"doc_id", "title", "publisher", "date", "author", "path", "url", "paragraph", "page"}
-
-
-@pytest.fixture(scope="module")
-def answerer(seed_index, fake_encoder):
-    return Answerer(seed_index, fake_encoder, refusal=None)
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from conftest import write
+from helpers import write
 
 from qa.answer.quote import FEATURES, sentence_features
 from qa.errors import IndexMismatchError
 from qa.ingest.corpus import load_corpus
-from qa.search import storage
-from qa.search.index import build
+from qa.search import builds
+from qa.search.edits import build
 from qa.text.answer_type import KINDS, has, kinds_of, question_kind
 from qa.text.match import char_bigrams
 
@@ -129,12 +129,12 @@ def test_index_stores_one_kind_mask_per_sentence(small):
 
 def saved_root(index, encoder, root):
     manifest = {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {"fingerprint": "x"}}
-    storage.save(index, root, manifest)
+    builds.save(index, root, manifest)
     return root
 
 
 def test_kinds_survive_save_and_load(small, fake_encoder, tmp_path):
-    loaded = storage.load(saved_root(small, fake_encoder, tmp_path / "idx"))
+    loaded = builds.load(saved_root(small, fake_encoder, tmp_path / "idx"))
     np.testing.assert_array_equal(loaded.sentences.kinds, small.sentences.kinds)
     assert loaded.sentences.kinds.dtype == small.sentences.kinds.dtype
 
@@ -145,4 +145,4 @@ def test_format_1_index_is_refused(small, fake_encoder, tmp_path):
     manifest = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="qa index"):
-        storage.load(root)
+        builds.load(root)

@@ -6,25 +6,21 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import write
 
 from qa.answer.engine import Answerer
-from qa.api.app import MAX_BODY, create_api
+from qa.api.app import create_api
 from qa.api.limits import RateLimiter
-from qa.config import MAX_CHARS, MIN_CHARS, Settings
+from qa.config import MAX_BODY, MAX_CHARS, MIN_CHARS, Settings
 from qa.errors import ConfigError
 from qa.ingest.corpus import load_corpus
-from qa.search.index import build
-from qa.ui.app import create_app, to_markdown
-from tests.conftest import write
+from qa.search.edits import build
+from qa.server import create_app
+from qa.ui.cards import answer_html
 
 QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
 ALLOWED = "http://localhost:8001"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def answerer(seed_index, fake_encoder) -> Answerer:
-    return Answerer(seed_index, fake_encoder)
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +239,7 @@ def test_html_in_documents_is_data(tmp_path, fake_encoder):
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     texts = " ".join(p["text"] for p in r.json()["passages"])
     assert "<script>alert(1)</script>" in texts and "<img src=x onerror=alert(2)>" in texts
-    md = to_markdown(local.ask("包含脚本的文字 script alert"))
+    md = answer_html(local.ask("包含脚本的文字 script alert"))
     assert "&lt;script&gt;" in md and "<script>" not in md and "<img" not in md
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.search.bm25 import BM25
-from qa.search.store import FaissStore
+from qa.search.faiss_store import FaissStore
 
 DOCS = [
     ["庆云县", "检察院", "自主", "研发", "电子", "送达", "平台"],
@@ -114,8 +114,8 @@ def test_store_remove(store):
 
 def test_store_save_load_round_trip(store, tmp_path):
     store.remove(np.array([12]))
-    store.save(tmp_path / "v.faiss")
-    loaded = FaissStore.load(tmp_path / "v.faiss")
+    assert store.save(tmp_path) == ["vectors.faiss"]
+    loaded = FaissStore.load(tmp_path)
     assert loaded.dim == DIM and loaded.count() == 4
     for q in vectors(5):
         a_ids, a_scores = store.search(q, 10)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAKE_DIM
+from helpers import FAKE_DIM
 
 import qa.search.cache
 from qa.search.cache import CachedEncoder, default_cache_path

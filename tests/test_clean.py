@@ -7,7 +7,7 @@ synthetic tests check the same rules on an invented page.
 from __future__ import annotations
 
 import pytest
-from conftest import seed_doc
+from helpers import seed_doc
 
 from qa.ingest.chunk import chunk
 from qa.ingest.clean import parse_article

@@ -10,13 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_DIM, write
+from helpers import write
 
-import qa.service
 from qa.cli import main
-from qa.search.encoder import HashEncoder
-
-MODEL = HashEncoder(dim=FAKE_DIM).name
 
 GBK_TEXT = "乐陵市检察院举办开放日活动\n\n乐陵市检察院日前举办检察开放日活动，邀请四十二名人大代表走进检察院。\n"
 GOOD_TEXT = "宁津县法院启用智慧法庭\n\n宁津县人民法院近日启用三个智慧法庭，庭审全程录音录像，当事人可远程出庭。\n"
@@ -40,13 +36,10 @@ def run(argv: list[str]) -> Run:
 
 
 def use_fake_model(mp: pytest.MonkeyPatch, corpus: Path, index: Path) -> None:
-    """Point QA_CORPUS/QA_INDEX at `corpus`/`index` and make the service use the fake encoder."""
+    """Point QA_CORPUS/QA_INDEX at `corpus`/`index`, with the fake encoder (QA_ENCODER=hash)."""
     mp.setenv("QA_CORPUS", str(corpus))
     mp.setenv("QA_INDEX", str(index))
-    mp.setenv("QA_MODEL", MODEL)
-    mp.delenv("QA_TOP_K", raising=False)
-    mp.setattr(qa.service, "make_encoder", lambda settings: HashEncoder(dim=FAKE_DIM))
-    mp.setattr(qa.service, "model_identity", lambda ref: MODEL)
+    mp.setenv("QA_ENCODER", "hash")
 
 
 @dataclass
@@ -102,7 +95,7 @@ def test_index_twice_is_up_to_date(built):
 
 
 def test_index_says_when_it_moved_the_vector_index_to_the_type_its_size_calls_for(tmp_path, monkeypatch):
-    from qa.search import store
+    from qa.search import faiss_store as store
 
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write(corpus / "good.txt", GOOD_TEXT)

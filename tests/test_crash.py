@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import write
 from crashkit import MODEL, Child, free_ports, listening, reap
+from helpers import write
 
-import qa.service
 from qa.cli import main
-from qa.search import storage
-from qa.search.encoder import HashEncoder
+from qa.search import builds
 
 V1 = {
     "a.txt": "临邑县图书馆延长开放时间\n\n临邑县图书馆自三月起每天开放到晚上九点，周末照常开放。\n",
@@ -54,7 +52,7 @@ class Snapshot:
 
 def snapshot(index_dir: Path) -> Snapshot:
     """Load the index the way `qa ask` does (every checksum verified) and describe its content."""
-    index = storage.load(index_dir, model=MODEL)
+    index = builds.load(index_dir, model=MODEL)
     for p in index.passages:  # each passage quotes its own document: no part from another version
         assert index.documents[p.doc_id].text[p.start : p.end] == p.text, p
     paths = {doc_id: d.path for doc_id, d in index.documents.items()}
@@ -68,7 +66,7 @@ def qa_here(argv: list[str]) -> tuple[int, str, str]:
     """Run `qa argv` in this process with the fake encoder; (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(qa.service, "make_encoder", lambda settings: HashEncoder(dim=64))
+        mp.setenv("QA_ENCODER", "hash")
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(argv)
     return code, out.getvalue(), err.getvalue()

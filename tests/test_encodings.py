@@ -11,13 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_DIM, SEED_DIR, write
+from helpers import FAKE_DIM, SEED_DIR, write
 
 from qa.answer.engine import Answerer
 from qa.ingest.corpus import load_corpus
 from qa.ingest.document import Document
+from qa.search.edits import build
 from qa.search.encoder import HashEncoder
-from qa.search.index import build
 from qa.text.normalize import T2S_PATH, fold, to_simplified
 from qa.text.tokenize import Tokenizer
 

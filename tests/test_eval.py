@@ -8,14 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_DIM, write
+from helpers import FAKE_DIM, write
 
-import qa.service
 from qa.answer.results import Answer, Citation, Source
 from qa.cli import main
 from qa.config import Settings
 from qa.errors import InputError
-from qa.evaluate import Outcome, judge, metrics, read_squad, run_eval, split_of
+from qa.evaluation.evaluate import Outcome, judge, metrics, read_squad, run_eval, split_of
 from qa.search.encoder import HashEncoder
 
 # (context id, title, context, [(question id, question, answer)]); ids chosen so both split halves are non-empty.
@@ -194,11 +193,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def fake_cli(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+def fake_cli(fake_env, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("QA_CORPUS", str(tmp_path / "no-corpus"))
-    monkeypatch.delenv("QA_TOP_K", raising=False)
-    monkeypatch.setattr(qa.service, "cached_encoder", lambda settings: HashEncoder(FAKE_DIM))
 
 
 def test_cli_eval_prints_json_and_table(fake_cli, squad):

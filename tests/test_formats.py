@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
+from helpers import write
 from PIL import Image
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -25,9 +26,8 @@ from qa.ingest.corpus import load_corpus
 from qa.ingest.document import Document
 from qa.ingest.layout import drop_page_furniture, join_lines, paged_blocks
 from qa.render import render, source_line
-from qa.search.index import build
+from qa.search.edits import build
 from qa.ui.cards import card
-from tests.conftest import write
 
 FONT = "STSong-Light"
 LINE_CHARS = 24

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import write
+from helpers import write
 
 from qa.ingest.corpus import fingerprint, load_corpus
 from qa.ingest.html import parse_html

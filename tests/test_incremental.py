@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAKE_DIM, write
+from helpers import FAKE_DIM, write
 
 from qa.answer.engine import Answerer
-from qa.search import indexer, storage
+from qa.search import builds, update
 from qa.search.encoder import HashEncoder
-from qa.search.indexer import update_index
+from qa.search.update import update_index
 
 # Three small articles, each the only one that answers its question.
 DOCS = {
@@ -42,7 +42,7 @@ def index(corpus: Path, root: Path, encoder: HashEncoder | None = None, **kw):
 
 
 def answerer(root: Path) -> Answerer:
-    return Answerer(storage.load(root, model=HashEncoder(dim=FAKE_DIM).name), HashEncoder(dim=FAKE_DIM), refusal=None)
+    return Answerer(builds.load(root, model=HashEncoder(dim=FAKE_DIM).name), HashEncoder(dim=FAKE_DIM), refusal=None)
 
 
 def quotes(root: Path, question: str) -> list[tuple[str, str]]:
@@ -66,9 +66,9 @@ def test_first_build_adds_every_document(corpus, tmp_path):
 
 def test_nothing_changed_writes_nothing(corpus, tmp_path):
     index(corpus, tmp_path / "idx")
-    build = storage.build_dir(tmp_path / "idx")
+    build = builds.build_dir(tmp_path / "idx")
     again = index(corpus, tmp_path / "idx")
-    assert not again.built and storage.build_dir(tmp_path / "idx") == build
+    assert not again.built and builds.build_dir(tmp_path / "idx") == build
 
 
 def test_deleted_document_is_never_quoted_again(corpus, tmp_path):
@@ -79,7 +79,7 @@ def test_deleted_document_is_never_quoted_again(corpus, tmp_path):
     report = index(corpus, root)
     assert report.removed == ["b.txt"] and report.changes == "+0 新增 · 0 更新 · 1 删除"
     assert all(path != "b.txt" and "四十二名" not in text for path, text in quotes(root, ONLY_B))
-    loaded = storage.load(root)
+    loaded = builds.load(root)
     assert loaded.store.count() == len(loaded.passages)  # removed from FAISS, not just hidden
     assert all("四十二名" not in p.text for p in loaded.passages)
     assert "四十二名" not in " ".join(loaded.bm25.vocab)
@@ -132,7 +132,7 @@ def test_incremental_index_answers_like_a_full_rebuild(corpus, tmp_path):
     index(corpus, root)
     full = tmp_path / "full"
     index(corpus, full, rebuild=True)
-    a, b = storage.load(root), storage.load(full)
+    a, b = builds.load(root), builds.load(full)
     assert a.tokenizer.terms == b.tokenizer.terms
     assert sorted(a.bm25.vocab) == sorted(b.bm25.vocab)
     for question in ["云上法庭在哪里？", "一窗受理是什么改革？", ONLY_A, "齐河县学习了什么？", ONLY_B]:
@@ -159,20 +159,20 @@ def test_other_model_rebuilds_everything(corpus, tmp_path):
     other = HashEncoder(dim=32)
     report = update_index(corpus, root, lambda: other, other.name)
     assert report.built and "model" in report.reason
-    assert storage.load(root, model=other.name).dim == 32
+    assert builds.load(root, model=other.name).dim == 32
 
 
 def test_corrupt_previous_index_is_rebuilt_with_a_warning(corpus, tmp_path):
     root = tmp_path / "idx"
     index(corpus, root)
-    vectors = storage.build_dir(root) / "vectors.faiss"
+    vectors = builds.build_dir(root) / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])
     write(corpus / "new.txt", "陵城区开通夜间门诊\n\n陵城区人民医院开通夜间门诊，每晚开放到十点。\n")
     lines: list[str] = []
     report = index(corpus, root, warn=lines.append)
     assert any("vectors.faiss" in line and "重建" in line for line in lines), lines
     assert report.reason and report.documents == 4
-    assert storage.load(root).store.count() == len(storage.load(root).passages)
+    assert builds.load(root).store.count() == len(builds.load(root).passages)
 
 
 def test_skipped_file_is_remembered_and_fixed_file_is_added(corpus, tmp_path):
@@ -201,7 +201,7 @@ def test_moving_a_file_removes_the_old_path_and_adds_the_new(corpus, tmp_path):
 def test_plain_qa_index_repairs_a_damaged_index_even_when_the_corpus_did_not_change(corpus, tmp_path):
     root = tmp_path / "idx"
     index(corpus, root)
-    passages = storage.build_dir(root) / "passages.jsonl"
+    passages = builds.build_dir(root) / "passages.jsonl"
     passages.write_bytes(passages.read_bytes()[:50])
     lines: list[str] = []
     report = index(corpus, root, warn=lines.append)
@@ -230,7 +230,7 @@ def test_an_interrupted_build_resumes_without_encoding_again(tmp_path):
     root = tmp_path / "index"
     with pytest.raises(KeyboardInterrupt):
         index(tmp_path / "corpus", root, FailingEncoder(limit=300))
-    assert storage.build_dir(root) is None  # nothing half-built is visible
+    assert builds.build_dir(root) is None  # nothing half-built is visible
     again = CountingEncoder()
     report = index(tmp_path / "corpus", root, again)
     fresh = CountingEncoder()
@@ -243,15 +243,15 @@ def test_an_interrupted_build_resumes_without_encoding_again(tmp_path):
 def test_an_unchanged_corpus_gets_the_vector_index_its_size_now_calls_for_without_encoding(
     corpus, tmp_path, monkeypatch
 ):
-    from qa.search import store
+    from qa.search import faiss_store as store
 
     root = tmp_path / "index"
     index(corpus, root)
-    assert storage.read_manifest(root)["vectors"]["type"] == "flat"
+    assert builds.read_manifest(root)["vectors"]["type"] == "flat"
     again = index(corpus, root)
     assert not again.built  # the rule has not changed: nothing to do
     monkeypatch.setattr(store, "EXACT_BELOW", 3)  # a newer version's rule: this size wants quantized codes
-    monkeypatch.setattr(indexer, "REFIT_NOTICE", 3)  # as if this were a corpus whose move takes minutes
+    monkeypatch.setattr(update, "REFIT_NOTICE", 3)  # as if this were a corpus whose move takes minutes
     counting = CountingEncoder()
     notices: list[str] = []
     report = index(corpus, root, counting, warn=notices.append)
@@ -259,7 +259,7 @@ def test_an_unchanged_corpus_gets_the_vector_index_its_size_now_calls_for_withou
     assert report.refitted == store.plan(report.passages)  # what the user is told was done, and why
     assert any("向量索引按规模改为 pq-fp16" in n and "refitting the vector index" in n for n in notices)
     assert counting.seen == []  # the vectors were moved, not made again
-    manifest = storage.read_manifest(root)
+    manifest = builds.read_manifest(root)
     assert manifest["vectors"] == {"backend": "faiss", **store.plan(manifest["passages"])}
     assert manifest["vectors"]["type"] == "pq-fp16"
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
@@ -268,40 +268,40 @@ def test_an_unchanged_corpus_gets_the_vector_index_its_size_now_calls_for_withou
 
 
 def test_vector_index_type_follows_the_corpus_size_and_is_in_the_manifest(corpus, tmp_path, monkeypatch):
-    from qa.search import store
+    from qa.search import faiss_store as store
 
     root = tmp_path / "index"
     index(corpus, root)
-    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "flat"}
+    assert builds.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "flat"}
     monkeypatch.setattr(store, "EXACT_BELOW", 3)  # as if three passages were a large corpus
     write(corpus / "e.txt", "庆云县检察院开通电子送达平台\n\n庆云县检察院自主研发电子送达平台，文书当天送达。\n")
     index(corpus, root)
-    assert storage.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "pq-fp16", "part": 2, "rerank": 40}
+    assert builds.read_manifest(root)["vectors"] == {"backend": "faiss", "type": "pq-fp16", "part": 2, "rerank": 40}
     assert quotes(root, ONLY_B)[0][0] == "b.txt"  # the same answers from quantized codes
     (corpus / "e.txt").unlink()
     (corpus / "a.txt").unlink()
     index(corpus, root)
-    assert storage.read_manifest(root)["vectors"]["type"] == "flat"  # shrank below: exact again
+    assert builds.read_manifest(root)["vectors"]["type"] == "flat"  # shrank below: exact again
     assert quotes(root, ONLY_B)[0][0] == "b.txt"
 
 
 def test_a_mid_sized_corpus_gets_product_quantizer_codes_and_loses_deleted_passages_for_good(
     corpus, tmp_path, monkeypatch
 ):
-    from qa.search import store
+    from qa.search import faiss_store as store
 
     for i in range(20):  # a product quantizer needs at least 16 vectors (16 codes per part)
         write(corpus / f"more/{i:02d}.txt", f"第{i}号公告\n\n临邑县第{i}批惠民项目已完成验收，共涉及{i + 3}个村庄。\n")
     monkeypatch.setattr(store, "EXACT_BELOW", 16)  # as if twenty-odd passages were a mid-sized corpus
     root = tmp_path / "index"
     index(corpus, root)
-    manifest = storage.read_manifest(root)
+    manifest = builds.read_manifest(root)
     assert manifest["vectors"] == {"backend": "faiss", **store.plan(manifest["passages"])}
     assert manifest["vectors"]["type"] == "pq-fp16"
     assert quotes(root, ONLY_B)[0][0] == "b.txt"  # re-ranked on float16 codes: the same answer
     (corpus / "b.txt").unlink()
     index(corpus, root)
-    loaded = storage.load(root, model=HashEncoder(dim=FAKE_DIM).name)
+    loaded = builds.load(root, model=HashEncoder(dim=FAKE_DIM).name)
     assert loaded.store.count() == len(loaded.ids) == manifest["passages"] - 1
     assert all(path != "b.txt" for path, _ in quotes(root, ONLY_B))
     vectors = loaded.store.vectors(loaded.ids)  # every remaining vector comes back under its own id

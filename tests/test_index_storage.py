@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer.engine import Answerer
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from qa.search import storage
+from qa.search import builds
 
 QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
 
@@ -28,12 +28,12 @@ def manifest_for(enc, fingerprint="abc"):
 @pytest.fixture
 def saved(seed_index, fake_encoder, tmp_path):
     root = tmp_path / "idx"
-    storage.save(seed_index, root, manifest_for(fake_encoder))
+    builds.save(seed_index, root, manifest_for(fake_encoder))
     return root
 
 
 def test_round_trip_keeps_passages_and_documents(saved, seed_index, fake_encoder):
-    loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    loaded = builds.load(saved, model=fake_encoder.name, fingerprint="abc")
     assert loaded.passages == seed_index.passages
     assert loaded.documents == seed_index.documents
     assert loaded.tokenizer.terms == seed_index.tokenizer.terms
@@ -41,7 +41,7 @@ def test_round_trip_keeps_passages_and_documents(saved, seed_index, fake_encoder
 
 
 def test_round_trip_keeps_search_parts(saved, seed_index, fake_encoder):
-    loaded = storage.load(saved)
+    loaded = builds.load(saved)
     qvec = fake_encoder.encode([QUESTION])[0]
     a_ids, a_scores = seed_index.store.search(qvec, 10)
     b_ids, b_scores = loaded.store.search(qvec, 10)
@@ -54,7 +54,7 @@ def test_round_trip_keeps_search_parts(saved, seed_index, fake_encoder):
 
 
 def test_round_trip_gives_the_same_answers(saved, seed_index, fake_encoder):
-    loaded = storage.load(saved)
+    loaded = builds.load(saved)
     before = Answerer(seed_index, fake_encoder, refusal=None).ask(QUESTION, keep_refused=True)
     after = Answerer(loaded, fake_encoder, refusal=None).ask(QUESTION, keep_refused=True)
     assert [(c.id, c.quote) for c in after.passages] == [(c.id, c.quote) for c in before.passages]
@@ -72,26 +72,26 @@ def test_manifest_describes_the_build(saved, seed_index, fake_encoder):
     assert manifest["built_at"] and manifest["version"]
     assert manifest["corpus"]["fingerprint"] == "abc"
     assert "passages.jsonl" in manifest["files"]
-    assert storage.read_manifest(saved)["passages"] == len(seed_index.passages)
+    assert builds.read_manifest(saved)["passages"] == len(seed_index.passages)
 
 
 def test_other_model_is_refused_with_rebuild_hint(saved):
     with pytest.raises(IndexMismatchError, match="qa index --rebuild") as info:
-        storage.load(saved, model="some-other-model")
+        builds.load(saved, model="some-other-model")
     assert "some-other-model" in str(info.value)
 
 
 def test_changed_corpus_is_refused_with_index_hint(saved, fake_encoder):
     with pytest.raises(IndexMismatchError, match="qa index"):
-        storage.load(saved, model=fake_encoder.name, fingerprint="a-different-corpus")
+        builds.load(saved, model=fake_encoder.name, fingerprint="a-different-corpus")
 
 
 def test_missing_index(tmp_path):
     with pytest.raises(IndexNotFoundError, match="qa index"):
-        storage.load(tmp_path / "nowhere")
+        builds.load(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexNotFoundError):
-        storage.load(tmp_path / "empty")
+        builds.load(tmp_path / "empty")
 
 
 @pytest.mark.parametrize("name", ["passages.jsonl", "documents.json", "vectors.faiss", "bm25.npz"])
@@ -100,7 +100,7 @@ def test_truncated_part_is_reported_by_name(saved, name):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(IndexCorruptError, match=name.replace(".", r"\.")) as info:
-        storage.load(saved)
+        builds.load(saved)
     assert "qa index --rebuild" in str(info.value)
 
 
@@ -111,54 +111,54 @@ def test_altered_part_same_size_is_reported(saved):
     data[i : i + 9] = "德州市".encode()  # same byte length, different content
     path.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError, match=r"passages\.jsonl"):
-        storage.load(saved)
+        builds.load(saved)
 
 
 def test_missing_part_is_reported(saved):
     os.remove(saved / "current" / "sentences.npz")
     with pytest.raises(IndexCorruptError, match=r"sentences\.npz"):
-        storage.load(saved)
+        builds.load(saved)
 
 
 def test_corrupt_manifest_is_reported(saved):
     (saved / "current" / "manifest.json").write_text("{ not json", encoding="utf-8")
     with pytest.raises(IndexCorruptError, match=r"manifest\.json"):
-        storage.load(saved)
+        builds.load(saved)
 
 
 def test_saving_keeps_current_and_previous_build_only(seed_index, fake_encoder, tmp_path):
     root = tmp_path / "idx"
-    first = storage.save(seed_index, root, manifest_for(fake_encoder))
-    second = storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint="abc"))
-    third = storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint="def"))
+    first = builds.save(seed_index, root, manifest_for(fake_encoder))
+    second = builds.save(seed_index, root, manifest_for(fake_encoder, fingerprint="abc"))
+    third = builds.save(seed_index, root, manifest_for(fake_encoder, fingerprint="def"))
     assert len({first, second, third}) == 3
     # the build just replaced stays (a server may still be reading it); older ones go
     assert sorted(p.name for p in (root / "builds").iterdir()) == sorted([second.name, third.name])
     assert (root / "current").resolve() == third.resolve()
     assert not list(root.glob(".current-*"))
-    assert storage.load(root, fingerprint="def").passages == seed_index.passages
+    assert builds.load(root, fingerprint="def").passages == seed_index.passages
 
 
 def test_leftover_tmp_build_does_not_break_loading(saved, seed_index):
     leftover = saved / "builds" / ".tmp-20200101T000000000000-1"
     leftover.mkdir()
     (leftover / "passages.jsonl").write_text("half written", encoding="utf-8")
-    loaded = storage.load(saved)
+    loaded = builds.load(saved)
     assert loaded.passages == seed_index.passages
 
 
 def test_leftover_tmp_build_is_cleaned_by_next_save(saved, seed_index, fake_encoder):
     leftover = saved / "builds" / ".tmp-20200101T000000000000-1"
     leftover.mkdir()
-    storage.save(seed_index, saved, manifest_for(fake_encoder))
+    builds.save(seed_index, saved, manifest_for(fake_encoder))
     assert not leftover.exists()
-    assert storage.load(saved).passages == seed_index.passages
+    assert builds.load(saved).passages == seed_index.passages
 
 
 def test_current_pointing_to_deleted_build_is_not_found(saved):
     shutil.rmtree((saved / "current").resolve())
     with pytest.raises(IndexNotFoundError):
-        storage.load(saved)
+        builds.load(saved)
 
 
 def test_loading_while_new_builds_are_swapped_in_never_reports_corruption(seed_index, fake_encoder, tmp_path):
@@ -168,13 +168,13 @@ def test_loading_while_new_builds_are_swapped_in_never_reports_corruption(seed_i
     import time
 
     root = tmp_path / "idx"
-    storage.save(seed_index, root, manifest_for(fake_encoder))
+    builds.save(seed_index, root, manifest_for(fake_encoder))
     stop = threading.Event()
 
     def writer() -> None:
         n = 0
         while not stop.is_set():
-            storage.save(seed_index, root, manifest_for(fake_encoder, fingerprint=str(n)))
+            builds.save(seed_index, root, manifest_for(fake_encoder, fingerprint=str(n)))
             n += 1
             time.sleep(0.05)
 
@@ -182,7 +182,7 @@ def test_loading_while_new_builds_are_swapped_in_never_reports_corruption(seed_i
     thread.start()
     try:
         for _ in range(40):
-            assert len(storage.load(root).passages) == len(seed_index.passages)
+            assert len(builds.load(root).passages) == len(seed_index.passages)
     finally:
         stop.set()
         thread.join()
@@ -191,7 +191,7 @@ def test_loading_while_new_builds_are_swapped_in_never_reports_corruption(seed_i
 def test_sentence_vectors_of_a_saved_index_are_read_row_by_row_without_mapping_them(
     saved, seed_index, fake_encoder, monkeypatch
 ):
-    loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    loaded = builds.load(saved, model=fake_encoder.name, fingerprint="abc")
     table = loaded.sentences
     assert isinstance(table.vectors, np.memmap)
     n = len(table.starts)
@@ -212,7 +212,7 @@ def test_sentence_vectors_of_a_saved_index_are_read_row_by_row_without_mapping_t
 def test_a_server_reads_its_sentence_vectors_once_in_the_background_on_its_own_descriptor(
     saved, fake_encoder, monkeypatch
 ):
-    from qa.search import index as index_module
+    from qa.search import sentences as index_module
     from qa.service import warm_up
 
     read: list[int] = []
@@ -220,7 +220,7 @@ def test_a_server_reads_its_sentence_vectors_once_in_the_background_on_its_own_d
     monkeypatch.setattr(
         os, "preadv", lambda fd, buffers, offset: read.append(offset) or real_preadv(fd, buffers, offset)
     )
-    loaded = storage.load(saved, model=fake_encoder.name, fingerprint="abc")
+    loaded = builds.load(saved, model=fake_encoder.name, fingerprint="abc")
     assert loaded.sentences.warming is None and not read  # loading alone (`qa ask`) reads nothing ahead
     warm_up(Answerer(loaded, fake_encoder))  # what `qa serve` does at start and after a reload
     loaded.sentences.warming.join(10)
@@ -231,7 +231,7 @@ def test_a_server_reads_its_sentence_vectors_once_in_the_background_on_its_own_d
     assert Answerer(loaded, fake_encoder).ask(QUESTION).answered
     # Not read when it would not fit in half the free memory: questions read from disk instead.
     monkeypatch.setattr(index_module, "_available_memory", lambda: 1024)
-    assert storage.load(saved, model=fake_encoder.name, fingerprint="abc").sentences.read_ahead() is None
+    assert builds.load(saved, model=fake_encoder.name, fingerprint="abc").sentences.read_ahead() is None
 
 
 def _open_descriptors_of(path: Path) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DIR, write
+from helpers import SEED_DIR, write
 
 from qa.ingest.chunk import chunk
 from qa.ingest.corpus import fingerprint, load_corpus

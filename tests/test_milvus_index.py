@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_DIM, write
+from helpers import FAKE_DIM, write
 
 from qa.answer.engine import Answerer
 from qa.config import Settings
-from qa.search import storage
+from qa.search import builds
 from qa.search.encoder import HashEncoder
+from qa.search.milvus_store import DEFAULT_COLLECTION
 from qa.service import index_corpus
 
 pytest.importorskip("pymilvus", reason="pip install 'qa-zh[milvus]'")
@@ -28,7 +29,7 @@ def settings(tmp_path: Path, **kw) -> Settings:
         corpus_dir=tmp_path / "corpus",
         index_dir=tmp_path / "index",
         vector_store="milvus",
-        milvus_uri=str(tmp_path / "milvus.db"),
+        vector_options={"milvus": {"uri": str(tmp_path / "milvus.db")}},
         **kw,
     )
 
@@ -39,7 +40,7 @@ def build(s: Settings, **kw):
 
 
 def ask(s: Settings, question: str) -> list[str]:
-    index = storage.load(s.index_dir, model=HashEncoder(dim=FAKE_DIM).name)
+    index = builds.load(s.index_dir, model=HashEncoder(dim=FAKE_DIM).name)
     answer = Answerer(index, HashEncoder(dim=FAKE_DIM)).ask(question, top_k=5, keep_refused=True)
     return [c.source.path for c in answer.passages]
 
@@ -54,7 +55,7 @@ def milvus_settings(tmp_path: Path) -> Settings:
 def test_index_on_milvus_answers_and_forgets_a_deleted_file(milvus_settings: Settings) -> None:
     s = milvus_settings
     report = build(s)
-    manifest = storage.read_manifest(s.index_dir)
+    manifest = builds.read_manifest(s.index_dir)
     assert manifest["vectors"]["backend"] == "milvus"
     assert "vectors.milvus.json" in manifest["files"] and "vectors.faiss" not in manifest["files"]
     assert report.passages == 2
@@ -64,7 +65,7 @@ def test_index_on_milvus_answers_and_forgets_a_deleted_file(milvus_settings: Set
     report = build(s)
     assert report.changes == "+0 新增 · 0 更新 · 1 删除"
     assert "b.txt" not in ask(s, ONLY_B)
-    assert storage.load(s.index_dir).store.count() == 1  # the vector is gone from Milvus, not just hidden
+    assert builds.load(s.index_dir).store.count() == 1  # the vector is gone from Milvus, not just hidden
 
 
 def test_switching_from_faiss_to_milvus_rebuilds_and_rebuilds_drop_old_collections(milvus_settings: Settings) -> None:
@@ -73,14 +74,14 @@ def test_switching_from_faiss_to_milvus_rebuilds_and_rebuilds_drop_old_collectio
     s = milvus_settings
     faiss_settings = Settings(corpus_dir=s.corpus_dir, index_dir=s.index_dir)
     build(faiss_settings)
-    assert storage.read_manifest(s.index_dir)["vectors"]["backend"] == "faiss"
+    assert builds.read_manifest(s.index_dir)["vectors"]["backend"] == "faiss"
     report = build(s)
     assert report.reason == "向量库已更换 / vector store changed"
     for _ in range(3):
         build(s, rebuild=True)
     # The current build's collection and the previous one's (a server may still read it); no more.
-    client = MilvusClient(uri=s.milvus_uri)
-    mine = [c for c in client.list_collections() if c.startswith(s.milvus_collection)]
+    client = MilvusClient(uri=s.options()["uri"])
+    mine = [c for c in client.list_collections() if c.startswith(DEFAULT_COLLECTION)]
     assert len(mine) == 2
-    assert storage.read_manifest(s.index_dir)["vectors"]["collection"] in mine
+    assert builds.read_manifest(s.index_dir)["vectors"]["collection"] in mine
     assert ask(s, ONLY_B)[0] == "b.txt"

@@ -69,9 +69,8 @@ def cache_dir(tmp_path_factory) -> Path:
 
 @pytest.mark.real
 def test_onnx_vectors_are_sentence_transformers_vectors(cache_dir, capsys):
-    from qa.search.encoder import SentenceTransformerEncoder
+    from qa.search.encoder import SentenceTransformerEncoder, make_encoder
     from qa.search.onnx import OnnxEncoder
-    from qa.service import make_encoder
 
     onnx = make_encoder(Settings(cache_dir=cache_dir, encoder="onnx"))
     assert isinstance(onnx, OnnxEncoder) and (cache_dir / "onnx").is_dir()
@@ -92,7 +91,7 @@ def test_onnx_vectors_are_sentence_transformers_vectors(cache_dir, capsys):
 
 def test_onnx_int8_setting_picks_the_quantized_graph(monkeypatch):
     import qa.search.onnx as onnx
-    from qa.service import make_encoder
+    from qa.search.encoder import make_encoder
 
     made: list[bool] = []
     monkeypatch.setattr(onnx, "OnnxEncoder", lambda *args, int8=False: made.append(int8) or "onnx")
@@ -103,8 +102,8 @@ def test_onnx_int8_setting_picks_the_quantized_graph(monkeypatch):
 
 
 def test_auto_never_switches_encoder_silently_and_names_the_index_as_the_encoder_will(monkeypatch, tmp_path):
+    import qa.search.encoder as service
     import qa.search.onnx as onnx
-    import qa.service as service
     from qa.errors import ModelError
 
     def int8_broken(*args, int8=False):
@@ -133,15 +132,17 @@ def test_auto_never_switches_encoder_silently_and_names_the_index_as_the_encoder
 def test_the_index_is_labelled_with_the_encoder_that_built_it_and_reloads(tmp_path):
     import shutil
 
-    from qa.search import storage
-    from qa.service import LiveAnswerer, index_corpus, make_encoder, open_answerer
+    from qa.live import LiveAnswerer
+    from qa.search import builds
+    from qa.search.encoder import make_encoder
+    from qa.service import index_corpus, open_answerer
 
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
     shutil.copytree(ROOT / "corpus", settings.corpus_dir)
     index_corpus(settings)
     live = LiveAnswerer(settings, open_answerer(settings))
     assert live.current.encoder.name.endswith("+int8")
-    assert storage.load(settings.index_dir).manifest["model"]["name"] == live.current.encoder.name
+    assert builds.load(settings.index_dir).manifest["model"]["name"] == live.current.encoder.name
     (settings.corpus_dir / sorted(p.name for p in settings.corpus_dir.iterdir())[0]).unlink()
     assert live.reload(update=True)["status"] == "reloaded"  # refused before: index named fp32, vectors int8
     for choice in ("onnx", "torch"):  # another encoder: the index says it was not built with it
@@ -164,9 +165,8 @@ def test_a_graph_that_cannot_be_quantized_is_a_model_error_and_leaves_no_file(tm
 
 @pytest.mark.real
 def test_int8_vectors_stay_close_to_fp32_under_their_own_identity(cache_dir):
-    from qa.search.encoder import base_model
+    from qa.search.encoder import base_model, make_encoder
     from qa.search.onnx import OnnxEncoder
-    from qa.service import make_encoder
 
     fp32 = make_encoder(Settings(cache_dir=cache_dir, encoder="onnx"))
     int8 = make_encoder(Settings(cache_dir=cache_dir, encoder="onnx-int8"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,11 +69,6 @@ def test_decode_returns_text_or_a_named_error(data: bytes) -> None:
     assert isinstance(text, str) and encoding
 
 
-@pytest.fixture(scope="module")
-def answerer(seed_index, fake_encoder) -> Answerer:
-    return Answerer(seed_index, fake_encoder)
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(st.text(max_size=200), TEXT))
 def test_any_question_gets_an_answer_or_a_clear_error(answerer: Answerer, question: str) -> None:
@@ -110,9 +104,9 @@ OPS = st.lists(
 def test_incremental_updates_end_where_a_full_rebuild_does(tmp_path_factory, ops) -> None:
     import numpy as np
 
-    from qa.search import storage
+    from qa.search import builds
     from qa.search.encoder import HashEncoder
-    from qa.search.indexer import update_index
+    from qa.search.update import update_index
 
     encoder = HashEncoder(dim=32)
     root = tmp_path_factory.mktemp("ops")
@@ -129,7 +123,7 @@ def test_incremental_updates_end_where_a_full_rebuild_does(tmp_path_factory, ops
             path.write_text(text, encoding="utf-8")
         update_index(corpus, inc, lambda: encoder, encoder.name)
     update_index(corpus, full, lambda: encoder, encoder.name, rebuild=True)
-    a, b = storage.load(inc), storage.load(full)
+    a, b = builds.load(inc), builds.load(full)
     assert a.tokenizer.terms == b.tokenizer.terms
     assert sorted(a.bm25.vocab) == sorted(b.bm25.vocab)
     by_id = {p.id: i for i, p in enumerate(b.passages)}

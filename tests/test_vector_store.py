@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from qa.errors import ConfigError, IndexNotFoundError
-from qa.search import store as store_module
-from qa.search.store import FaissStore, VectorStore, make_store
+from qa.search import faiss_store as store_module
+from qa.search.faiss_store import FaissStore, make_store
+from qa.search.vectors import VectorStore
 
 DIM = 64
 N = 300
@@ -58,7 +59,7 @@ def _milvus_lite(place: Place, dim: int) -> VectorStore:
         import pymilvus  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"Milvus backend needs pymilvus and milvus-lite (pip install 'qa-zh[milvus]'): {exc}")
-    from qa.search.milvus import MilvusStore
+    from qa.search.milvus_store import MilvusStore
 
     return MilvusStore(str(place.lite_file), place.name, dim)
 
@@ -215,9 +216,10 @@ def test_save_then_load_gives_the_same_results(store, data, tmp_path, backend):
     ids, vectors = data
     store.add(ids, vectors)
     store.remove(ids[:10])
-    path = tmp_path / "vectors.store"
-    store.save(path)
-    loaded = type(store).load(path)
+    folder = tmp_path / "build"
+    folder.mkdir()
+    assert store.save(folder) == [p.name for p in folder.iterdir()]  # the files it wrote, for the manifest
+    loaded = type(store).load(folder, {})
     assert loaded is not store
     assert loaded.dim == DIM
     assert loaded.count() == N - 10
@@ -248,12 +250,11 @@ def milvus(lite_file: Path) -> VectorStore:
 
 
 def test_milvus_saves_no_token_and_refuses_a_dropped_collection(milvus, tmp_path):
-    path = tmp_path / "vectors.json"
-    milvus.save(path)
-    assert "token" not in path.read_text(encoding="utf-8")
+    (name,) = milvus.save(tmp_path)
+    assert "token" not in (tmp_path / name).read_text(encoding="utf-8")
     milvus.client.drop_collection(milvus.collection)
     with pytest.raises(IndexNotFoundError):
-        type(milvus).load(path)
+        type(milvus).load(tmp_path, {})
 
 
 def test_milvus_unreachable_server_names_the_setting(milvus):
@@ -269,3 +270,24 @@ def test_the_smallest_quantized_index_trains_without_faiss_warning_the_user(capf
     built = store_module.make_store(32, n, train=vectors)
     assert built.describe() == store_module.plan(n) and built.describe()["type"] == "pq-fp16"
     assert "WARNING" not in capfd.readouterr().err  # FAISS prints to the C stderr of `qa index`
+
+
+def test_every_registered_backend_records_the_name_it_is_registered_under():
+    from qa.search import vectors
+
+    for name in vectors.BACKENDS:
+        assert vectors.backend(name).NAME == name
+    with pytest.raises(ConfigError, match="QA_VECTOR_STORE"):
+        vectors.backend("qdrant")
+
+
+def test_a_backend_reads_its_own_variables_and_its_token_stays_out_of_repr():
+    from qa.config import Settings
+
+    env = {"QA_VECTOR_STORE": "milvus", "QA_MILVUS_URI": "http://m:19530", "QA_MILVUS_TOKEN": "user:s3cret-pass"}
+    settings = Settings.from_env(env)
+    assert settings.options() == {"uri": "http://m:19530", "token": "user:s3cret-pass"}
+    assert settings.options("faiss") == {}
+    assert "s3cret" not in repr(settings)
+    with pytest.raises(ConfigError, match="QA_VECTOR_STORE"):
+        Settings.from_env({"QA_VECTOR_STORE": "qdrant"})

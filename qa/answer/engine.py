@@ -11,6 +11,7 @@ from qa.answer.dedupe import collapse
 from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
+from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
 from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, encoder_input
@@ -20,7 +21,6 @@ from qa.text.answer_type import has, question_kind
 from qa.text.match import char_bigrams
 from qa.text.normalize import strip_invisible
 
-MAX_QUESTION_CHARS = 1000
 QUERY_CHARS = 256  # what is searched of a long question
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -92,8 +92,8 @@ class Answerer:
 
         Args:
             question: the user's question.
-            history: the previous questions of the conversation, oldest first.
-            top_k: passages to return (1..50).
+            history: the previous questions of the conversation, oldest first (the last MAX_HISTORY are read).
+            top_k: passages to return (clamped to 1..MAX_TOP_K).
             keep_refused: keep the passages of a refused answer (for evaluation).
         """
         started = time.perf_counter()
@@ -101,9 +101,10 @@ class Answerer:
         query = text
         if history:
             bm25 = self.index.bm25
-            query = followup.resolve(text, [str(h) for h in history], self.index.tokenizer, bm25.idf_of)
+            recent = [str(h) for h in list(history)[-MAX_HISTORY:]]
+            query = followup.resolve(text, recent, self.index.tokenizer, bm25.idf_of)
         query = query[:QUERY_CHARS]
-        citations, evidence = self.retrieve(query, max(1, min(int(top_k), 50)))
+        citations, evidence = self.retrieve(query, max(1, min(int(top_k), MAX_TOP_K)))
         answered = bool(citations) and self.decide(evidence)
         zh, en = (
             (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
@@ -142,10 +143,6 @@ class Answerer:
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
         )
         return citations, evidence
-
-    def cite(self, rank: int, hit: Hit, query: Query, clues: Clues | None = None) -> tuple[Citation, float, int]:
-        """The citation of one hit with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
-        return self.quote(self.citation(rank, hit), hit, query, clues)
 
     def citation(self, rank: int, hit: Hit) -> Citation:
         """The citation of one hit, its quote not chosen yet (empty)."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,52 +19,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qa.answer.engine import MAX_QUESTION_CHARS, Answerer
+from qa.answer.engine import Answerer
 from qa.api.limits import RateLimiter
+from qa.config import DEFAULT_TOP_K, MAX_BODY, MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from qa.errors import DocumentNotFoundError, InputError, QAError
+from qa.live import Live, as_live
 
 log = logging.getLogger("qa.api")
-MAX_BODY = 64 * 1024  # bytes; a question is at most 1,000 characters, history a few more
-MAX_HISTORY = 20
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """Cross-origin allow-list and per-client rate limit (QA_ALLOWED_ORIGINS, QA_RATE_LIMIT)."""
-
-    allowed_origins: tuple[str, ...] = ()  # empty: same origin only
-    rate_per_minute: int = 60  # requests per client IP per minute to /api/*; 0 = unlimited
-    admin_token: str | None = field(default=None, repr=False)  # QA_ADMIN_TOKEN; None: admin routes refuse
-
-
-class Live(Protocol):
-    """The answerer serving now, swappable by an admin (`qa.service.LiveAnswerer`)."""
-
-    @property
-    def current(self) -> Answerer:
-        """The answerer for the next request."""
-        ...
-
-    def reload(self, update: bool = False) -> dict[str, Any]:
-        """Swap in the index on disk (after updating it if `update`)."""
-        ...
-
-
-class Fixed:
-    """One answerer for good: the index cannot be reloaded."""
-
-    def __init__(self, answerer: Answerer) -> None:
-        """Args: answerer: the one to serve."""
-        self.current = answerer
-
-    def reload(self, update: bool = False) -> dict[str, Any]:
-        """Refused: this server was given a single index."""
-        raise QAError("此服务不支持重新加载索引。", "this server cannot reload its index.")
-
-
-def as_live(answerer: Answerer | Live) -> Live:
-    """A `Live` for either kind of argument the app factories take."""
-    return Fixed(answerer) if isinstance(answerer, Answerer) else answerer
 
 
 class AskRequest(BaseModel):
@@ -73,7 +33,7 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., description="问题 / the question")
     history: list[str] = Field(default_factory=list, description="此前的问题，最早的在前 / earlier questions")
-    top_k: int = Field(5, ge=1, le=50, description="返回段落数 / passages to return")
+    top_k: int = Field(DEFAULT_TOP_K, ge=1, le=MAX_TOP_K, description="返回段落数 / passages to return")
 
 
 def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -82,11 +42,17 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def create_api(answerer: Answerer | Live, settings: ApiSettings = ApiSettings()) -> FastAPI:
-    """The API app over an answerer (the Gradio UI is mounted on it by `qa.ui.app`)."""
+def create_api(answerer: Answerer | Live, settings: Settings | None = None) -> FastAPI:
+    """The API app over an answerer (`qa.server` mounts the chat UI and the pages on it).
+
+    Args:
+        answerer: the answerer, or a `Live` one an admin can reload.
+        settings: cross-origin allow-list, rate limit and admin token (default `Settings()`).
+    """
+    settings = settings or Settings()
     live = as_live(answerer)
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
-    limiter = RateLimiter(settings.rate_per_minute)
+    limiter = RateLimiter(settings.rate_limit)
     _guards(app, limiter)
     if settings.allowed_origins:
         # Added after the guard, so it wraps it: a 413 or 429 still carries the CORS header a
@@ -102,7 +68,7 @@ def create_api(answerer: Answerer | Live, settings: ApiSettings = ApiSettings())
     @app.post("/api/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
         """Answer a question (with the conversation's earlier questions) → the JSON contract."""
-        return live.current.ask(body.question, history=body.history[-MAX_HISTORY:], top_k=body.top_k).to_dict()
+        return live.current.ask(body.question, history=body.history, top_k=body.top_k).to_dict()
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
@@ -243,8 +209,10 @@ def _errors(app: FastAPI) -> None:
         return error(
             422,
             "invalid_request",
-            f"请求格式不正确（{where}）：需要 {{question, history?, top_k?}}，问题不超过 {MAX_QUESTION_CHARS} 字。",
-            f"invalid request ({where}): expected {{question, history?, top_k?}}, question ≤ {MAX_QUESTION_CHARS} chars.",
+            f"请求格式不正确（{where}）：需要 {{question, history?, top_k?}}，问题不超过 {MAX_QUESTION_CHARS} 字，"
+            f"top_k 为 1 到 {MAX_TOP_K}。",
+            f"invalid request ({where}): expected {{question, history?, top_k?}}, question ≤ {MAX_QUESTION_CHARS} chars, "
+            f"top_k 1..{MAX_TOP_K}.",
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from qa.config import MAX_CHARS, MIN_CHARS
 from qa.ingest.document import Document, Passage
 from qa.text.sentences import sentence_spans
-
-MAX_CHARS = 300
-MIN_CHARS = 12
 
 
 def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS) -> list[Passage]:

@@ -288,7 +288,7 @@ def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple
         for item in (path, path.with_suffix(SIDECAR), path.with_name(path.name + SIDECAR)):
             if item == path or item.is_file():
                 try:
-                    parts.append(_file_sha256(item) if item.is_file() else "unreadable")
+                    parts.append(file_sha256(item) if item.is_file() else "unreadable")
                 except OSError:
                     parts.append("unreadable")
         states[path.relative_to(root).as_posix()] = "+".join(parts)
@@ -296,7 +296,8 @@ def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple
     return digest.hexdigest(), states
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read a megabyte at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

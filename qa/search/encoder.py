@@ -1,17 +1,26 @@
-"""Text encoders: the real sentence-transformers model and a fake for tests."""
+"""Text encoders, and the registry `QA_ENCODER` picks one from.
+
+`auto` (int8 ONNX when the model allows, else torch), `onnx-int8`, `onnx` (fp32) and `torch`
+run the configured model; `hash` is a deterministic fake that needs no model (tests, and trying
+the pipeline on a machine without one: its answers are poor). An index is labelled with the
+identity of the encoder that built it and must be searched with the same one.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from qa.errors import ModelError
+
+if TYPE_CHECKING:
+    from qa.config import Settings
 
 
 class Encoder(Protocol):
@@ -86,7 +95,7 @@ class HashEncoder:
     and nothing is downloaded or loaded.
     """
 
-    def __init__(self, dim: int = 256) -> None:
+    def __init__(self, dim: int = 64) -> None:
         """Args: dim: vector size."""
         self.dim = dim
         self.name = f"hash-encoder-{dim}"
@@ -134,3 +143,61 @@ def model_identity(model: str) -> str:
             if item.suffix == ".json" and item.stat().st_size < 1_000_000:
                 digest.update(item.read_bytes())
     return f"{path.name}@{digest.hexdigest()[:10]}"
+
+
+def _torch(settings: Settings) -> Encoder:
+    return SentenceTransformerEncoder(settings.model_ref)
+
+
+def _onnx(settings: Settings, int8: bool) -> Encoder:
+    from qa.search.cache import default_cache_path
+    from qa.search.onnx import OnnxEncoder
+
+    ref = settings.model_ref
+    folder = default_cache_path(settings.cache_dir).parent / "onnx"
+    return OnnxEncoder(ref, folder, model_identity(ref), int8=int8)
+
+
+def _auto(settings: Settings) -> str:
+    """`onnx-int8` for a model ONNX can run, else `torch`."""
+    from qa.search.onnx import supported
+
+    return "onnx-int8" if supported(Path(settings.model_ref)) else "torch"
+
+
+def _int8_identity(settings: Settings) -> str:
+    from qa.search.onnx import INT8_SUFFIX
+
+    return model_identity(settings.model_ref) + INT8_SUFFIX
+
+
+# QA_ENCODER name → (make it, its identity without loading anything).
+ENCODERS: dict[str, tuple[Callable[[Settings], Encoder], Callable[[Settings], str]]] = {
+    "onnx-int8": (lambda s: _onnx(s, int8=True), _int8_identity),
+    "onnx": (lambda s: _onnx(s, int8=False), lambda s: model_identity(s.model_ref)),
+    "torch": (_torch, lambda s: model_identity(s.model_ref)),
+    "hash": (lambda s: HashEncoder(), lambda s: HashEncoder().name),
+}
+
+
+def encoder_kind(settings: Settings) -> str:
+    """QA_ENCODER with `auto` resolved."""
+    return _auto(settings) if settings.encoder == "auto" else settings.encoder
+
+
+def make_encoder(settings: Settings) -> Encoder:
+    """The configured encoder, loaded now; its name is `encoder_identity(settings)`.
+
+    QA_ENCODER=auto takes the int8-quantized ONNX graph when the model allows ONNX (faster than
+    plain sentence-transformers on a CPU, retrieval within 0.5 point of fp32: docs/benchmarks.md),
+    else sentence-transformers on torch. A graph that cannot be made is a ModelError that names
+    the setting to use instead, never a silent switch: int8 vectors have their own identity, and
+    an index must be searched with the encoder that built it.
+    """
+    return ENCODERS[encoder_kind(settings)][0](settings)
+
+
+def encoder_identity(settings: Settings) -> str:
+    """The name `make_encoder(settings)` gives its encoder, without loading the model: what an index
+    built with it is labelled with (`qa index`) and checked against (`qa ask`, `qa serve`)."""
+    return ENCODERS[encoder_kind(settings)][1](settings)

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import jieba
 
@@ -68,10 +69,22 @@ class Tokenizer:
     """
 
     name = TOKENIZER_NAME
+    FILE = "userdict.txt"
 
     def __init__(self, terms: Sequence[str] = ()) -> None:
         """Args: terms: user-dictionary words (see `user_terms`)."""
         self.terms = tuple(terms)
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the user dictionary, one term a line (the manifest records the tokenizer's name)."""
+        (Path(folder) / self.FILE).write_text("\n".join(self.terms) + "\n", encoding="utf-8")
+        return [self.FILE]
+
+    @classmethod
+    def load(cls, folder: Path) -> Tokenizer:
+        """The tokenizer with the user dictionary `save` wrote."""
+        text = (Path(folder) / cls.FILE).read_text(encoding="utf-8")
+        return cls([t for t in text.split("\n") if t])
 
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:

@@ -1,1 +1,1 @@
-"""User interfaces: the Gradio chat UI (and, later, the HTTP API)."""
+"""User interfaces: the Gradio chat (`chat.py`) and the HTML of citation cards and document pages (`cards.py`)."""

@@ -1,4 +1,4 @@
-"""The chat UI (Gradio, mounted on the HTTP API), the document page and answer feedback."""
+"""The chat UI (Gradio Blocks) and answer feedback; `qa.server` mounts it on the HTTP app."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from html import escape
 from pathlib import Path
 
 import gradio as gr
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, HTMLResponse
 
 from qa.answer.engine import Answerer
-from qa.answer.results import Answer
-from qa.api.app import ApiSettings, Live, as_live, create_api
-from qa.config import Settings
+from qa.config import DEFAULT_TOP_K
 from qa.errors import QAError
-from qa.ui.cards import answer_html, document_page
+from qa.live import Live, as_live
+from qa.ui.cards import answer_html
 
 TITLE = "中文文档问答 · Chinese document QA"
 CSS = """
@@ -27,7 +23,6 @@ CSS = """
 .qa-card mark { background: #fff3bf; padding: 0 .1em; }
 .qa-source { color: #555; font-size: .88em; margin-top: .3em; }
 """
-STATIC = Path(__file__).resolve().parent / "static"
 # Copy a citation (quote + source line) to the clipboard: a delegated listener, since chat HTML runs no script.
 HEAD = """<script>
 document.addEventListener("click", function (event) {
@@ -41,11 +36,6 @@ document.addEventListener("click", function (event) {
 }, true);
 </script>"""
 THINKING = {"zh": "检索中…", "en": "Searching…"}
-
-
-def to_markdown(answer: Answer, lang: str = "zh") -> str:
-    """The answer as chat HTML: numbered citation cards; document text is HTML-escaped (never trusted)."""
-    return answer_html(answer, lang)
 
 
 def example_questions(answerer: Answerer, n: int = 4) -> list[str]:
@@ -81,7 +71,7 @@ class Feedback:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def build_ui(answerer: Answerer | Live, top_k: int = 5, feedback: Feedback | None = None) -> gr.Blocks:
+def build_ui(answerer: Answerer | Live, top_k: int = DEFAULT_TOP_K, feedback: Feedback | None = None) -> gr.Blocks:
     """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation."""
     live = as_live(answerer)
     docs, passages = len(live.current.index.documents), len(live.current.index.passages)
@@ -137,54 +127,8 @@ def build_ui(answerer: Answerer | Live, top_k: int = 5, feedback: Feedback | Non
         def chat_api(question: str) -> str:
             """One question → the answer as HTML cards (for gradio_client)."""
             try:
-                return to_markdown(live.current.ask(question, top_k=top_k))
+                return answer_html(live.current.ask(question, top_k=top_k))
             except QAError as exc:
                 return f"⚠️ {escape(exc.zh)}（{escape(exc.en)}）"
 
     return ui
-
-
-def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
-    """The HTTP API with the chat UI mounted at /."""
-    live = as_live(answerer)
-    api = create_api(live, ApiSettings(settings.allowed_origins, settings.rate_limit, settings.admin_token))
-
-    @api.get("/doc/{doc_id}", response_class=HTMLResponse)
-    def document(doc_id: str, p: int | None = None, lang: str = "zh") -> HTMLResponse:
-        """The cleaned document as a page, paragraph `p` highlighted."""
-        doc = live.current.index.documents.get(doc_id)
-        if doc is None:
-            return HTMLResponse("<!doctype html><meta charset=utf-8><p>没有这篇文档。 / No such document.</p>", 404)
-        return HTMLResponse(document_page(doc, p, "en" if lang == "en" else "zh"))
-
-    @api.get("/widget.js", include_in_schema=False)
-    def widget() -> FileResponse:
-        """The embeddable floating chat button (see examples/widget.html)."""
-        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8")
-
-    @api.get("/gradio.js", include_in_schema=False)
-    def web_component() -> FileResponse:
-        """Gradio's <gradio-app> web component, of the very version this bot runs (no CDN needed)."""
-        return FileResponse(
-            Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js", media_type="text/javascript"
-        )
-
-    feedback = Feedback(settings.index_dir / "feedback.jsonl")
-    ui = build_ui(live, settings.top_k, feedback)
-    return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
-
-
-def serve(
-    settings: Settings, host: str = "127.0.0.1", port: int = 7860, loading: Future[Answerer] | None = None
-) -> None:
-    """Load the index and model (or take them from `loading`, `qa.service.start_loading`), then
-    serve the API and the chat UI until interrupted."""
-    import uvicorn
-
-    from qa.service import LiveAnswerer, open_answerer, warm_up
-
-    answerer = loading.result() if loading is not None else warm_up(open_answerer(settings))
-    print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
-    if settings.admin_token:
-        print("管理接口已开启 / admin on: POST /api/admin/reload (Authorization: Bearer $QA_ADMIN_TOKEN)", flush=True)
-    uvicorn.run(create_app(LiveAnswerer(settings, answerer), settings), host=host, port=port, log_level="warning")

@@ -1,4 +1,4 @@
-"""The index as a directory: a manifest plus one file per part, written atomically.
+"""The index as a directory of builds: a manifest plus the parts' files, written atomically.
 
 Layout under the index root::
 
@@ -8,35 +8,53 @@ Layout under the index root::
 
 A build is written to a temporary folder, fsynced, renamed into `builds/`,
 and only then made `current` by replacing the symlink, so an interrupted
-build never leaves a broken index behind.
+build never leaves a broken index behind. This module knows the parts only
+through `Index.save` / `Index.load` and the files they name, and a vector
+store only through its backend's `discard` (what a pruned build held elsewhere).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import fcntl
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from qa import __version__
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from qa.ingest.document import Document, Passage
-from qa.search.bm25 import BM25
-from qa.search.index import Index, Sentences
-from qa.search.store import FaissStore, VectorStore
-from qa.text.tokenize import TOKENIZER_NAME, Tokenizer
+from qa.errors import ConfigError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa.ingest.corpus import file_sha256
+from qa.search import vectors
+from qa.search.index import Index
+from qa.text.tokenize import TOKENIZER_NAME
 
 # 2: sentences carry answer-kind masks; 3: vector ids per passage, BM25 term counts;
 # 4: sentence vectors and BM25 counts in .npy files read by memory map, the vector store's type in the manifest
 FORMAT = 4
 HASH_ON_LOAD = 256 * 2**20  # bytes: larger files are checked by size when loading, by sha256 in `qa index`
 REBUILD = "qa index --rebuild"
-MILVUS_FILE = "vectors.milvus.json"
+Options = Mapping[str, Mapping[str, str]]  # each vector store backend's settings, by its name
+
+
+@contextmanager
+def build_lock(root: Path, wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold `root/.lock` so that two builds never write the same index at once."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait:
+                wait("另一个 qa index 正在运行，等待它完成… / another `qa index` is running, waiting…")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_dir(root: Path) -> Path | None:
@@ -65,7 +83,7 @@ def _manifest_in(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
+def save(index: Index, root: Path, manifest: dict[str, Any], options: Options | None = None) -> Path:
     """Write `index` as the new current build under `root`.
 
     Args:
@@ -73,6 +91,7 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
         root: the index root folder (created when missing).
         manifest: fields describing the build (model, corpus, chunking…);
             format, version, counts, build time and file hashes are added.
+        options: each vector store's settings by backend name (to release what pruned builds held).
 
     Returns:
         The build folder.
@@ -82,7 +101,9 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
     stamp = f"{dt.datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
     tmp = builds / f".tmp-{stamp}"
     tmp.mkdir()
-    files = _write_parts(index, tmp)
+    files = index.save(tmp)
+    for name in files:
+        _fsync(tmp / name)
     full = {
         **manifest,
         "format": FORMAT,
@@ -91,8 +112,8 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
         "passages": len(index.passages),
         "documents": len(index.documents),
         "sentences": int(len(index.sentences.starts)),
-        "tokenizer": {"name": TOKENIZER_NAME, "userdict": "userdict.txt", "terms": len(index.tokenizer.terms)},
-        "vectors": describe_store(index.store),
+        "tokenizer": {"name": TOKENIZER_NAME, "userdict": index.tokenizer.FILE, "terms": len(index.tokenizer.terms)},
+        "vectors": vectors.describe(index.store),
         "files": {name: _describe(tmp / name) for name in files},
     }
     _write_text(tmp / "manifest.json", json.dumps(full, ensure_ascii=False, indent=2))
@@ -106,17 +127,20 @@ def save(index: Index, root: Path, manifest: dict[str, Any]) -> Path:
     os.replace(link, root / "current")
     _fsync(root)
     index.manifest = full
-    _prune(root, keep=[final, previous])
+    _prune(root, [final, previous], options or {})
     return final
 
 
-def load(root: Path, *, model: str | None = None, fingerprint: str | None = None) -> Index:
+def load(
+    root: Path, *, model: str | None = None, fingerprint: str | None = None, options: Options | None = None
+) -> Index:
     """Load the current index under `root`, refusing one that does not fit.
 
     Args:
         root: the index root folder.
         model: the identity of the model that will encode questions; None skips the check.
         fingerprint: the corpus fingerprint now; None skips the check.
+        options: each vector store's settings by backend name (credentials of a server).
 
     Raises:
         IndexNotFoundError, IndexMismatchError, IndexCorruptError: with the command that fixes it.
@@ -124,7 +148,7 @@ def load(root: Path, *, model: str | None = None, fingerprint: str | None = None
     for attempt in range(3):
         folder = build_dir(root)  # resolved once: every file below comes from this one build
         try:
-            return _load_build(root, folder, model, fingerprint)
+            return _load_build(root, folder, model, fingerprint, options or {})
         except IndexCorruptError:
             # A `qa index` that swapped `current` (and pruned) while we read is not corruption: read the new build.
             if attempt == 2 or build_dir(root) == folder:
@@ -132,7 +156,7 @@ def load(root: Path, *, model: str | None = None, fingerprint: str | None = None
     raise AssertionError("unreachable")
 
 
-def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint: str | None) -> Index:
+def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint: str | None, options: Options) -> Index:
     manifest = None if folder is None else _manifest_in(folder)
     if folder is None or manifest is None:
         raise IndexNotFoundError(
@@ -142,7 +166,7 @@ def _load_build(root: Path, folder: Path | None, model: str | None, fingerprint:
     check(manifest, model=model, fingerprint=fingerprint)
     _verify_files(folder, manifest, hash_below=HASH_ON_LOAD)
     try:
-        return _read_parts(folder, manifest)
+        return Index.load(folder, manifest, options)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(
             f"索引文件无法读取：{folder}（{exc}）。请运行 `{REBUILD}` 重建。",
@@ -162,7 +186,7 @@ def verify(root: Path) -> None:
         _verify_files(folder, manifest)
 
 
-def tidy(root: Path) -> None:
+def tidy(root: Path, options: Options | None = None) -> None:
     """Remove what interrupted builds left (temporary folders, stray links, old builds).
 
     Call it only while holding the build lock: then no build in progress owns them.
@@ -172,7 +196,7 @@ def tidy(root: Path) -> None:
         return
     current = build_dir(root)
     done = sorted(p for p in builds.iterdir() if not p.name.startswith(".") and p.resolve() != current)
-    _prune(root, keep=[current, done[-1] if done else None])
+    _prune(root, [current, done[-1] if done else None], options or {})
 
 
 def check(manifest: dict[str, Any], *, model: str | None, fingerprint: str | None) -> None:
@@ -196,77 +220,6 @@ def check(manifest: dict[str, Any], *, model: str | None, fingerprint: str | Non
         )
 
 
-def _write_parts(index: Index, folder: Path) -> list[str]:
-    docs = [doc.to_dict() for doc in index.documents.values()]
-    _write_text(folder / "documents.json", json.dumps(docs, ensure_ascii=False))
-    lines = (json.dumps(p.to_dict(), ensure_ascii=False) for p in index.passages)
-    _write_text(folder / "passages.jsonl", "\n".join(lines) + "\n")
-    vectors = store_file(index.store)
-    index.store.save(folder / vectors)
-    s = index.sentences
-    with (folder / "sentences.npz").open("wb") as handle:
-        np.savez(handle, first=s.first, starts=s.starts, ends=s.ends, kinds=s.kinds)
-    with (folder / "sentence-vectors.npy").open("wb") as handle:
-        np.save(handle, np.asarray(s.vectors))
-    names = index.bm25.save(folder)
-    _write_text(folder / "userdict.txt", "\n".join(index.tokenizer.terms) + "\n")
-    with (folder / "ids.npy").open("wb") as handle:
-        np.save(handle, index.ids)
-    files = ["documents.json", "passages.jsonl", vectors, "sentences.npz", "sentence-vectors.npy", "userdict.txt"]
-    files += ["ids.npy", *names]
-    for name in files:
-        _fsync(folder / name)
-    return files
-
-
-def _read_parts(folder: Path, manifest: dict[str, Any]) -> Index:
-    docs = [Document.from_dict(d) for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))]
-    with (folder / "passages.jsonl").open(encoding="utf-8") as handle:
-        passages = [Passage(**json.loads(line)) for line in handle if line.strip()]
-    with np.load(folder / "sentences.npz") as data:
-        # Sentence vectors stay on disk (at 1M passages they are gigabytes, see bench/latency.py):
-        # memory-mapped for `qa index`, read row by row from the open file by questions (`gather`).
-        vectors = np.load(folder / "sentence-vectors.npy", mmap_mode="r")
-        source = (folder / "sentence-vectors.npy").open("rb", buffering=0)
-        sentences = Sentences(data["first"], data["starts"], data["ends"], vectors, data["kinds"], source)
-    terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
-    index = Index(
-        documents={d.doc_id: d for d in docs},
-        passages=passages,
-        store=_load_store(folder, manifest),
-        bm25=BM25.load(folder),
-        tokenizer=Tokenizer(terms),
-        sentences=sentences,
-        manifest=manifest,
-        ids=np.load(folder / "ids.npy"),
-    )
-    parts = {index.store.count(), len(sentences.first) - 1, len(index.ids), index.bm25.matrix.shape[0]}
-    if parts != {len(passages)}:
-        raise ValueError("part sizes disagree / 各部分大小不一致")
-    return index
-
-
-def store_file(store: VectorStore) -> str:
-    """The file a store is saved to: FAISS's own index, or Milvus's connection description."""
-    return "vectors.faiss" if isinstance(store, FaissStore) else MILVUS_FILE
-
-
-def describe_store(store: VectorStore) -> dict[str, Any]:
-    """The vector store's backend, type and parameters, for the manifest."""
-    if isinstance(store, FaissStore):
-        return {"backend": "faiss", **store.describe()}
-    info: dict[str, Any] = getattr(store, "to_dict", dict)()
-    return {"backend": "milvus", "uri": info.get("uri"), "collection": info.get("collection")}
-
-
-def _load_store(folder: Path, manifest: dict[str, Any]) -> VectorStore:
-    if MILVUS_FILE in manifest.get("files", {}):
-        from qa.search.milvus import MilvusStore
-
-        return MilvusStore.load(folder / MILVUS_FILE)
-    return FaissStore.load(folder / "vectors.faiss")
-
-
 def _verify_files(folder: Path, manifest: dict[str, Any], hash_below: int | None = None) -> None:
     """Sizes and sha256 of every file; with `hash_below`, larger files are checked by size only."""
     for name, expected in manifest.get("files", {}).items():
@@ -278,7 +231,7 @@ def _verify_files(folder: Path, manifest: dict[str, Any], hash_below: int | None
             problem = ("大小不符（文件被截断或改动）", "wrong size (truncated or altered)")
         elif hash_below is not None and path.stat().st_size > hash_below:
             continue
-        elif _sha256(path) != expected.get("sha256"):
+        elif file_sha256(path) != expected.get("sha256"):
             problem = ("校验和不符（文件被改动）", "checksum mismatch (altered)")
         if problem:
             raise IndexCorruptError(
@@ -288,15 +241,7 @@ def _verify_files(folder: Path, manifest: dict[str, Any], hash_below: int | None
 
 
 def _describe(path: Path) -> dict[str, Any]:
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -314,35 +259,28 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _prune(root: Path, keep: list[Path | None]) -> None:
+def _prune(root: Path, keep: list[Path | None], options: Options) -> None:
     """Remove older builds and leftovers of interrupted ones.
 
     The build just replaced is kept until the next save: a server that
-    resolved `current` a moment ago may still be reading it.
+    resolved `current` a moment ago may still be reading it. A removed build's
+    vector store is told first, so that it can release what it held elsewhere
+    (a Milvus collection no kept build shares).
     """
-    kept = {k.resolve() for k in keep if k is not None}
-    in_use = {_collection_of(k) for k in kept}
+    kept = [k.resolve() for k in keep if k is not None]
     for item in (root / "builds").iterdir():
         if item.resolve() not in kept:
-            gone = _collection_of(item)
-            if gone is not None and gone not in in_use:
-                _drop_collection(item / MILVUS_FILE)
+            _discard_vectors(item, kept, options)
             shutil.rmtree(item, ignore_errors=True)
     for item in root.glob(".current-*"):
         item.unlink(missing_ok=True)
 
 
-def _collection_of(build: Path) -> tuple[str, str] | None:
-    """(uri, collection) of a build whose vectors are in Milvus, else None."""
+def _discard_vectors(build: Path, kept: list[Path], options: Options) -> None:
+    """Let the backend of a build about to be removed release its vectors (nothing when unreadable)."""
     try:
-        meta = json.loads((build / MILVUS_FILE).read_text(encoding="utf-8"))
-        return str(meta["uri"]), str(meta["collection"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _drop_collection(descriptor: Path) -> None:
-    """Drop the Milvus collection of a pruned build (a rebuild made a new one; increments share one)."""
-    from qa.search.milvus import drop
-
-    drop(descriptor)
+        manifest = _manifest_in(build) if (build / "manifest.json").is_file() else None
+        name = vectors.backend_of(manifest or {})
+        vectors.backend(name).discard(build, kept, options.get(name, {}))
+    except (IndexCorruptError, ConfigError, ImportError):
+        return

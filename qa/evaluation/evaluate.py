@@ -27,8 +27,9 @@ from qa.errors import InputError
 from qa.ingest.clean import parse_article
 from qa.ingest.corpus import build_document, load_corpus
 from qa.ingest.document import Document
+from qa.search.edits import build
 from qa.search.encoder import Encoder
-from qa.search.index import Index, build
+from qa.search.index import Index
 from qa.text.normalize import fold
 
 SPLITS = ("all", "fit", "test")

@@ -24,11 +24,12 @@ from qa.answer.quote import QuoteModel, sentence_features
 from qa.answer.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answer.refusal import Refusal
 from qa.config import MAX_CHARS, MIN_CHARS, Settings
-from qa.evaluate import Question, build_eval_index, contains, read_jsonl, read_squad
+from qa.evaluation.evaluate import Question, build_eval_index, contains, read_jsonl, read_squad
 from qa.ingest.corpus import load_corpus
 from qa.linear import fit_listwise
+from qa.search.edits import build
 from qa.search.encoder import Encoder
-from qa.search.index import Index, about, build, encoder_input
+from qa.search.index import Index, about, encoder_input
 from qa.search.ranker import FEATURES as RANKER_FEATURES
 from qa.search.ranker import Ranker
 from qa.search.retrieve import DEPTH, candidates, prepare, search
@@ -118,7 +119,7 @@ def calibrate(
 
     log("拟合排序模型 / fitting the ranker…")
     # Listwise (softmax over each question's candidates): fits "the answer first", which a
-    # classifier of single passages only approximates (bench/ablation.py: 0.92 vs 0.85 answer@1).
+    # classifier of single passages only approximates (bench/ablation.py measures both).
     groups = ranker_examples(seed, encoder, part["fit"][0]) + ranker_examples(cmrc, encoder, part["fit"][2])
     weights = fit_listwise(groups)
     ranker = Ranker(encoder.name, RANKER_FEATURES, tuple(float(w) for w in weights), 0.0)

@@ -1,10 +1,10 @@
-"""The vector store interface, and FAISS as its first backend.
+"""FAISS as a vector store backend: an index file in the build folder, its type chosen by size.
 
 The FAISS index type follows the corpus size (`plan`): exact inner product
 over float32 vectors below EXACT_BELOW, then a scan of 4-bit product-quantizer
 codes whose shortlist is re-ranked on float16 codes. On m3e-small's vectors a
 question's ten nearest passages are a near-tie among hundreds (the vectors
-crowd into a narrow cone): 8-bit codes alone cap recall@10 at 0.97–0.99, and
+crowd into a narrow cone): 8-bit codes alone cap recall@10 below 0.99, and
 inverted lists (IVF, still built on request and read) must probe a quarter of
 the corpus; float16 re-ranking keeps recall at 0.99 (`bench/faiss_types.py`
 measures exact, 8-bit, IVF and product quantization side by side). Every type
@@ -15,45 +15,17 @@ parameters go into the manifest.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar
 
 import faiss
 import numpy as np
 
+FILE = "vectors.faiss"
 
-class VectorStore(Protocol):
-    """Vectors keyed by integer ids, searched by inner product."""
-
-    dim: int
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Add `vectors` (n, dim) under `ids` (n,)."""
-        ...
-
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (ids, scores) for one query vector, best first."""
-        ...
-
-    def remove(self, ids: np.ndarray) -> int:
-        """Remove `ids`; returns how many were present."""
-        ...
-
-    def count(self) -> int:
-        """Number of stored vectors."""
-        ...
-
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        """The stored vectors of `ids` (n, dim), in that order."""
-        ...
-
-    def save(self, path: Path) -> None:
-        """Write the store to the file `path`."""
-        ...
-
-
-# Measured by bench/faiss_types.py (README "Vector index by size"): below this many vectors exact
-# float32 search takes under 1.5 ms (13,078 vectors: 1.4–2.0 ms).
+# Below this many vectors exact float32 search costs about as much as the rest of a question
+# (`bench/faiss_types.py`), and needs no training.
 EXACT_BELOW = 10_000
 PARALLEL_ABOVE = 300_000  # a single search uses every core above this many vectors (one core below)
 IVF_TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
@@ -71,10 +43,8 @@ def plan(n: int) -> dict[str, Any]:
 
     The vectors crowd into a narrow cone, so a question's ten nearest are a near-tie among
     many: inverted lists had to probe a quarter of a 100,000-vector index to find them, while
-    the product-quantizer scan reads 128 bytes per vector. On the int8 model's vectors
-    (`bench/faiss_types.py`, README "Vector index by size"), recall@10 and p50 on one core:
-    at 100,000 pq-fp16 0.995 in 1.3 ms against IVF 1,024/256's 0.992 in 5.4 ms; at 1,000,000
-    0.988 in 11.5 ms against IVF 4,096/256's 0.987 in 15.1 ms, built in 19 s instead of 149 s.
+    the product-quantizer scan reads 128 bytes per vector and its float16 re-ranking keeps
+    recall@10 near 0.99 (`bench/faiss_types.py` measures both, docs/benchmarks.md).
     Inverted lists ("ivf-fp16") are still built on request (`make_store(spec=…)`) and read.
     """
     if n < EXACT_BELOW:
@@ -85,6 +55,8 @@ def plan(n: int) -> dict[str, Any]:
 class FaissStore:
     """Inner-product search over an id-mapped FAISS index (real removal): exact, product-quantizer
     codes re-ranked on float16 codes, or IVF."""
+
+    NAME: ClassVar[str] = "faiss"
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         """Args: dim: vector size. index: an existing index (from `load` or `make_store`); default exact."""
@@ -161,15 +133,53 @@ class FaissStore:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(self.index.reconstruct_batch(ids), dtype=np.float32)
 
-    def save(self, path: Path) -> None:
-        """Write with FAISS's own format."""
-        faiss.write_index(self.index, str(path))
+    def save(self, folder: Path) -> list[str]:
+        """Write `vectors.faiss` (FAISS's own format) into the build folder."""
+        faiss.write_index(self.index, str(Path(folder) / FILE))
+        return [FILE]
 
     @classmethod
-    def load(cls, path: Path) -> FaissStore:
-        """Read a store written by `save`."""
-        index = faiss.read_index(str(path))
+    def load(cls, folder: Path, options: Mapping[str, str] | None = None) -> FaissStore:
+        """Read the store `save` wrote into `folder`."""
+        index = faiss.read_index(str(Path(folder) / FILE))
         return cls(index.d, index)
+
+    def close(self) -> None:
+        """Nothing to release: the index is in memory."""
+
+    def planned(self, n: int) -> dict[str, Any] | None:
+        """`plan(n)` when this index is of another type, else None."""
+        return None if self.suits(self.describe(), n) else plan(n)
+
+    def refit(self, ids: np.ndarray) -> FaissStore:
+        """This store when its type suits holding `ids`, else its vectors in the type that does (`refit`)."""
+        return refit(self, ids)
+
+    @classmethod
+    def create(cls, dim: int, index_dir: Path | None = None, options: Mapping[str, str] | None = None) -> FaissStore:
+        """An empty exact store (a full build moves it to the type its size calls for when it ends)."""
+        return cls(dim)
+
+    @classmethod
+    def suits(cls, described: Mapping[str, Any], n: int) -> bool:
+        """Whether a FAISS index described as `describe` does suits `n` vectors: the type `plan(n)`
+        gives, with its shortlist size."""
+        want = plan(n)
+        return described.get("type") == want["type"] and described.get("rerank") == want.get("rerank")
+
+    @classmethod
+    def label(cls, described: Mapping[str, Any]) -> str:
+        """A FAISS index type in a few words: "pq-fp16 ×40" (shortlist k × 40), "ivf-fp16 4096/256"
+        (lists / probed), or "flat"."""
+        if "rerank" in described:
+            return f"{described['type']} ×{described['rerank']}"
+        if "nlist" in described:
+            return f"{described['type']} {described['nlist']}/{described['nprobe']}"
+        return str(described["type"])
+
+    @classmethod
+    def discard(cls, build: Path, kept: Sequence[Path], options: Mapping[str, str] | None = None) -> None:
+        """Nothing outside the build folder to release: the index file goes with the folder."""
 
 
 def make_store(dim: int, n: int, train: np.ndarray | None = None, spec: dict[str, Any] | None = None) -> FaissStore:
@@ -239,35 +249,14 @@ def _sample(train: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarr
     return train if len(train) <= limit else train[np.sort(rng.choice(len(train), limit, replace=False))]
 
 
-def describe_vectors(spec: dict[str, Any]) -> str:
-    """A vector index type in a few words: "pq-fp16 ×40" (shortlist k × 40), "ivf-fp16 4096/256"
-    (lists / probed), or "flat"."""
-    if "rerank" in spec:
-        return f"{spec['type']} ×{spec['rerank']}"
-    return f"{spec['type']} {spec['nlist']}/{spec['nprobe']}" if "nlist" in spec else spec["type"]
-
-
-def suits(described: dict[str, Any], n: int) -> bool:
-    """Whether a FAISS index described as `FaissStore.describe` does (the manifest's `vectors`) suits
-    `n` vectors: the type `plan(n)` gives, with its shortlist size."""
-    want = plan(n)
-    return described.get("type") == want["type"] and described.get("rerank") == want.get("rerank")
-
-
-def needs_refit(store: VectorStore, n: int) -> bool:
-    """Whether `refit` would move `store`, holding `n` vectors, into another FAISS index type."""
-    return isinstance(store, FaissStore) and not suits(store.describe(), n)
-
-
-def refit(store: VectorStore, ids: np.ndarray) -> VectorStore:
+def refit(store: FaissStore, ids: np.ndarray) -> FaissStore:
     """`store` itself when its type suits its size, else its vectors moved into a store that does.
 
     A corpus that grows past EXACT_BELOW moves to product-quantizer codes, one built
     by an earlier version with inverted lists moves to them too, and one that shrinks
-    below the threshold goes back to exact vectors. Stores other than FAISS are
-    returned as they are.
+    below the threshold goes back to exact vectors.
     """
-    if not needs_refit(store, len(ids)):
+    if FaissStore.suits(store.describe(), len(ids)):
         return store
     want = plan(len(ids))
     vectors = store.vectors(ids)

@@ -5,15 +5,13 @@ files are added, changed ones re-embedded, deleted ones removed from every
 part of the index; unchanged documents are neither read nor encoded again.
 A full rebuild happens only when there is no usable index, the model or the
 cleaning/chunking rules changed, or `--rebuild` asks for one. Either way the
-result is written as a new build and swapped in atomically (`storage.save`).
+result is written as a new build and swapped in atomically (`builds.save`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,11 +23,11 @@ from qa.config import MAX_CHARS, MIN_CHARS, chunk_params
 from qa.errors import IndexCorruptError, QAError
 from qa.ingest.corpus import CLEANER_VERSION, Skipped, corpus_files, doc_id_for, fingerprint, read_or_skip
 from qa.ingest.document import Document
-from qa.search import storage
+from qa.search import builds, vectors
 from qa.search.cache import CachedEncoder
+from qa.search.edits import add_documents, remove_documents, set_terms
 from qa.search.encoder import Encoder
-from qa.search.index import Index, add_documents, empty, remove_documents, set_terms
-from qa.search.store import VectorStore, describe_vectors, needs_refit, plan, refit, suits
+from qa.search.index import Index, empty
 from qa.text.tokenize import user_terms
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
@@ -51,29 +49,12 @@ class IndexReport:
     added: list[str] = field(default_factory=list)  # relative paths
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    refitted: dict[str, Any] | None = None  # the vector index's new type, when its size called for another
+    refitted: dict[str, Any] | None = None  # the vector store's new `describe()`, when its size called for another
 
     @property
     def changes(self) -> str:
         """The changes in one line: "+3 新增 · 1 更新 · 2 删除"."""
         return f"+{len(self.added)} 新增 · {len(self.updated)} 更新 · {len(self.removed)} 删除"
-
-
-@contextmanager
-def build_lock(root: Path, wait: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold `root/.lock` so that two builds never write the same index at once."""
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / ".lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if wait:
-                wait("另一个 qa index 正在运行，等待它完成… / another `qa index` is running, waiting…")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def update_index(
@@ -85,8 +66,8 @@ def update_index(
     rebuild: bool = False,
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
-    new_store: Callable[[int], VectorStore] | None = None,
-    backend: str = "faiss",
+    backend: str = vectors.DEFAULT_BACKEND,
+    options: Mapping[str, Mapping[str, str]] | None = None,
 ) -> IndexReport:
     """Add, re-embed and remove documents so that the index matches `corpus_dir`.
 
@@ -98,14 +79,16 @@ def update_index(
         rebuild: rebuild everything even when an incremental update would do.
         warn: receives one line per skipped file and other notices.
         progress: show progress bars.
-        new_store: makes the empty vector store of a full build, given the dimension (default: FAISS).
-        backend: the configured vector store ("faiss" or "milvus"); another one in the manifest means a full build.
+        backend: the configured vector store (a name in `vectors.BACKENDS`); another one in the
+            manifest means a full build, into a store its class `create`s.
+        options: each vector store's settings by backend name (`Settings.vector_options`).
     """
     if not corpus_dir.is_dir():
         raise QAError(f"语料文件夹不存在：{corpus_dir}", f"corpus folder not found: {corpus_dir}")
     started = time.perf_counter()
-    with build_lock(index_dir, warn):
-        storage.tidy(index_dir)  # what a killed `qa index` left behind
+    options = options or {}
+    with builds.build_lock(index_dir, warn):
+        builds.tidy(index_dir, options)  # what a killed `qa index` left behind
         digest, states = fingerprint(corpus_dir, chunk_params())
         manifest, reason = _read_manifest(index_dir, warn)
         reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name, backend)
@@ -117,7 +100,7 @@ def update_index(
                 return _unchanged(manifest, started)
             # An unchanged corpus whose vector index no longer follows `plan` (an index made by an
             # earlier version) goes on: nothing is read or encoded, and `refit` below moves the vectors.
-            index, reason = _load_previous(index_dir, model_name, warn)
+            index, reason = _load_previous(index_dir, model_name, options, warn)
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
         resume = index_dir / RESUME
         # Made on first use (a deletion-only update never loads the model), and behind a cache of this
@@ -125,26 +108,31 @@ def update_index(
         encoder = cache(lambda: CachedEncoder(encoder_factory(), resume))
         if index is None:
             dim = encoder().dim
-            index = empty(dim, new_store(dim) if new_store else None)
+            index = empty(dim, vectors.backend(backend).create(dim, index_dir, options.get(backend, {})))
         report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
         report.reason = reason
-        if needs_refit(index.store, len(index.ids)):  # the FAISS index type that suits the new size
-            want = plan(len(index.ids))
-            if not reason:  # an update moved an existing index (a full build always ends with this step)
-                report.refitted = want
-            if warn and len(index.ids) >= REFIT_NOTICE:
-                kind = describe_vectors(want)
-                warn(
-                    f"向量索引按规模改为 {kind}，需要一些时间… / refitting the vector index to {kind}, this takes a while…"
-                )
-            index.store = refit(index.store, index.ids)
-        storage.save(index, index_dir, _manifest(corpus_dir, digest, states, report.skipped, model_name, index))
+        _refit(index, report, warn)
+        manifest = _manifest(corpus_dir, digest, states, report.skipped, model_name, index)
+        builds.save(index, index_dir, manifest, options)
         if encoder.cache_info().currsize:
             encoder().close()
         resume.unlink(missing_ok=True)
     report.documents, report.passages = len(index.documents), len(index.passages)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refit(index: Index, report: IndexReport, warn: Callable[[str], None] | None) -> None:
+    """Move the vectors into the kind of store that suits the index's new size, when it calls for another."""
+    want = index.store.planned(len(index.ids))
+    if want is None:
+        return
+    if warn and len(index.ids) >= REFIT_NOTICE:
+        kind = type(index.store).label(want)
+        warn(f"向量索引按规模改为 {kind}，需要一些时间… / refitting the vector index to {kind}, this takes a while…")
+    index.store = index.store.refit(index.ids)
+    if not report.reason:  # an update moved an existing index (a full build always ends with this step)
+        report.refitted = want
 
 
 def _apply(
@@ -199,7 +187,7 @@ def _apply(
 def _read_manifest(index_dir: Path, warn: Callable[[str], None] | None) -> tuple[dict[str, Any] | None, str]:
     """The current manifest, or (None, why) when it is unreadable and everything is rebuilt."""
     try:
-        return storage.read_manifest(index_dir), ""
+        return builds.read_manifest(index_dir), ""
     except IndexCorruptError as exc:
         if warn:
             warn(_damaged(exc))
@@ -215,16 +203,18 @@ def _damaged(exc: IndexCorruptError) -> str:
 def _intact(index_dir: Path, warn: Callable[[str], None] | None) -> bool:
     """Whether the up-to-date index is also undamaged (if not, it is loaded, found corrupt and rebuilt)."""
     try:
-        storage.verify(index_dir)
+        builds.verify(index_dir)
     except IndexCorruptError:
         return False
     return True
 
 
-def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None] | None) -> tuple[Index | None, str]:
+def _load_previous(
+    index_dir: Path, model_name: str, options: Mapping[str, Mapping[str, str]], warn: Callable[[str], None] | None
+) -> tuple[Index | None, str]:
     """The current index to update, or (None, why) when it cannot be used and everything is rebuilt."""
     try:
-        return storage.load(index_dir, model=model_name), ""
+        return builds.load(index_dir, model=model_name, options=options), ""
     except IndexCorruptError as exc:
         if warn:
             warn(_damaged(exc))
@@ -232,9 +222,12 @@ def _load_previous(index_dir: Path, model_name: str, warn: Callable[[str], None]
 
 
 def _vectors_suit(manifest: dict[str, Any]) -> bool:
-    """Whether the manifest's FAISS index type is the one `plan` gives its size (other backends: yes)."""
-    vectors = manifest.get("vectors", {})
-    return vectors.get("backend", "faiss") != "faiss" or suits(vectors, int(manifest.get("passages", 0)))
+    """Whether the manifest's vector store suits its size (its backend says), without loading it."""
+    try:
+        kind = vectors.backend(vectors.backend_of(manifest))
+    except QAError:
+        return False
+    return kind.suits(manifest.get("vectors", {}), int(manifest.get("passages", 0)))
 
 
 def _unchanged(manifest: dict[str, Any], started: float) -> IndexReport:
@@ -263,16 +256,16 @@ def _manifest(
     }
 
 
-def _full_reason(manifest: dict | None, model_name: str, backend: str = "faiss") -> str:
+def _full_reason(manifest: dict | None, model_name: str, backend: str = vectors.DEFAULT_BACKEND) -> str:
     """Why the index must be rebuilt from nothing ("" when an incremental update will do)."""
     if manifest is None:
         return "尚无索引 / no index yet"
     if manifest.get("model", {}).get("name") != model_name:
         return "模型已更换 / model changed"
-    if manifest.get("vectors", {}).get("backend", "faiss") != backend:
+    if vectors.backend_of(manifest) != backend:
         return "向量库已更换 / vector store changed"
     try:
-        storage.check(manifest, model=None, fingerprint=None)
+        builds.check(manifest, model=None, fingerprint=None)
     except QAError:
         return "索引格式已更新 / index format changed"
     if manifest.get("chunking") != chunk_params() or manifest.get("cleaner") != CLEANER_VERSION:

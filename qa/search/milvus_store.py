@@ -14,14 +14,24 @@ API server and `qa index` at the same time), point `QA_MILVUS_URI` at a Milvus s
 Search is exact (index type FLAT, metric IP), so results match `FaissStore` on the same vectors.
 Every read asks for Strong consistency, so a search, count or get right after an add or remove sees
 it on a server too (Lite applies writes synchronously anyway).
+
+Settings (`Settings.options("milvus")`, from QA_MILVUS_*): `uri` (default `<index>/milvus.db`),
+`collection` (the prefix of the collections builds create, default `qa_passages`) and `token`
+(server credentials, never written anywhere). Each full build gets its own collection
+(`<collection>_<time>`), so the build being replaced keeps answering until the new one is swapped
+in; later incremental updates change that collection in place, and pruning a build drops the
+collection no kept build uses (`discard`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -29,6 +39,9 @@ from qa.errors import ConfigError, IndexCorruptError, IndexNotFoundError
 
 ENV_URI = "QA_MILVUS_URI"
 ENV_TOKEN = "QA_MILVUS_TOKEN"
+ENV_COLLECTION = "QA_MILVUS_COLLECTION"
+FILE = "vectors.milvus.json"  # the build folder's description of where its vectors are
+DEFAULT_COLLECTION = "qa_passages"
 FORMAT = "qa-milvus-store"
 STRONG = "Strong"
 MAX_TOP_K = 16384  # Milvus rejects a larger search limit
@@ -42,6 +55,8 @@ INDEX_TYPE = "FLAT"
 
 class MilvusStore:
     """Vectors in one Milvus collection: int64 primary key `id`, FLOAT_VECTOR `vector`, metric IP."""
+
+    NAME: ClassVar[str] = "milvus"
 
     def __init__(self, uri: str, collection: str, dim: int, *, token: str = "", create: bool = True) -> None:
         """Connect, and create the collection when it is missing.
@@ -172,35 +187,112 @@ class MilvusStore:
         """Where the vectors live: what `save` writes (never the token)."""
         return {"format": FORMAT, "version": 1, "uri": self.uri, "collection": self.collection, "dim": self.dim}
 
-    def save(self, path: Path) -> None:
+    def describe(self) -> dict[str, Any]:
+        """Where the vectors live, for the manifest (never the token)."""
+        return {"uri": self.uri, "collection": self.collection}
+
+    def save(self, folder: Path) -> list[str]:
         """Flush the collection to durable storage and write the small JSON that `load` reconnects with."""
         self.client.flush(self.collection)
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        (Path(folder) / FILE).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        return [FILE]
 
     @classmethod
-    def load(cls, path: Path, token: str | None = None) -> MilvusStore:
-        """Reconnect to the collection `save` described (token: argument, else `QA_MILVUS_TOKEN`).
+    def load(cls, folder: Path, options: Mapping[str, str] | None = None) -> MilvusStore:
+        """Reconnect to the collection `save` described in `folder` (credentials from `options["token"]`).
 
         Raises:
             IndexCorruptError: the JSON file is missing or not one `save` wrote.
             IndexNotFoundError: the collection no longer exists.
         """
+        path = Path(folder) / FILE
         try:
-            meta = json.loads(Path(path).read_text(encoding="utf-8"))
+            meta = _descriptor(path)
             uri, collection, dim = str(meta["uri"]), str(meta["collection"]), int(meta["dim"])
-            if meta.get("format") != FORMAT:
-                raise ValueError(meta.get("format"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(
                 f"Milvus 连接描述文件 {path} 缺失或已损坏：请重新建立索引。",
                 f"The Milvus descriptor {path} is missing or damaged: rebuild the index.",
             ) from exc
-        token = os.environ.get(ENV_TOKEN, "") if token is None else token
-        return cls(uri, collection, dim, token=token, create=False)
+        return cls(uri, collection, dim, token=(options or {}).get("token", ""), create=False)
+
+    @classmethod
+    def create(cls, dim: int, index_dir: Path, options: Mapping[str, str] | None = None) -> MilvusStore:
+        """A new collection `<collection>_<time>` for a full build (see the module notes).
+
+        Raises:
+            ConfigError: a collection prefix Milvus would refuse, or a server that cannot be reached.
+        """
+        options = options or {}
+        prefix = _collection(options.get("collection", ""))
+        uri = options.get("uri") or str((Path(index_dir) / "milvus.db").resolve())
+        if _is_lite(uri):
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d_%H%M%S_%f")
+        return cls(uri, f"{prefix}_{stamp}", dim, token=options.get("token", ""))
+
+    def planned(self, n: int) -> dict[str, Any] | None:
+        """None: Milvus keeps one exact index whatever the size."""
+        return None
+
+    def refit(self, ids: np.ndarray) -> MilvusStore:
+        """Milvus keeps one exact index whatever the size: nothing to move."""
+        return self
+
+    @classmethod
+    def suits(cls, described: Mapping[str, Any], n: int) -> bool:
+        """Always: the collection's index does not depend on its size."""
+        return True
+
+    @classmethod
+    def label(cls, described: Mapping[str, Any]) -> str:
+        """ "milvus <collection>"."""
+        return f"milvus {described.get('collection', '')}".strip()
+
+    @classmethod
+    def discard(cls, build: Path, kept: Sequence[Path], options: Mapping[str, str] | None = None) -> None:
+        """Drop the collection of a removed build, unless a kept build uses it (increments share one)."""
+        gone = _collection_of(Path(build))
+        if gone is None or gone in {_collection_of(Path(k)) for k in kept}:
+            return
+        try:
+            client = _connect(gone[0], (options or {}).get("token", ""))
+            if client.has_collection(gone[1]):
+                client.drop_collection(gone[1])
+        except ConfigError:
+            return
 
     def close(self) -> None:
         """Close the connection (a Lite file stays locked by this process until it exits)."""
         self.client.close()
+
+
+def _descriptor(path: Path) -> dict[str, Any]:
+    """The JSON `save` wrote (ValueError when it is not one)."""
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} file")
+    return meta
+
+
+def _collection_of(build: Path) -> tuple[str, str] | None:
+    """(uri, collection) of a build folder whose vectors are in Milvus, else None."""
+    try:
+        meta = _descriptor(build / FILE)
+        return str(meta["uri"]), str(meta["collection"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _collection(value: str) -> str:
+    """QA_MILVUS_COLLECTION: letters, digits and underscores, starting with a letter (Milvus's rule)."""
+    value = value.strip() or DEFAULT_COLLECTION
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,200}", value):
+        raise ConfigError(
+            f"{ENV_COLLECTION} 只能含字母、数字和下划线，且以字母开头（现为 {value!r}）",
+            f"{ENV_COLLECTION} may hold letters, digits and underscores, starting with a letter, not {value!r}",
+        )
+    return value
 
 
 def _is_lite(uri: str) -> bool:
@@ -235,14 +327,3 @@ def _connect(uri: str, token: str) -> Any:
             f"Cannot connect to the Milvus server {uri}: check {ENV_URI} (e.g. http://localhost:19530), that the "
             f"server is running, and {ENV_TOKEN}.",
         ) from exc
-
-
-def drop(descriptor: Path) -> None:
-    """Drop the collection a `save`d descriptor names; nothing when it or the collection is gone."""
-    try:
-        meta = json.loads(Path(descriptor).read_text(encoding="utf-8"))
-        client = _connect(str(meta["uri"]), os.environ.get(ENV_TOKEN, ""))
-        if client.has_collection(str(meta["collection"])):
-            client.drop_collection(str(meta["collection"]))
-    except (OSError, ValueError, KeyError, TypeError, ConfigError):
-        return

@@ -1,0 +1,84 @@
+"""The answerer a server uses now, and the admin's way to swap in a new index without a restart."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from qa.answer.engine import Answerer
+from qa.config import Settings
+from qa.errors import QAError
+from qa.service import index_corpus, open_answerer, warm_up
+
+
+class Live(Protocol):
+    """The answerer serving now, swappable by an admin (`LiveAnswerer`)."""
+
+    @property
+    def current(self) -> Answerer:
+        """The answerer for the next request."""
+        ...
+
+    def reload(self, update: bool = False) -> dict[str, Any]:
+        """Swap in the index on disk (after updating it if `update`)."""
+        ...
+
+
+class Fixed:
+    """One answerer for good: the index cannot be reloaded."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        """Args: answerer: the one to serve."""
+        self.current = answerer
+
+    def reload(self, update: bool = False) -> dict[str, Any]:
+        """Refused: this server was given a single index."""
+        raise QAError("此服务不支持重新加载索引。", "this server cannot reload its index.")
+
+
+def as_live(answerer: Answerer | Live) -> Live:
+    """A `Live` for either kind of argument the app factories take."""
+    return Fixed(answerer) if isinstance(answerer, Answerer) else answerer
+
+
+class LiveAnswerer:
+    """The answerer a server uses now, and the admin's way to swap in a new index.
+
+    `reload` loads the index in the calling thread while requests go on being
+    answered by the current one; the swap is a single assignment, so a request
+    that started before it finishes with the index it started with.
+    """
+
+    def __init__(self, settings: Settings, answerer: Answerer) -> None:
+        """Args: settings: where the corpus and index live. answerer: the one serving now."""
+        self.settings = settings
+        self._current = answerer
+        self._lock = threading.Lock()  # one reload at a time
+
+    @property
+    def current(self) -> Answerer:
+        """The answerer to use for the next request."""
+        return self._current
+
+    def reload(self, update: bool = False) -> dict[str, Any]:
+        """Load the index on disk (after `qa index` if `update`) and start answering from it.
+
+        Raises:
+            QAError: the new index is missing, corrupt or does not fit; the current one keeps serving.
+        """
+        with self._lock:
+            old = self._current
+            changes = None
+            if update:
+                report = index_corpus(self.settings, encoder_factory=lambda: old.encoder, model_name=old.encoder.name)
+                changes = report.changes if report.built else None
+            fresh = warm_up(open_answerer(self.settings, encoder=old.encoder))
+            self._current = fresh
+        return {
+            "status": "reloaded",
+            "documents": len(fresh.index.documents),
+            "passages": len(fresh.index.passages),
+            "built_at": fresh.index.manifest.get("built_at"),
+            "previous_built_at": old.index.manifest.get("built_at"),
+            "changes": changes,
+        }
