@@ -276,7 +276,7 @@ def test_every_registered_backend_records_the_name_it_is_registered_under():
     from qa.search import vectors
 
     for name in vectors.BACKENDS:
-        assert vectors.backend(name).NAME == name
+        assert name == vectors.backend(name).NAME
     with pytest.raises(ConfigError, match="QA_VECTOR_STORE"):
         vectors.backend("qdrant")
 
