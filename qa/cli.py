@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, calibrate, serve. Errors become one line and an exit code."""
+"""The `qa` command: index, ask, inspect, eval, calibrate, serve. Errors become one line and an exit code."""
 
 from __future__ import annotations
 
@@ -122,6 +122,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Show one file as the index sees it."""
+    from qa.ingest.inspect import format_inspection, inspect_file
+
+    settings = _settings(args)
+    path = Path(args.file)
+    root = settings.corpus_dir if _inside(path, settings.corpus_dir) else None
+    report = inspect_file(path, root).to_dict()
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_inspection(report))
+    return 0
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the chat UI."""
     from qa.service import start_loading
@@ -190,6 +210,14 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     sp.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bars")
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser(
+        "inspect", help="查看一个文件如何被索引：元数据、标题结构、段落、删去的内容 / show a file as the index sees it"
+    )
+    sp.add_argument("file", help="文件 / the file")
+    sp.add_argument("--corpus", help="文件所属的语料文件夹 / the corpus folder it belongs to (QA_CORPUS)")
+    sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    sp.set_defaults(func=cmd_inspect)
 
     sp = sub.add_parser("serve", help="启动聊天界面 / start the chat UI")
     common(sp)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from qa.answer.results import Answer, Citation, Source
+from qa.ingest.document import HEADING_PATH
 
 
 def source_line(source: Source) -> str:
-    """标题 · 发布者 · 日期 · 作者 · 文件 · 第 p 页 · 第 n 段 · 链接 (absent parts left out; pages only for PDFs)."""
+    """标题 · 章节 · 发布者 · 日期 · 作者 · 文件 · 第 p 页 · 第 n 段 · 链接 (absent parts left out; pages only for
+    PDFs): a regulation is cited as 规则 · 第二章 受理 · 第五条."""
     parts = [
         source.title,
+        source.section.replace(HEADING_PATH, " · ") if source.section else None,
         source.publisher,
         source.date,
         source.author,

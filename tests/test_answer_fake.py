@@ -14,7 +14,7 @@ PATH_004 = "004_566c0a783eacff27.txt"
 
 ANSWER_KEYS = {"question", "answered", "message", "passages", "took_ms"}
 PASSAGE_KEYS = {"rank", "id", "text", "quote", "quote_start", "quote_end", "score", "source"}
-SOURCE_KEYS = {"doc_id", "title", "publisher", "date", "author", "path", "url", "paragraph", "page"}
+SOURCE_KEYS = {"doc_id", "title", "publisher", "date", "author", "path", "url", "paragraph", "page", "section"}
 
 
 @pytest.fixture(scope="module")

@@ -227,9 +227,10 @@ def test_settings_from_env():
 
 
 def test_html_in_documents_is_data(tmp_path, fake_encoder):
+    # Markup in running text is removed at ingestion; in Markdown code it is the document's text, kept verbatim.
     write(
-        tmp_path / "a.txt",
-        "测试文档标题\n\n这是一段包含脚本的文字<script>alert(1)</script>，还有图片<img src=x onerror=alert(2)>在这里结束。\n\n"
+        tmp_path / "a.md",
+        "# 测试文档标题\n\n这是一段包含脚本的文字`<script>alert(1)</script>`，还有图片`<img src=x onerror=alert(2)>`在这里结束。\n\n"
         "第二段普通文字，讲述庆云县的天气情况和其他内容。\n",
     )
     index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS)

@@ -55,8 +55,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     tmp = tmp_path_factory.mktemp("browser")
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
-    (corpus / "xss.txt").write_text(
-        f"网页安全测试\n\n这段文字含有恶意代码{XSS}，用于检验网页安全防护。\n", encoding="utf-8"
+    (corpus / "xss.md").write_text(  # markup in Markdown code is the document's own text, kept verbatim
+        f"# 网页安全测试\n\n这段文字含有恶意代码`{XSS}`，用于检验网页安全防护。\n", encoding="utf-8"
     )
     bot, page = _free_port(), _free_port()
     env = {

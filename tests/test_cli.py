@@ -219,3 +219,42 @@ def test_serve_without_index_exits_1_before_listening(built, monkeypatch, tmp_pa
     result = run(["serve"])
     assert result.code == 1
     assert "qa index" in _one_error_line(result)
+
+
+def test_inspect_shows_passages_with_their_article_and_what_was_dropped(tmp_path):
+    write(
+        tmp_path / "rules.md",
+        "# 会议室使用规定\n\n2023年2月1日 办公室印发\n\n## 第一章 预约\n\n第一条 会议室须提前一天在系统中预约。\n\n"
+        "第二条 预约有下列情形之一的，视为无效：\n（一）未填写使用部门的；\n（二）超过四小时的。\n\n"
+        "第三条 本规定自印发之日起施行。\n\n![平面图](plan.png)\n",
+    )
+    result = run(["inspect", str(tmp_path / "rules.md")])
+    assert result.code == 0, result.err
+    assert "标题 / title: 会议室使用规定" in result.out and "日期 / date: 2023-02-01" in result.out
+    assert (
+        "第一章 预约 › 第二条\n    第二条 预约有下列情形之一的，视为无效：\n    （一）未填写使用部门的；" in result.out
+    )
+    assert "图片 / image: ![平面图](plan.png)" in result.out
+    data = json.loads(run(["inspect", "--json", str(tmp_path / "rules.md")]).out)
+    assert [p["label"] for p in data["passages"]] == [None, "第一条", "第二条", "第三条"]
+    assert data["headings"] == [{"level": 1, "text": "第一章 预约"}] and data["skipped"] is None
+
+
+def test_inspect_says_why_a_file_is_skipped_and_refuses_what_it_cannot_read(tmp_path):
+    write(tmp_path / "empty.txt", "")
+    data = json.loads(run(["inspect", "--json", str(tmp_path / "empty.txt")]).out)
+    assert data["skipped"] == "空文件 / empty file" and data["passages"] == []
+    missing = run(["inspect", str(tmp_path / "nope.md")])
+    assert missing.code == 2 and "nope.md" in _one_error_line(missing)
+    write(tmp_path / "a.exe", b"MZ")
+    wrong = run(["inspect", str(tmp_path / "a.exe")])
+    assert wrong.code == 2 and "unsupported file type" in _one_error_line(wrong)
+
+
+def test_index_warns_about_a_file_that_cleaning_mostly_removed(tmp_path, monkeypatch):
+    legal = "\n".join(f"友情链接{n} | 版权所有 某某网 京ICP备1234567{n}号" for n in range(12))
+    write(tmp_path / "corpus" / "page.txt", f"社区活动安排\n\n这是正文的一句话，讲述了社区活动的安排。\n\n{legal}\n")
+    use_fake_model(monkeypatch, tmp_path / "corpus", tmp_path / "index")
+    result = run(["index"])
+    assert result.code == 0
+    assert "page.txt" in result.err and "cleaning kept" in result.err and "qa inspect" in result.err

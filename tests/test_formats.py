@@ -300,3 +300,16 @@ def test_page_furniture_and_paragraph_heuristics():
     ]
     assert blocks[2].text.endswith("直到这里才结束。")
     assert starts == [1, 1, 2, 3]
+
+
+def test_a_scan_whose_only_text_is_page_numbers_is_called_probably_scanned(tmp_path: Path):
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    pdf = canvas.Canvas(str(tmp_path / "scan.pdf"))
+    for number in (1, 2):
+        pdf.drawImage(ImageReader(Image.new("RGB", (60, 40), (200, 200, 200))), 100, 400, width=300, height=200)
+        pdf.setFont(FONT, 9)
+        pdf.drawString(280, 40, f"- {number} -")  # a scanner's page stamp: the only text on the page
+        pdf.showPage()
+    pdf.save()
+    reason = _reasons(tmp_path)["scan.pdf"]
+    assert "扫描" in reason and "probably scanned" in reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -13,15 +14,25 @@ from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
+from qa.ingest.document import HEADING_PATH
+from qa.ingest.structure import article_number, item_marker, named_article
 from qa.search.encoder import Encoder, base_model
-from qa.search.index import Index, about, encoder_input
+from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import has, question_kind
+from qa.text.answer_type import has, place_names, question_kind
 from qa.text.match import char_bigrams
 from qa.text.normalize import strip_invisible
 
 QUERY_CHARS = 256  # what is searched of a long question
+MAX_PINNED = 20  # passages of a named article (第五条 of every document, each part) taken as candidates
+LIST_CHARS = 200  # the longest quote a list question extends to
+SHORT_LINE = 40  # characters: a line of a list, not a sentence of prose
+_REST = [
+    quote.FEATURES.index("rest_cover"),
+    quote.FEATURES.index("rest_bigram"),
+]  # what the question asks beyond the title
+_LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
 
@@ -31,6 +42,11 @@ class Clues:
 
     bigrams: frozenset[str]
     kind: str | None  # the kind of answer asked for (`qa.text.answer_type`)
+    article: int | None = None  # the article the question names (第五条 → 5)
+    item: int | None = None  # the item the question names (第五条第二项 → 2): it is the quote
+    wants_list: bool = (
+        False  # the question asks for several things (哪些): a quoted list line brings the lines under it
+    )
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,8 @@ class Evidence:
     coverage: float  # weighted share of question terms in the best passage
     sentence: float  # best sentence score in the best passage
     kind_missing: float = 0.0  # 1 when the question asks for a time/number/place/person the quote lacks
+    named: bool = False  # the first passage is the article the question names: answered whatever the model says
+    foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
 
     def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
@@ -105,11 +123,11 @@ class Answerer:
             query = followup.resolve(text, recent, self.index.tokenizer, bm25.idf_of)
         query = query[:QUERY_CHARS]
         citations, evidence = self.retrieve(query, max(1, min(int(top_k), MAX_TOP_K)))
-        answered = bool(citations) and self.decide(evidence)
+        answered = bool(citations) and not evidence.foreign and (evidence.named or self.decide(evidence))
         zh, en = (
             (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
             if answered
-            else NO_ANSWER
+            else _no_answer(evidence.foreign)
         )
         return Answer(
             question=text,
@@ -126,11 +144,19 @@ class Answerer:
     def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
         """Passages with quotes for `text`, and the evidence for the refusal decision."""
         query = prepare(self.index, text, self.encoder.encode([encoder_input(text)])[0])
+        named = named_article(text)
+        pinned = self.index.article_rows.get(named[0], [])[:MAX_PINNED] if named else []
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k.
-        hits = search(self.index, query, top_k * 2, self.ranker)
+        hits = search(self.index, query, top_k * 2, self.ranker, pinned=pinned)
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
-        clues = Clues(char_bigrams(text), question_kind(text))
+        clues = Clues(
+            char_bigrams(text),
+            question_kind(text),
+            named[0] if named else None,
+            named[1] if named else None,
+            bool(_LIST.search(text)),
+        )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
         shown = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])[:top_k]
         by_id = {self.index.passages[hit.row].id: hit for hit in hits}
@@ -141,6 +167,8 @@ class Answerer:
             quote.coverage(query.terms, _with_heading(citations[0])),
             cited[0][1],
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
+            named=bool(pinned) and hits[0].row in pinned,
+            foreign=self.foreign_places(text) + self.foreign_codes(text),
         )
         return citations, evidence
 
@@ -167,6 +195,7 @@ class Answerer:
                 doc.url,
                 passage.paragraph,
                 page=doc.page_of(passage.start),
+                section=HEADING_PATH.join(x for x in (passage.heading, passage.label) if x) or None,
             ),
         )
 
@@ -174,6 +203,7 @@ class Answerer:
         """`citation` with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
         passage = self.index.passages[hit.row]
         spans, sentences, kinds = self.sentences(hit.row)
+        matrix = None
         if self.quoter is not None and clues is not None and sentences:
             matrix = quote.sentence_features(
                 query.terms, clues.bigrams, sentences, hit.sentence_sims, about(self.index, passage)
@@ -184,6 +214,13 @@ class Answerer:
             blend = scores = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         margin = quote.QUOTE_MARGIN if scores is not blend else None
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
+        named = clues is not None and clues.article is not None and article_number(passage.label or "") == clues.article
+        if named and clues is not None and clues.item is not None:
+            start, end = _item_span(spans, sentences, clues.item) or (start, end)
+        elif named and spans and passage.part == 0 and (matrix is None or not matrix[:, _REST].any()):
+            start, end = spans[0]  # 第十二条是怎么规定的？ asks for the article itself: its first sentence
+        if clues is not None and clues.wants_list:
+            end = _list_end(passage.text, spans, start, end)
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
         mask = 0
         for i in inside:
@@ -199,11 +236,68 @@ class Answerer:
         spans = list(zip(table.starts[rows.start : rows.stop].tolist(), table.ends[rows.start : rows.stop].tolist()))
         return spans, [passage.text[a:b] for a, b in spans], table.kinds[rows.start : rows.stop].tolist()
 
+    def foreign_places(self, text: str) -> tuple[str, ...]:
+        """Place names in a question (words, not pieces of words) that no document mentions in any form the
+        tokenizer gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents
+        about 青禾市."""
+        vocab = self.index.bm25.vocab
+        tokenizer = self.index.tokenizer
+        return tuple(
+            dict.fromkeys(
+                place
+                for place in place_names(tokenizer.words(text))
+                if place not in vocab and not any(t in vocab for t in place_names(tokenizer(place)) if t != place)
+            )
+        )
+
+    def foreign_codes(self, text: str) -> tuple[str, ...]:
+        """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
+        known = self.index.codes
+        return tuple(dict.fromkeys(c for c in codes_in(text) if c not in known))
+
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""
         if self.refusal is not None:
             return self.refusal.answerable(evidence.features())
         return evidence.coverage >= 0.5
+
+
+def _item_span(spans: list[tuple[int, int]], sentences: list[str], item: int) -> tuple[int, int] | None:
+    """The span of the sentence that opens item `item` ((二), 2., ②, 第二项) of an article, or None."""
+    for span, sentence in zip(spans, sentences):
+        marker = item_marker(sentence)
+        if marker is not None and marker[1] == item:
+            return span
+    return None
+
+
+def _list_end(text: str, spans: list[tuple[int, int]], start: int, end: int) -> int:
+    """Where a quote of one short line of a list ends when the question asks for several things:
+    after the short lines that follow it (训练框架 → DeepSpeed, Megatron-LM …), up to LIST_CHARS."""
+
+    def line(a: int, b: int) -> bool:
+        return (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n") and b - a <= SHORT_LINE
+
+    if not line(start, end):
+        return end
+    for a, b in spans:
+        if a < end:
+            continue
+        if not line(a, b) or b - start > LIST_CHARS:
+            break
+        end = b
+    return end
+
+
+def _no_answer(foreign: Sequence[str]) -> tuple[str, str]:
+    """The refusal message; it names the places no document mentions, when that is why."""
+    if not foreign:
+        return NO_ANSWER
+    names = "、".join(f"“{p}”" for p in foreign)
+    return (
+        f"{NO_ANSWER[0][:-1]}：资料中没有提到{names}。",
+        f"{NO_ANSWER[1][:-1]}: the documents never mention {', '.join(foreign)}.",
+    )
 
 
 def _closest_topics(citations: Sequence[Citation], n: int = 3) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ class Source:
     url: str | None
     paragraph: int
     page: int | None = None  # 1-based page of a PDF; None for formats without pages
+    section: str | None = None  # where in the document, as it is cited: "第二章 受理 › 第五条" (headings › article)
 
 
 @dataclass(frozen=True)

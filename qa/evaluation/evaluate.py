@@ -43,6 +43,7 @@ class Question:
     text: str
     answers: tuple[str, ...]
     split: str
+    doc: str | None = None  # the file that answers it (path in the corpus), when the set names one
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Outcome:
     answerable: bool  # the question has gold answers
     ms: float  # wall-clock time of ask() and its JSON
     invalid: bool = False  # ask() refused the question as bad input (e.g. empty); counted as a miss
+    doc_first: bool | None = None  # the first passage is from the gold file (None: the set names no file)
 
 
 def split_of(key: str) -> str:
@@ -72,7 +74,8 @@ def read_jsonl(path: Path) -> list[Question]:
         try:
             row = json.loads(line)
             answers = (str(row["answer"]),) if row.get("answer") else ()
-            out.append(Question(str(row.get("id", n)), str(row["question"]), answers, row.get("split", "fit")))
+            doc = str(row["doc"]) if row.get("doc") else None
+            out.append(Question(str(row.get("id", n)), str(row["question"]), answers, row.get("split", "fit"), doc))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{path} 第 {n} 行格式错误：{exc!r}", f"{path} line {n} is malformed: {exc!r}") from exc
     return out
@@ -132,8 +135,8 @@ def contains(text: str, answers: Sequence[str]) -> bool:
     return any(key in folded for key in map(_norm, answers) if key)
 
 
-def judge(answer: Answer, gold: Sequence[str], ms: float, qid: str = "") -> Outcome:
-    """Score one answer against the gold strings. Pure."""
+def judge(answer: Answer, gold: Sequence[str], ms: float, qid: str = "", doc: str | None = None) -> Outcome:
+    """Score one answer against the gold strings (and the gold file, when given). Pure."""
     keys = [_norm(g) for g in gold if _norm(g)]
     rank = next(
         (c.rank for c in answer.passages if any(k in _norm(c.text) for k in keys)),
@@ -141,7 +144,12 @@ def judge(answer: Answer, gold: Sequence[str], ms: float, qid: str = "") -> Outc
     )
     first = answer.passages[0] if answer.passages else None
     quoted = first is not None and any(k in _norm(first.quote) for k in keys)
-    return Outcome(qid, rank, quoted, answer.answered, bool(keys), ms)
+    doc_first = (
+        None
+        if doc is None
+        else first is not None and (first.source.path == doc or first.source.path.endswith(f"/{doc}"))
+    )
+    return Outcome(qid, rank, quoted, answer.answered, bool(keys), ms, doc_first=doc_first)
 
 
 def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
@@ -160,6 +168,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "answer@5": share([o.rank is not None and o.rank <= 5 for o in ans]),
         "mrr@10": round(sum(1 / o.rank for o in ans if o.rank and o.rank <= 10) / len(ans), 4) if ans else None,
         "answer_in_quote@1": share([o.quoted for o in ans]),
+        "doc@1": share([bool(o.doc_first) for o in ans if o.doc_first is not None]),  # gold file first
         "no_answer_rate": share([not o.answered for o in ans]),  # answerable questions refused
         "unanswerable": len(un),
         "unanswerable_answered": share([o.answered for o in un]),  # off-topic questions answered
@@ -180,7 +189,7 @@ def ask_all(answerer: Answerer, questions: Sequence[Question], top_k: int, progr
             out.append(Outcome(q.id, None, False, False, any(a.strip() for a in q.answers), ms, invalid=True))
             continue
         json.dumps(answer.to_dict(), ensure_ascii=False)
-        out.append(judge(answer, q.answers, (time.perf_counter() - started) * 1000, q.id))
+        out.append(judge(answer, q.answers, (time.perf_counter() - started) * 1000, q.id, q.doc))
     return out
 
 
@@ -222,6 +231,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"| {f(m['answer@1'])} | {f(m['answer@5'])} | {f(m['mrr@10'])} | {f(m['answer_in_quote@1'])} | "
         f"{f(m['no_answer_rate'])} | {m['latency_ms']['p50']} | {m['latency_ms']['p95']} |",
     ]
+    if m.get("doc@1") is not None:
+        lines.append(f"文件排第一 / gold file first (doc@1): {f(m['doc@1'])}")
     if m.get("invalid"):
         lines.append(f"无效问题 / invalid questions (empty…): {m['invalid']}，按未命中计 / counted as misses")
     if m["unanswerable"]:

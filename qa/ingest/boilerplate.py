@@ -1,28 +1,37 @@
-"""What web boilerplate looks like: predicates on single lines, no state.
+"""What web boilerplate looks like: rules on single lines, no state.
 
 General rules for Chinese news pages, not per-site code: navigation trails,
 share/footer widgets, copyright and disclaimer blocks, ICP numbers, editor
-lines, photo captions and credits.
+lines, photo captions and credits. Each rule has a name (`qa.ingest.rules`).
+
+A rule written for a short header or footer line must not delete an article
+that a scraper stored on one line with a copyright phrase inside: on a long
+line (`LONG_LINE`), only the sentence or clause that matches goes
+(`strip_clauses`), and the rest of the line is kept.
 """
 
 from __future__ import annotations
 
 import re
 
-# Lines that are never content, wherever they stand.
-_ALWAYS = re.compile(
+LONG_LINE = 60  # characters: a longer line is mostly content, and loses only what matches
+CLAUSE_MAX = 60  # the longest sentence or clause a rule may take out of a long line
+
+_NAVIGATION = re.compile(
     r"^(当前位置|您的位置|你的位置|您现在的位置|现在位置|所在位置)\s*[:：]"
     r"|首页\s*(>|＞|»|›|&gt;)"
     r"|^(手机细览|手机版|打印本页|关闭窗口|打印|关闭|收藏|纠错)(\s|$)"
     r"|^今天是\s*[:：]?"
     r"|【?\s*字号\s*[:：]"
-    r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]"
-    r"|[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]ICP[备证]"
+    r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]",
+)
+_LEGAL = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]ICP[备证]"
     r"|公网安备|版权所有|Copyright|©|All Rights Reserved"
-    r"|^(地址|邮编|电话|传真|邮箱|电子邮箱|技术支持|主办|承办|主管)\s*[:：]"
     r"|未经.{0,30}(授权|许可|同意).{0,15}(转载|复制|使用|摘编|镜像|链接)",
     re.IGNORECASE,
 )
+_CONTACT = re.compile(r"^(地址|邮编|电话|传真|邮箱|电子邮箱|技术支持|主办|承办|主管)\s*[:：]")
 
 # Short widget lines: only when the line is little more than the widget itself.
 _WIDGET = re.compile(
@@ -37,19 +46,36 @@ _FOOTER = re.compile(
     r"推荐阅读|热点推荐|猜你喜欢|网友评论|发表评论|责任编辑|责编|编辑|审核|校对|终审)\s*([:：]|$)"
 )
 
+# An editor's name field opening a line (编辑：刘晓 …): on a long line, only the field goes.
+_EDITOR_FIELD = re.compile(r"^(责任编辑|责编|编辑|审核|校对|终审)\s*[:：]\s*[\u4e00-\u9fff·]{2,4}(?:[\s\u3000]+|$)")
+
 # Photo captions and credits.
 _CAPTION_MARK = re.compile(r"^\s*(←|→|↑|↓|▲|△|▼|图为|图\s*[:：]|[(（【]\s*图|图片来源|资料图)")
 _CAPTION_POS = re.compile(r"[(（]\s*(左|右|中|前排|后排)[一二三四五六七八九十\d]*\s*[)）]")
 _CREDIT = re.compile(
     r"(^|\s)(本版)?(摄影|摄|图片)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}(\s|$)|[\u4e00-\u9fff]{2,4}\s*摄\s*[)）]?$"
 )
+# Where a long line is cut to look for a matching clause: sentence ends and wide gaps, then commas.
+_SENTENCES = re.compile(r"(?<=[。！？!?；;])|\s{2,}|\u3000+|\s*[|｜]\s*")
+_CLAUSES = re.compile(r"(?<=[，,、])")
+
+
+def rule_of(line: str) -> str | None:
+    """The name of the rule that makes the stripped `line` navigation, widget, contact or legal text, or None."""
+    if _NAVIGATION.search(line):
+        return "navigation"
+    if _LEGAL.search(line):
+        return "legal"
+    if _CONTACT.search(line):
+        return "contact"
+    if len(line) <= 24 and _WIDGET.match(line):
+        return "widget"
+    return None
 
 
 def is_boilerplate(line: str) -> bool:
     """True when the stripped `line` is navigation, widget or legal text."""
-    if _ALWAYS.search(line):
-        return True
-    return len(line) <= 24 and bool(_WIDGET.match(line))
+    return rule_of(line) is not None
 
 
 def starts_footer(line: str) -> bool:
@@ -59,6 +85,58 @@ def starts_footer(line: str) -> bool:
 
 def is_caption(line: str) -> bool:
     """True when `line` is marked as a photo caption or a photo credit."""
+    return caption_rule(line) is not None
+
+
+def caption_rule(line: str) -> str | None:
+    """ "caption" or "credit" when `line` is marked as a photo caption or credit, else None."""
     if len(line) > 80:
-        return False
-    return bool(_CAPTION_MARK.match(line) or _CAPTION_POS.search(line) or _CREDIT.search(line))
+        return None
+    if _CAPTION_MARK.match(line) or _CAPTION_POS.search(line):
+        return "caption"
+    return "credit" if _CREDIT.search(line) else None
+
+
+def strip_clauses(line: str) -> tuple[str, list[tuple[str, str]]]:
+    """A long line without the sentences or clauses that a rule matches.
+
+    The line is cut at sentence ends (and wide gaps, `|` separators); a piece that a rule
+    matches goes when it is at most CLAUSE_MAX characters, else its clauses (cut at commas)
+    that match go. A longer matching clause stays: content is never deleted for a phrase in it.
+    An editor field at the start (编辑：刘晓) goes alone, not as the start of a footer.
+
+    Returns:
+        (what is kept, [(removed piece, rule name)…]).
+    """
+    removed: list[tuple[str, str]] = []
+    kept: list[str] = []
+    editor = _EDITOR_FIELD.match(line)
+    if editor:
+        removed.append((editor.group(0).strip(), "footer"))
+    for piece in _pieces(line[editor.end() :] if editor else line, _SENTENCES):
+        rule = rule_of(piece.strip())
+        if rule is None:
+            kept.append(piece)
+        elif len(piece.strip()) <= CLAUSE_MAX:
+            removed.append((piece.strip(), rule))
+        else:
+            for clause in _pieces(piece, _CLAUSES):
+                inner = rule_of(clause.strip())
+                if inner is not None and len(clause.strip()) <= CLAUSE_MAX:
+                    removed.append((clause.strip(), inner))
+                else:
+                    kept.append(clause)
+    return " ".join("".join(kept).split()) if removed else line, removed
+
+
+def _pieces(text: str, cut: re.Pattern[str]) -> list[str]:
+    """`text` cut where `cut` matches (the separators are kept with the piece before)."""
+    out, start = [], 0
+    for match in cut.finditer(text):
+        end = match.end()
+        if end > start:
+            out.append(text[start:end])
+            start = end
+    if start < len(text):
+        out.append(text[start:])
+    return [p for p in out if p.strip()]

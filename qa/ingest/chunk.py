@@ -6,14 +6,18 @@ from qa.config import MAX_CHARS, MIN_CHARS
 from qa.ingest.document import Document, Passage
 from qa.text.sentences import sentence_spans
 
+LEAD_CHARS = 120  # the longest lead-in a later part of a paragraph repeats
+
 
 def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS) -> list[Passage]:
     """Cut a document into passages.
 
-    A paragraph of up to `max_chars` characters is one passage. A longer one
-    is split at sentence ends into parts of at most `max_chars`, each part
-    repeating the last sentence of the part before it. A paragraph shorter
-    than `min_chars` is merged into the next paragraph under the same
+    A paragraph of up to `max_chars` characters is one passage (an article of a regulation
+    with all its items is one paragraph). A longer one is split at sentence ends (and line
+    ends) into parts of at most `max_chars`, each part repeating the last sentence of the
+    part before it; a part after the first carries the paragraph's lead-in (its first line,
+    when it introduces items or is a numbered article) as `Passage.lead`, searched with it. A
+    paragraph shorter than `min_chars` is merged into the next paragraph under the same
     heading (or the previous one when it is last).
 
     Args:
@@ -25,7 +29,9 @@ def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS)
         Passages in document order; each one's text is `doc.text[start:end]`.
     """
     passages: list[Passage] = []
+    labels = {p.number: p.label for p in doc.paragraphs}
     for number, start, end, heading in _merged_paragraphs(doc, min_chars):
+        lead = lead_in(doc.text[start:end], labels.get(number))
         for part, (a, b) in enumerate(_parts(doc.text, start, end, max_chars)):
             passages.append(
                 Passage(
@@ -37,17 +43,32 @@ def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS)
                     end=b,
                     text=doc.text[a:b],
                     heading=heading,
+                    label=labels.get(number),
+                    lead=lead if part and lead and not doc.text[a:b].startswith(lead) else None,
                 )
             )
     return passages
 
 
+def lead_in(text: str, label: str | None) -> str | None:
+    """A paragraph's lead-in: the first line of a numbered article or of lines that introduce
+    items (it ends with a colon), at most LEAD_CHARS; an article on one line has its label
+    (第五条); None for a paragraph that has none."""
+    first, sep, _ = text.partition("\n")
+    if label:
+        return (first if sep else label)[:LEAD_CHARS]
+    return first[:LEAD_CHARS] if sep and first.rstrip().endswith((":", "：")) else None
+
+
 def _merged_paragraphs(doc: Document, min_chars: int) -> list[tuple[int, int, int, str | None]]:
-    """(number, start, end, heading) spans, fragments merged within their section."""
+    """(number, start, end, heading) spans, fragments merged within their section (a numbered
+    article is a section of its own: 第一条 总则内容。 is never glued to 第二条)."""
     sections: list[list[tuple[int, int, int, str | None]]] = []
+    previous = None
     for para in doc.paragraphs:
-        if not sections or sections[-1][0][3] != para.heading:
+        if not sections or previous is None or previous.heading != para.heading or para.label or previous.label:
             sections.append([])
+        previous = para
         sections[-1].append((para.number, para.start, para.end, para.heading))
     merged: list[tuple[int, int, int, str | None]] = []
     for section in sections:

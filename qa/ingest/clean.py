@@ -1,41 +1,27 @@
-"""Raw article text → title, metadata and clean heading/paragraph blocks.
+"""Scraped article text (a news page, a text dump) → title, metadata and clean heading/paragraph blocks.
 
 The rules are general (see `boilerplate` and `meta`); the only document-level
 reasoning is about layout: the header zone before the first body paragraph,
 the gap of blank lines an image leaves, and lines a scraper broke mid-sentence.
+Every line left out is recorded with the rule that left it out (`Article.dropped`).
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 
 from qa.ingest import boilerplate, meta
+from qa.ingest.document import Article, Block, Dropped
+from qa.ingest.html import strip_markup
+from qa.ingest.structure import HEADING_MAX_CHARS, issued, opens_part
 from qa.text.normalize import cjk_count, strip_invisible
 from qa.text.sentences import ends_sentence
 
-HEADING_MAX_CHARS = 40
 TITLE_MAX_CHARS = 80
-
-
-@dataclass(frozen=True)
-class Block:
-    """A heading or a body paragraph of the cleaned article."""
-
-    kind: str  # "heading" | "para"
-    text: str
-
-
-@dataclass(frozen=True)
-class Article:
-    """What `parse_article` finds in one raw text."""
-
-    title: str | None
-    subtitle: str | None
-    publisher: str | None
-    date: str | None
-    author: str | None
-    blocks: tuple[Block, ...]
+# A line break a scraper wrote as the two characters \n, next to Chinese text.
+_ESCAPED_BREAK = re.compile(r"(?<=[^\x00-\x7f])\\n|\\n(?=[^\x00-\x7f])")
 
 
 @dataclass
@@ -53,23 +39,32 @@ class _Meta:
     authors: list[str] = field(default_factory=list)
 
 
-def parse_article(text: str) -> Article:
+def parse_article(text: str, *, markup: bool = True, headings: frozenset[str] = frozenset()) -> Article:
     """Clean one article.
 
     Args:
         text: decoded file text (any line endings already normalised to \\n).
+        markup: remove HTML fragments left in the text (a page-break <div>); False for the
+            visible text of a web page, where a < is a character of the page.
+        headings: lines the page marks as headings (<h2>…): headings even when a sentence ends
+            in them (an FAQ's 公积金的缴存比例是多少？).
 
     Returns:
         The article's title, subtitle, publisher, date and author where it
-        states them (None otherwise), and its heading and paragraph blocks
-        with all boilerplate removed.
+        states them (None otherwise), its heading and paragraph blocks with
+        all boilerplate removed, and every line or clause left out with its rule.
     """
     found = _Meta()
-    lines = _content_lines(_lines_with_gaps(text), found)
-    _drop_image_captions(lines)
+    dropped: list[Dropped] = []
+    if markup:
+        text, tags = strip_markup(text)
+        dropped.extend([Dropped(" ".join(tags)[:200], "markup")] if tags else [])
+    read = len(re.sub(r"\s", "", text))
+    lines = _content_lines(_lines_with_gaps(text), found, dropped, headings)
+    _drop_image_captions(lines, dropped)
     lines = _join_broken_lines(lines)
     title, header, body = _split_header(lines)
-    blocks = _blocks(header + body)
+    blocks = _blocks(header + body, dropped)
     publisher = found.publisher or _first_dateline(blocks) or found.byline_publisher
     return Article(
         title=title,
@@ -78,13 +73,16 @@ def parse_article(text: str) -> Article:
         date=found.date,
         author=" ".join(found.authors) or None,
         blocks=blocks,
+        dropped=tuple(dropped),
+        kind="news",
+        chars_read=read,
     )
 
 
 def _lines_with_gaps(text: str) -> list[_Line]:
     out: list[_Line] = []
     gap = 0
-    for raw in text.split("\n"):
+    for raw in _ESCAPED_BREAK.sub("\n", text).split("\n"):
         line = strip_invisible(raw).strip()
         if not line:
             gap += 1
@@ -94,43 +92,71 @@ def _lines_with_gaps(text: str) -> list[_Line]:
     return out
 
 
-def _content_lines(lines: list[_Line], found: _Meta) -> list[_Line]:
-    """Drop boilerplate, pull metadata lines out, stop at the footer."""
+def _content_lines(
+    lines: list[_Line], found: _Meta, dropped: list[Dropped], headings: frozenset[str] = frozenset()
+) -> list[_Line]:
+    """Drop boilerplate, pull metadata lines out, stop at the footer; record each line left out."""
     kept: list[_Line] = []
     in_body = False
-    for line in lines:
+    for at, line in enumerate(lines):
+        if len(line.text) > boilerplate.LONG_LINE:  # mostly content: only the matching clauses go
+            line.text, removed = boilerplate.strip_clauses(line.text)
+            dropped.extend(Dropped(text, rule) for text, rule in removed)
         s = line.text
-        if boilerplate.starts_footer(s):
-            if in_body:
-                break
+        if not s:
             continue
-        if _take_meta(s, found, in_body) or boilerplate.is_boilerplate(s):
+        rule = _rule(s, found, in_body)
+        if rule == "footer" and in_body:
+            dropped.append(Dropped(s, "footer"))
+            dropped.extend(Dropped(rest.text, "after-footer") for rest in lines[at + 1 :])
+            break
+        if rule is not None:
+            dropped.append(Dropped(s, rule))
             continue
-        if boilerplate.is_caption(s) or (not in_body and cjk_count(s) == 0):
-            continue
-        line.kind = "short" if _is_short(s) or (not kept and _is_title_like(s)) else "body"
+        marked = s in headings and len(s) <= TITLE_MAX_CHARS
+        line.kind = "short" if marked or _is_short(s) or (not kept and _is_title_like(s)) else "body"
         in_body = in_body or (line.kind == "body" and bool(kept))
         kept.append(line)
     while in_body and kept and kept[-1].kind == "short" and meta.is_name_line(kept[-1].text):
-        found.authors.insert(0, " ".join(kept.pop().text.split()))
+        name = kept.pop().text
+        found.authors.insert(0, " ".join(name.split()))
+        dropped.append(Dropped(name, "byline"))
     return kept
 
 
-def _take_meta(s: str, found: _Meta, in_body: bool) -> bool:
-    """Record a metadata or byline line; True when the line is consumed."""
-    if not in_body and meta.is_meta_line(s):
+def _rule(s: str, found: _Meta, in_body: bool) -> str | None:
+    """The rule that leaves line `s` out (recording metadata it states), or None to keep it."""
+    short = len(s) <= boilerplate.LONG_LINE
+    if short and boilerplate.starts_footer(s):
+        return "footer"
+    taken = _take_meta(s, found, in_body)
+    if taken:
+        return taken
+    rule = (boilerplate.rule_of(s) if short else None) or boilerplate.caption_rule(s)
+    if rule:
+        return rule
+    return "no-chinese-header" if not in_body and cjk_count(s) == 0 else None
+
+
+def _take_meta(s: str, found: _Meta, in_body: bool) -> str | None:
+    """Record a metadata or byline line: "metadata" / "byline" when the line is consumed, else None.
+
+    A long line is a metadata line only when no sentence ends in it: a one-line article
+    that starts with 来源：… is content with a source, not a header.
+    """
+    if not in_body and meta.is_meta_line(s) and (len(s) <= boilerplate.LONG_LINE or "。" not in s):
         found.publisher = found.publisher or meta.source_of(s)
         found.date = found.date or meta.date_of(s)
         author = meta.author_field(s)
         if author:
             found.authors.append(author)
-        return True
+        return "metadata"
     by = meta.byline(s)
     if by is None:
-        return False
+        return None
     found.authors.append(by[0])
     found.byline_publisher = found.byline_publisher or by[1]
-    return True
+    return "byline"
 
 
 def _is_short(s: str) -> bool:
@@ -145,7 +171,7 @@ def _is_title_like(s: str) -> bool:
     return len(s) <= TITLE_MAX_CHARS and not any(ch in s[:-1] for ch in "。；;") and not s.endswith("。")
 
 
-def _drop_image_captions(lines: list[_Line]) -> None:
+def _drop_image_captions(lines: list[_Line], dropped: list[Dropped]) -> None:
     """Remove caption lines that sit in the larger blank gap an image leaves.
 
     Headings and captions are both short lines; within one document the
@@ -167,6 +193,7 @@ def _drop_image_captions(lines: list[_Line]) -> None:
         if lines[i].gap == widest
         and not (i + 1 < len(lines) and lines[i + 1].kind == "body" and lines[i + 1].gap <= usual)
     ]
+    dropped.extend(Dropped(lines[i].text, "image-gap") for i in drop)
     for i in reversed(drop):
         del lines[i]
 
@@ -176,7 +203,14 @@ def _join_broken_lines(lines: list[_Line]) -> list[_Line]:
     out: list[_Line] = []
     for line in lines:
         prev = out[-1] if out else None
-        if prev and prev.kind == "body" and line.kind != "short" and not ends_sentence(prev.text) and line.gap <= 1:
+        if (
+            prev
+            and prev.kind == "body"
+            and line.kind != "short"
+            and not ends_sentence(prev.text)
+            and line.gap <= 1
+            and not opens_part(line.text)
+        ):
             prev.text += line.text
             continue
         if (
@@ -215,19 +249,48 @@ def _split_header(lines: list[_Line]) -> tuple[str | None, list[_Line], list[_Li
     return title, rest[:first_body], rest[first_body:]
 
 
-def _blocks(lines: list[_Line]) -> tuple[Block, ...]:
-    """Consecutive short lines become one heading; body lines are paragraphs."""
+def _blocks(lines: list[_Line], dropped: list[Dropped]) -> tuple[Block, ...]:
+    """Consecutive short lines become one heading; body lines are paragraphs.
+
+    Headings with no paragraph after them are not lost: at the end of an article that has
+    paragraphs they are recorded as dropped; in a text made only of short lines (an outline,
+    a list) they are its paragraphs.
+    """
     blocks: list[Block] = []
     for line in lines:
-        if line.kind == "short" and blocks and blocks[-1].kind == "heading":
+        if line.kind == "short" and blocks and blocks[-1].kind == "heading" and not opens_part(line.text):
             blocks[-1] = Block("heading", f"{blocks[-1].text} {line.text}")
         else:
             blocks.append(Block("heading" if line.kind == "short" else "para", line.text))
-    while blocks and blocks[-1].kind == "heading":
-        blocks.pop()
-    return tuple(blocks)
+    if not any(b.kind == "para" for b in blocks):
+        return tuple(Block("para", b.text) for b in blocks)
+    end = len(blocks)
+    while end and blocks[end - 1].kind == "heading":
+        end -= 1
+    kept = blocks[:end]
+    for block in blocks[end:]:  # short lines at the end: a signature with a date stays, the rest goes
+        if issued(block.text):
+            kept.append(Block("para", block.text))
+        else:
+            dropped.append(Dropped(block.text, "trailing-heading"))
+    return tuple(kept)
 
 
 def _first_dateline(blocks: tuple[Block, ...]) -> str | None:
     first = next((b for b in blocks if b.kind == "para"), None)
     return meta.dateline_publisher(first.text) if first else None
+
+
+def looks_scraped(text: str) -> bool:
+    """True when a text file shows the marks of a scraped web page: a navigation trail, a copyright
+    or ICP line, a 来源：/发布时间： header, a byline or a 责任编辑 footer."""
+    for raw in text.split("\n")[:400]:
+        line = strip_invisible(raw).strip()
+        if not line or len(line) > 200:
+            continue
+        rule = boilerplate.rule_of(line)
+        if rule in ("navigation", "legal") or boilerplate.starts_footer(line) or meta.is_meta_line(line):
+            return True
+        if meta.byline(line) is not None:
+            return True
+    return False

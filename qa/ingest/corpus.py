@@ -5,21 +5,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qa.ingest.clean import Article, parse_article
+from qa.ingest.clean import looks_scraped, parse_article
 from qa.ingest.decode import NotTextError, decode
-from qa.ingest.document import Document, Paragraph
+from qa.ingest.document import HEADING_PATH, Article, Block, Document, Paragraph
 from qa.ingest.html import parse_html
-from qa.ingest.pdf import read_pdf
+from qa.ingest.layout import parse_plain
+from qa.ingest.markdown import looks_like_markdown, parse_markdown
+from qa.ingest.pdf import PdfText, read_pdf
+from qa.ingest.rules import describe
+from qa.ingest.structure import looks_structured, restructure
 from qa.ingest.word import read_docx
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 SIDECAR = ".meta.json"
+KEPT_WARNING = 0.5  # `qa index` names a file when cleaning kept less than this share of its characters
 _META_KEYS = ("title", "publisher", "date", "author", "url")
 
 
@@ -122,38 +126,45 @@ def load_corpus(root: Path, warn: Callable[[str], None] | None = None) -> Corpus
 
 
 def read_or_skip(root: Path, path: Path, warn: Callable[[str], None] | None = None) -> Document | Skipped:
-    """One corpus file as a document, or the one-line reason it was skipped (also sent to `warn`)."""
+    """One corpus file as a document, or the one-line reason it was skipped (also sent to `warn`).
+
+    A document that lost more than half of its characters to cleaning is read, and `warn` says so.
+    """
     rel = path.relative_to(root).as_posix()
     try:
-        return read_document(path, rel)
+        doc = read_document(path, rel)
     except (NotTextError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if warn:
             warn(f"跳过 / skipped {rel}: {reason}")
         return Skipped(rel, reason)
+    if warn and doc.kept_share < KEPT_WARNING:
+        share = f"{doc.kept_share:.0%}"
+        warn(
+            f"注意 / note {rel}: 清理后只保留了 {share} 的文字，可用 qa inspect 查看删去的内容 / "
+            f"cleaning kept {share} of its text; qa inspect shows what was dropped"
+        )
+    return doc
 
 
 def read_document(path: Path, rel: str) -> Document:
-    """Read, decode, clean and describe one file.
+    """Read, decode, parse, clean and describe one file.
 
     Raises:
         NotTextError: the file is empty, binary, undecodable, encrypted, damaged,
-            a scanned PDF, or has no text left.
+            a scanned PDF, or has no body text left; the message says which.
         OSError: the file cannot be read.
     """
     data = path.read_bytes()
-    suffix = path.suffix.lower()
-    encoding, url, title = "utf-8", None, None  # what only text and HTML files say
-    pdf = read_pdf(data) if suffix == ".pdf" else None
-    if pdf is not None:
-        article = pdf.article
-    elif suffix == ".docx":
-        article = read_docx(data)
-    else:
-        article, encoding, url, title = _text_article(data, suffix)
-    if not any(b.kind == "para" for b in article.blocks):
-        raise NotTextError("清理后没有正文 / no text left after cleaning")
-    extra = _sidecar(path)
+    return document_of(path, rel, data, read_article(data, path.suffix.lower()))
+
+
+def document_of(
+    path: Path, rel: str, data: bytes, parsed: tuple[Article, str, str | None, str | None, PdfText | None]
+) -> Document:
+    """The document of file `path` (bytes `data`) from what `read_article` made of it, its sidecar applied."""
+    article, encoding, url, title, pdf = parsed
+    extra = sidecar(path)
     doc = build_document(
         article,
         rel=rel,
@@ -166,17 +177,66 @@ def read_document(path: Path, rel: str) -> Document:
     return _with_pages(doc, article, pdf.block_pages, pdf.page_count) if pdf else doc
 
 
+def read_article(data: bytes, suffix: str) -> tuple[Article, str, str | None, str | None, PdfText | None]:
+    """A file's bytes → (article with its structure found, encoding, URL, page title, PDF pages), by format.
+
+    Raises:
+        NotTextError: as `read_document`; also when nothing of the file is left to index.
+    """
+    article, encoding, url, title, pdf = parse_file(data, suffix)
+    if not any(b.kind == "para" for b in article.blocks):
+        raise NotTextError(why_empty(article))
+    return article, encoding, url, title, pdf
+
+
+def parse_file(data: bytes, suffix: str) -> tuple[Article, str, str | None, str | None, PdfText | None]:
+    """As `read_article`, but an article with no paragraph left is returned (`qa inspect` shows why).
+
+    Raises:
+        NotTextError: the file is empty, binary, undecodable, encrypted, damaged or scanned.
+    """
+    encoding, url, title = "utf-8", None, None  # what only text and HTML files say
+    pdf = read_pdf(data) if suffix == ".pdf" else None
+    if pdf is not None:
+        article = pdf.article
+    elif suffix == ".docx":
+        article = read_docx(data)
+    else:
+        article, encoding, url, title = _text_article(data, suffix)
+    if any(b.kind == "para" for b in article.blocks):
+        article = restructure(article)
+    return article, encoding, url, title, pdf
+
+
+def why_empty(article: Article) -> str:
+    """Why a file that has text has no body left: what the rules took, with its first characters."""
+    if not article.dropped:
+        shown = article.title or ""
+        return f"没有正文，只有标题「{shown[:30]}」 / no body text, only a title «{shown[:30]}»"
+    rules = list(dict.fromkeys(d.rule for d in article.dropped))
+    sample = " ".join(" ".join(d.text.split()) for d in article.dropped)[:40]
+    zh = "、".join(describe(r, "zh") for r in rules[:3])
+    en = ", ".join(describe(r, "en") for r in rules[:3])
+    return f"只有{zh}，没有正文：「{sample}」 / only {en}, no body text: «{sample}»"
+
+
 def _text_article(data: bytes, suffix: str) -> tuple[Article, str, str | None, str | None]:
-    """A text, Markdown or HTML file → (article, encoding, URL, HTML title)."""
+    """A text, Markdown or HTML file → (article, encoding, URL, HTML title).
+
+    A web page goes through the news cleaner; Markdown (or a text file written in it) through
+    the Markdown parser; a plain text that is no scraped page but has numbered parts (a
+    regulation, a manual) is read line by line with nothing dropped; other text is cleaned as
+    a scraped page.
+    """
     text, encoding = decode(data)
-    url = None
-    html_title = None
     if suffix in (".html", ".htm"):
         page = parse_html(text)
-        text, url, html_title = page.text, page.url, page.title
-    elif suffix in (".md", ".markdown"):
-        text = strip_markdown(text)
-    return parse_article(text), encoding, url, html_title
+        return parse_article(page.text, markup=False, headings=page.headings), encoding, page.url, page.title
+    if suffix in (".md", ".markdown") or looks_like_markdown(text):
+        return parse_markdown(text), encoding, None, None
+    if looks_structured(text) and not looks_scraped(text):
+        return parse_plain(text), encoding, None, None
+    return parse_article(text), encoding, None, None
 
 
 def _with_pages(doc: Document, article: Article, block_pages: tuple[int, ...], page_count: int) -> Document:
@@ -196,19 +256,6 @@ def _with_pages(doc: Document, article: Article, block_pages: tuple[int, ...], p
     return replace(doc, pages=tuple(starts))
 
 
-_MD_LINE = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+(?=\S))")
-_MD_INLINE = re.compile(r"(\*\*|__|`)(.+?)\1|!?\[([^\]]*)\]\([^)]*\)")
-
-
-def strip_markdown(text: str) -> str:
-    """Markdown → plain lines: heading/quote/list markers, emphasis, code ticks and link syntax removed."""
-
-    def inline(match: re.Match[str]) -> str:
-        return match.group(2) if match.group(2) is not None else match.group(3)
-
-    return "\n".join(_MD_INLINE.sub(inline, _MD_LINE.sub("", line)) for line in text.split("\n"))
-
-
 def build_document(
     article: Article,
     *,
@@ -219,42 +266,64 @@ def build_document(
     url: str | None = None,
     overrides: dict[str, str] | None = None,
 ) -> Document:
-    """Lay an article out as a `Document`: title, headings and paragraphs joined by blank lines."""
+    """Lay an article out as a `Document`: title, headings and paragraphs joined by blank lines.
+
+    Each paragraph gets its heading path (第二章 受理 › 第一节 申请, by the headings' levels; a
+    heading without a level starts a new path) and the label of the article it is (第五条).
+    """
     title = title or article.title or Path(rel).stem
     blocks = [b for b in article.blocks if not (b.kind == "heading" and b.text == title)]
     pieces = [title]
     paragraphs: list[Paragraph] = []
     headings: list[tuple[int, int]] = []
-    heading: str | None = None
     pos = len(title)
-    for block in blocks:
+    for block, path in zip(blocks, heading_paths(blocks)):
         pos += 2
         start, end = pos, pos + len(block.text)
         if block.kind == "heading":
-            heading = block.text
             headings.append((start, end))
         else:
-            paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, heading))
+            paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, HEADING_PATH.join(path) or None, block.label))
         pieces.append(block.text)
         pos = end
     fields = {k: getattr(article, k) for k in ("publisher", "date", "author")}
     fields.update({k: v for k, v in (overrides or {}).items() if k in ("publisher", "date", "author") and v})
+    text = "\n\n".join(pieces)
     return Document(
         doc_id=doc_id_for(rel),
         path=rel,
         title=title,
-        text="\n\n".join(pieces),
+        text=text,
         paragraphs=tuple(paragraphs),
         headings=tuple(headings),
         sha256=sha256,
         subtitle=article.subtitle,
         url=url,
         encoding=encoding,
+        kind=article.kind,
+        chars_read=article.chars_read,
         **fields,
     )
 
 
-def _sidecar(path: Path) -> dict[str, str]:
+def heading_paths(blocks: list[Block]) -> list[tuple[str, ...]]:
+    """The headings each block stands under (a heading: itself included), by the headings' levels.
+
+    A heading closes the ones at its level and below; a heading without a level (0: the format
+    gives none) starts a new path.
+    """
+    out: list[tuple[str, ...]] = []
+    path: list[tuple[int, str]] = []
+    for block in blocks:
+        if block.kind == "heading":
+            while path and (path[-1][0] >= block.level or path[-1][0] == 0 or block.level == 0):
+                path.pop()
+            path.append((block.level, block.text))
+        out.append(tuple(text for _, text in path))
+    return out
+
+
+def sidecar(path: Path) -> dict[str, str]:
     """Metadata from `NAME.meta.json` or `NAME.EXT.meta.json` beside the file, if any."""
     for candidate in (path.with_suffix(SIDECAR), path.with_name(path.name + SIDECAR)):
         if candidate.is_file():
@@ -267,7 +336,7 @@ def _sidecar(path: Path) -> dict[str, str]:
     return {}
 
 
-CLEANER_VERSION = 3  # bump whenever cleaning, chunking or sentence splitting changes
+CLEANER_VERSION = 4  # bump whenever cleaning, chunking or sentence splitting changes
 
 
 def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -50,12 +51,15 @@ class HtmlPage:
     title: str | None = None
     url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    headings: frozenset[str] = frozenset()  # the text of each <h1>…<h6>, spaces collapsed
 
 
 class _Extractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.heading: list[str] | None = None  # the text of the <h…> being read
+        self.headings: set[str] = set()
         self.skip_depth = 0
         self.in_title = False
         self.in_h1 = False
@@ -76,6 +80,8 @@ class _Extractor(HTMLParser):
             self.in_title = True
         if tag == "h1" and not self.h1:
             self.in_h1 = True
+        if tag in _HEADINGS:
+            self.heading = []
         if tag in _SKIP and tag != "head":
             self.skip_depth += 1
         if tag in _BLOCK:
@@ -93,6 +99,9 @@ class _Extractor(HTMLParser):
             self.in_title = False
         if tag == "h1":
             self.in_h1 = False
+        if tag in _HEADINGS and self.heading is not None:
+            self.headings.add(" ".join("".join(self.heading).split()))
+            self.heading = None
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
 
@@ -104,6 +113,8 @@ class _Extractor(HTMLParser):
             return
         if self.in_h1:
             self.h1 += data
+        if self.heading is not None:
+            self.heading.append(data)
         self.parts.append(data)
 
 
@@ -125,4 +136,33 @@ def parse_html(source: str) -> HtmlPage:
     text = "\n".join(lines)
     title = parser.h1.strip() or parser.meta.get("og:title") or parser.title.strip() or None
     url = parser.url or parser.meta.get("og:url") or None
-    return HtmlPage(text=text, title=" ".join(title.split()) if title else None, url=url, meta=parser.meta)
+    return HtmlPage(
+        text=text,
+        title=" ".join(title.split()) if title else None,
+        url=url,
+        meta=parser.meta,
+        headings=frozenset(parser.headings - {""}),
+    )
+
+
+# Markup left in a text file: a comment, a tag (<div style="page-break-after:always;"></div>, <br>), an entity.
+_MARKUP = re.compile(
+    r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});", re.DOTALL
+)
+
+
+# A space an entity (&nbsp;) or a tag left before Chinese punctuation: 三成 ，→ 三成，
+_PUNCT_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) +(?=[\u3000-\u303f\uff00-\uffef])")
+
+
+def strip_markup(text: str) -> tuple[str, list[str]]:
+    """Text with the HTML fragments in it read as HTML: tags and comments removed (block tags break
+    the line), scripts and styles dropped, entities decoded. Text without markup is returned as it is.
+
+    Returns:
+        (the text, the pieces of markup removed).
+    """
+    found = [match.group(0) for match in _MARKUP.finditer(text)]
+    if not found:
+        return text, []
+    return _PUNCT_GAP.sub("", parse_html(text).text), found

@@ -1,13 +1,16 @@
-"""Text lines from PDF/DOCX files → headings and paragraphs: line joining, page furniture, metadata placeholders.
+"""Text lines from PDF/DOCX and plain text files → headings and paragraphs: line joining, page furniture,
+metadata placeholders.
 
-A PDF text layer has no paragraphs, only lines wrapped at the page width,
-so paragraphs are rebuilt from the shape of the lines:
+A PDF text layer has no paragraphs, only lines wrapped at the page width (and a plain text
+file copied from one is the same), so paragraphs are rebuilt from the shape of the lines:
 
 * a line ends its paragraph when it ends with 。！？!?”」』 (the end of a
   sentence) or when it is clearly shorter than a full line (under
   `SHORT_LINE` of the document's usual full-line width): the last line of a
   paragraph rarely reaches the right margin, a wrapped one always does;
 * a blank line inside a page, where the extractor gives one, also ends a paragraph;
+* a line that opens an article, a chapter or a numbered item (第五条, 第二章, （一）, 1.)
+  starts a paragraph;
 * a paragraph that is one short line with no sentence punctuation in it is a
   heading (第一章 总则, 一、基本情况);
 * wrapped lines are joined with nothing between CJK characters, and with a
@@ -26,7 +29,10 @@ import re
 import unicodedata
 from collections import Counter
 
-from qa.ingest.clean import HEADING_MAX_CHARS, Block
+from qa.ingest.document import Article, Block, Dropped
+from qa.ingest.html import strip_markup
+from qa.ingest.structure import HEADING_MAX_CHARS, division, opens_part
+from qa.text.normalize import strip_invisible
 from qa.text.sentences import ends_sentence
 
 SHORT_LINE = 0.8  # a line under this share of the full-line width ends its paragraph
@@ -136,6 +142,9 @@ def paged_blocks(pages: list[list[str]]) -> tuple[list[Block], list[int]]:
     current: list[str] = []
     for number, lines in enumerate(pages, start=1):
         for line in lines:
+            if line and current and opens_part(line):
+                blocks.append(_block(current))
+                current = []
             if line and not current:
                 starts.append(number)
             if line:
@@ -168,8 +177,13 @@ def _block(lines: list[str]) -> Block:
 
 
 def is_heading_text(text: str) -> bool:
-    """A line that can be a heading: short, and no sentence ends in it."""
-    return len(text) <= HEADING_MAX_CHARS and not ends_sentence(text) and not any(ch in text for ch in "。！？!?；;")
+    """A line that can be a heading: short, no sentence ends in it, and it introduces nothing (各社区：)."""
+    return (
+        len(text) <= HEADING_MAX_CHARS
+        and not ends_sentence(text)
+        and not any(ch in text for ch in "。！？!?；;")
+        and not text.endswith((":", "："))  # a salutation or a lead-in, not a heading
+    )
 
 
 def meta_value(value: object) -> str | None:
@@ -184,3 +198,48 @@ def meta_value(value: object) -> str | None:
     if not text or text.lower() in _PLACEHOLDERS or _FILE_NAME.search(text):
         return None
     return text
+
+
+def _short_runs(blocks: list[Block]) -> list[Block]:
+    """Short lines that head nothing — a form's fields, a signature, the lines at the end — are one
+    paragraph, not a string of headings: a heading is followed by a paragraph or is a 第…章 division."""
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        after = blocks[i + 1] if i + 1 < len(blocks) else None
+        heads = after is not None and (after.kind == "para" or division(after.text) is not None)
+        if block.kind == "heading" and not heads and division(block.text) is None:
+            block = Block("para", block.text)
+            if out and out[-1].kind == "para" and _is_short_line(out[-1]):
+                out[-1] = Block("para", f"{out[-1].text}\n{block.text}")
+                continue
+        out.append(block)
+    return out
+
+
+def _is_short_line(block: Block) -> bool:
+    return all(len(line) <= HEADING_MAX_CHARS for line in block.text.split("\n"))
+
+
+def parse_plain(text: str) -> Article:
+    """A plain text file that is not a scraped page (a regulation, a manual): its paragraphs rebuilt
+    from its lines as for a PDF page, the first heading-like line as its title, HTML fragments removed.
+
+    Nothing else is dropped: no rule written for web pages runs on it.
+    """
+    text, markup = strip_markup(text)
+    lines = [" ".join(strip_invisible(line).split()) for line in text.split("\n")]
+    blocks, _ = paged_blocks([lines])
+    title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
+    blocks = [*blocks[:1], *_short_runs(blocks[1:])]
+    dropped = (Dropped(" ".join(markup)[:200], "markup"),) if markup else ()
+    return Article(
+        title=title,
+        subtitle=None,
+        publisher=None,
+        date=None,
+        author=None,
+        blocks=tuple(blocks[1:] if title else blocks),
+        dropped=dropped,
+        kind="text",
+        chars_read=sum(len("".join(line.split())) for line in lines),
+    )

@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
-from qa.ingest.clean import Article
 from qa.ingest.decode import NotTextError
+from qa.ingest.document import Article
 from qa.ingest.layout import drop_page_furniture, meta_value, paged_blocks
 from qa.text.normalize import strip_invisible
 
 SCANNED = "扫描版 PDF，没有文字层（需要先做 OCR） / scanned PDF without a text layer (run OCR first)"
+ALMOST_SCANNED = (
+    "PDF 几乎没有文字层（每页不到 {n} 个字），可能是扫描件，需要先做 OCR / "
+    "almost no text layer (under {n} characters a page): probably scanned, run OCR first"
+)
+SCANNED_CHARS = 20  # characters a page: a PDF with fewer and no paragraph is a scan with stray text
 
 
 @dataclass(frozen=True)
@@ -69,10 +74,13 @@ def _read(data: bytes) -> PdfText:
     # the blank lines around a page's text are not paragraph breaks: a paragraph may go on over the page
     pages = [[strip_invisible(line).strip() for line in text.strip().split("\n")] for text in texts]
     blocks, starts = paged_blocks(drop_page_furniture(pages))
+    read = sum(len("".join(text.split())) for text in texts)
+    if read < SCANNED_CHARS * len(texts) and not any(b.kind == "para" for b in blocks):
+        raise NotTextError(ALMOST_SCANNED.format(n=SCANNED_CHARS))
     title, author, date = _metadata(reader)
     if title is None and blocks and blocks[0].kind == "heading":
         title = blocks[0].text
-    article = Article(title=title, subtitle=None, publisher=None, date=date, author=author, blocks=tuple(blocks))
+    article = Article(title, None, None, date, author, tuple(blocks), kind="pdf", chars_read=read)
     return PdfText(article, tuple(starts), len(texts))
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import docx
 
-from qa.ingest.clean import Article, Block
 from qa.ingest.decode import NotTextError
+from qa.ingest.document import Article, Block
 from qa.ingest.layout import join_lines, meta_value
 from qa.text.normalize import strip_invisible
 
@@ -57,7 +57,7 @@ def _article(document: Any) -> Article:
         if style.startswith(SUBTITLE_STYLES):
             subtitle = subtitle or text
         else:
-            blocks.append(Block("heading" if style.startswith(HEADING_STYLES) else "para", text))
+            blocks.append(_block(text, style))
     props = document.core_properties
     title = meta_value(props.title)
     if title is None and blocks and blocks[0].kind == "heading":
@@ -66,10 +66,19 @@ def _article(document: Any) -> Article:
     date = created.date().isoformat() if created else None
     if date == _TEMPLATE_DATE:  # python-docx's blank template, not the document's date: leave it unknown
         date = None
-    return Article(title, subtitle, None, date, meta_value(props.author), tuple(blocks))
+    read = sum(len("".join(b.text.split())) for b in blocks) + len("".join((subtitle or "").split()))
+    return Article(title, subtitle, None, date, meta_value(props.author), tuple(blocks), kind="docx", chars_read=read)
 
 
 _TEMPLATE_DATE = "2013-12-23"
+
+
+def _block(text: str, style: str) -> Block:
+    """A paragraph of style `style`: a heading at the level its style names (Heading 2 → 2), or a paragraph."""
+    if not style.startswith(HEADING_STYLES):
+        return Block("para", text)
+    digits = "".join(ch for ch in style if ch.isdigit())
+    return Block("heading", text, level=int(digits) if digits else 1)
 
 
 def _paragraph_text(raw: str) -> str:

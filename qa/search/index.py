@@ -10,6 +10,7 @@ passage positions; each passage keeps the vector id it got when it was added
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,11 @@ import numpy as np
 from scipy import sparse
 
 from qa.ingest.document import Document, Passage
+from qa.ingest.structure import article_number
 from qa.search.bm25 import BM25
 from qa.search.sentences import Sentences
 from qa.search.vectors import DEFAULT_BACKEND, VectorStore, backend, load_store
-from qa.text.normalize import to_simplified
+from qa.text.normalize import fold, to_simplified
 from qa.text.tokenize import Tokenizer
 
 IDS = "ids.npy"
@@ -77,6 +79,8 @@ class Index:
     manifest: dict[str, Any] = field(default_factory=dict)
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # vector id of each row, ascending
     _doc_rows: dict[str, range] | None = field(default=None, init=False, repr=False, compare=False)
+    _article_rows: dict[int, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+    _codes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.documents = Documents(self.documents)
@@ -97,6 +101,30 @@ class Index:
                 out[passage.doc_id] = range(first.start if first else row, row + 1)
             self._doc_rows = out
         return self._doc_rows
+
+    @property
+    def article_rows(self) -> dict[int, list[int]]:
+        """The passage rows of each numbered article (第五条 → 5), over all documents; built on first use."""
+        if self._article_rows is None:
+            out: dict[int, list[int]] = {}
+            for row, passage in enumerate(self.passages):
+                number = article_number(passage.label) if passage.label else None
+                if number is not None:
+                    out.setdefault(number, []).append(row)
+            self._article_rows = out
+        return self._article_rows
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """Every model number or code the documents write (GPT-3, H1000G, T1), folded; built on first use."""
+        if self._codes is None:
+            found: set[str] = set()
+            for doc in self.documents.values():
+                found.update(codes_in(doc.title))
+            for passage in self.passages:
+                found.update(codes_in(passage.text))
+            self._codes = frozenset(found)
+        return self._codes
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Passage rows of vector ids (ids are kept sorted, so this is a binary search)."""
@@ -122,7 +150,7 @@ class Index:
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
         self.bm25.append(counts)
         self.sentences = Sentences.join([self.sentences, *tables])
-        self._doc_rows = None
+        self._doc_rows = self._article_rows = self._codes = None
 
     def keep(self, rows: np.ndarray, gone: Iterable[str]) -> None:
         """Keep passage rows `rows` (positions, in order) in every part but the vectors, and drop documents `gone`."""
@@ -132,7 +160,7 @@ class Index:
         self.ids = self.ids[rows]
         for doc_id in gone:
             del self.documents[doc_id]
-        self._doc_rows = None
+        self._doc_rows = self._article_rows = self._codes = None
 
     def save(self, folder: Path) -> list[str]:
         """Write every part into `folder`; returns the file names (for the manifest's checksums)."""
@@ -167,6 +195,14 @@ class Index:
         return index
 
 
+_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def codes_in(text: str) -> list[str]:
+    """Model numbers and codes in `text`: runs of Latin letters and digits holding both (GPT-4, H1000G), folded."""
+    return [m.group(0) for m in _CODE.finditer(fold(text))]
+
+
 def empty(dim: int, store: VectorStore | None = None) -> Index:
     """An index with nothing in it, ready for `qa.search.edits.add_documents` (vectors in `store`,
     default an exact FAISS index in memory)."""
@@ -175,8 +211,9 @@ def empty(dim: int, store: VectorStore | None = None) -> Index:
 
 
 def passage_input(passage: Passage) -> str:
-    """What the encoder and BM25 see for a passage: its heading, then its text."""
-    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
+    """What the encoder and BM25 see for a passage: its heading path, the lead-in of the article
+    it is a later part of, then its text."""
+    return "\n".join(x for x in (passage.heading, passage.lead, passage.text) if x)
 
 
 def encoder_input(text: str) -> str:
@@ -186,9 +223,12 @@ def encoder_input(text: str) -> str:
 
 
 def about(index: Index, passage: Passage) -> str:
-    """What a passage is about: its document's title and its heading (every sentence shares them)."""
+    """What a passage is about: its document's title, its heading path and its article label (every
+    sentence shares them: 第二十条 in a question names the article, not the sentence that answers).
+    A heading that is a question (an FAQ's) is not: the sentence that answers it shares its words."""
     title = index.documents[passage.doc_id].title
-    return f"{title}\n{passage.heading}" if passage.heading else title
+    heading = passage.heading if passage.heading and not passage.heading.endswith(("？", "?")) else None
+    return "\n".join(x for x in (title, heading, passage.label) if x)
 
 
 def keyword_input(passage: Passage, title: str) -> str:

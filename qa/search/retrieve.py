@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,21 +58,35 @@ def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     return Query(text, tokens, list(weights.items()), vector)
 
 
-def search(index: Index, query: Query, k: int, ranker: Ranker | None = None, depth: int = DEPTH) -> list[Hit]:
+def search(
+    index: Index,
+    query: Query,
+    k: int,
+    ranker: Ranker | None = None,
+    depth: int = DEPTH,
+    pinned: Sequence[int] = (),
+) -> list[Hit]:
     """Top-k passages for a question.
 
     Candidates are the union of the dense and BM25 top `depth`; each gets a
     feature row, and the fitted `ranker` orders them (reciprocal-rank fusion
     when there is none).
 
+    Args:
+        pinned: rows that are candidates whatever their scores and come first, in the ranker's
+            order among themselves (the article a question names: 第十二条是怎么规定的？).
+
     Returns:
         Hits, best first.
     """
-    hits = candidates(index, query, max(depth, k), ranker)  # a long list asked for gets as many candidates
+    hits = candidates(index, query, max(depth, k), ranker, pinned)  # a long list asked for gets as many candidates
+    if pinned:
+        first = set(pinned)
+        hits = [h for h in hits if h.row in first] + [h for h in hits if h.row not in first]
     return hits[:k]
 
 
-def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) -> list[Hit]:
+def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None, pinned: Sequence[int] = ()) -> list[Hit]:
     """Every candidate with features, ordered by the ranker (or RRF).
 
     Features are computed for all candidates at once: one search for each
@@ -85,7 +100,7 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None) ->
     dense_rows = index.rows_of(ids)
     bm25_all = index.bm25.scores(query.tokens)
     kw_ids = _top(bm25_all, depth)
-    rows = list(dict.fromkeys([*dense_rows.tolist(), *kw_ids.tolist()]))
+    rows = list(dict.fromkeys([*pinned, *dense_rows.tolist(), *kw_ids.tolist()]))
     if not rows:
         return []
     floor = float(dense_scores[-1]) if len(dense_scores) else 0.0  # a non-candidate scores at most this

@@ -10,6 +10,7 @@ that names the office but never the person).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 KINDS = ("time", "number", "place", "person")
@@ -131,3 +132,17 @@ def _name_like(word: str) -> bool:
 
 def _all_cjk(word: str) -> bool:
     return all("\u4e00" <= c <= "\u9fff" for c in word)
+
+
+_places: frozenset[str] | None = None
+
+
+def place_names(tokens: Sequence[str]) -> list[str]:
+    """The tokens jieba's dictionary tags as place names ("ns": 深圳, 杭州, 庆云县)."""
+    global _places
+    if _places is None:
+        import jieba
+
+        with open(jieba.Tokenizer().get_dict_file().name, encoding="utf-8") as handle:
+            _places = frozenset(p[0] for p in (line.split() for line in handle) if len(p) == 3 and p[2] == "ns")
+    return [t for t in tokens if len(t) >= 2 and t in _places]

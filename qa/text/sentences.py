@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 # A sentence ends at 。！？!?；; or an ellipsis, together with any closing
-# quotes/brackets that belong to it (“……。”他说 → the ” stays with the sentence).
-_END = re.compile(r"(?:[。！？!?；;]+|…{1,2}|\.{3,})[”’」』）)\]】]*")
+# quotes/brackets that belong to it (“……。”他说 → the ” stays with the sentence),
+# and at a line break: a paragraph of lines (an article's items, a table's rows) has one per line.
+_END = re.compile(r"(?:[。！？!?；;]+|…{1,2}|\.{3,})[”’」』）)\]】]*|\n")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -98,6 +98,10 @@ class Tokenizer:
             tok.add_word(term, freq=max(tok.suggest_freq(term), 1000))
         return tok
 
+    def words(self, text: str) -> list[str]:
+        """The words of `text` in jieba's accurate mode (folded): each stretch cut once, no sub-words."""
+        return [w for w in (w.strip() for w in self._jieba.lcut(fold(text), HMM=False)) if w and _WORD.search(w)]
+
     def __call__(self, text: str) -> list[str]:
         """Tokenize `text` into content words (folded, stopwords dropped)."""
         words = self._jieba.lcut_for_search(fold(text), HMM=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from qa.answer.results import Answer, Citation
-from qa.ingest.document import Document
+from qa.ingest.document import HEADING_PATH, Document
 
 TEXT = {
     "zh": {
@@ -36,11 +36,12 @@ TEXT = {
 
 
 def source_line(c: Citation, lang: str = "zh") -> str:
-    """标题 · 发布者 · 日期 · 第 p 页 · 第 n 段 (escaped, absent parts left out; pages only for PDFs)."""
+    """标题 · 章节 · 发布者 · 日期 · 第 p 页 · 第 n 段 (escaped, absent parts left out; pages only for PDFs)."""
     s = c.source
     t = TEXT[lang]
     page = t["page"].format(n=s.page) if s.page is not None else None
-    parts = [s.title, s.publisher, s.date, page, t["paragraph"].format(n=s.paragraph)]
+    section = s.section.replace(HEADING_PATH, " · ") if s.section else None
+    parts = [s.title, section, s.publisher, s.date, page, t["paragraph"].format(n=s.paragraph)]
     return " · ".join(escape(p) for p in parts if p)
 
 
@@ -105,7 +106,7 @@ def document_page(doc: Document, highlight: int | None, lang: str = "zh") -> str
 body {{ font: 17px/1.8 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; max-width: 46em; margin: 0 auto;
        padding: 1em; color: #222; }}
 h1 {{ font-size: 1.5em; line-height: 1.4; }} .meta {{ color: #666; }}
-p {{ position: relative; padding: .2em .4em; border-radius: 4px; }}
+p {{ position: relative; padding: .2em .4em; border-radius: 4px; white-space: pre-line; }}
 p .n {{ position: absolute; left: -2.2em; width: 1.8em; text-align: right; color: #aaa; font-size: .8em; }}
 p.hit, p:target {{ background: #fff3bf; outline: 2px solid #f08c00; }}
 </style></head><body>

@@ -19,7 +19,9 @@ from qa.ui.cards import answer_html
 
 TITLE = "中文文档问答 · Chinese document QA"
 CSS = """
-.qa-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: .6em .8em; margin: .4em 0; line-height: 1.7; }
+.qa-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: .6em .8em; margin: .4em 0; line-height: 1.7;
+  white-space: pre-line; }
+.qa-card .qa-source { white-space: normal; }
 .qa-card mark { background: #fff3bf; padding: 0 .1em; }
 .qa-source { color: #555; font-size: .88em; margin-top: .3em; }
 """

@@ -26,7 +26,8 @@
     "border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);font:15px/1.7 system-ui,sans-serif;overflow:hidden}" +
     ".qa-w-panel.open{display:flex}.qa-w-head{padding:10px 14px;background:#f08c00;color:#fff;font-weight:600}" +
     ".qa-w-log{flex:1;overflow:auto;padding:10px 14px}.qa-w-q{font-weight:600;margin:10px 0 4px}" +
-    ".qa-w-card{border:1px solid #e5e7eb;border-radius:8px;padding:6px 9px;margin:6px 0}" +
+    ".qa-w-card{border:1px solid #e5e7eb;border-radius:8px;padding:6px 9px;margin:6px 0;white-space:pre-line}" +
+    ".qa-w-src{white-space:normal}" +
     ".qa-w-card mark{background:#fff3bf}.qa-w-src{color:#555;font-size:13px}" +
     ".qa-w-form{display:flex;border-top:1px solid #eee}.qa-w-form input{flex:1;border:0;padding:12px;font:inherit}" +
     ".qa-w-form button{border:0;background:#f08c00;color:#fff;padding:0 16px;font:inherit;cursor:pointer}";
@@ -57,7 +58,8 @@
     box.appendChild(document.createTextNode(p.text.slice(p.quote_end)));
     var s = p.source;
     var page = s.page ? "第 " + s.page + " 页" : null;  // PDFs only
-    var line = [s.title, s.publisher, s.date, page, "第 " + s.paragraph + " 段"].filter(Boolean).join(" · ");
+    var section = s.section ? s.section.split(" › ").join(" · ") : null;  // 第二章 受理 · 第五条
+    var line = [s.title, section, s.publisher, s.date, page, "第 " + s.paragraph + " 段"].filter(Boolean).join(" · ");
     var src = el("div", { "class": "qa-w-src" }, "来源：" + line + " · ");
     var link = el("a", { href: base + "/doc/" + encodeURIComponent(s.doc_id) + "?p=" + s.paragraph + "#p" + s.paragraph,
                          target: "_blank", rel: "noopener" }, "查看原文");

@@ -1,0 +1,236 @@
+"""Markdown → an `Article`, read by markdown-it-py (CommonMark, with tables).
+
+What each construct becomes:
+
+* `#`…`######` headings: headings at that level (the first `#` heading is the title);
+* paragraphs: paragraphs, a hard-wrapped line joined to the one before it unless that one
+  ends a sentence or the line opens an item or an article;
+* lists: each top-level item is one paragraph holding its nested items, one per line (a list
+  of short items is one paragraph); ordered items keep their number (1. …);
+* tables: one paragraph, a line per row made of 列名：值 pairs (a row is one sentence, quoted whole);
+* fenced and indented code: verbatim;
+* HTML blocks and inline tags, comments: removed, the text inside kept; images: removed;
+  links: their text kept;
+* a YAML front matter block (--- … ---): read for title, date, author and publisher.
+
+Everything removed is recorded with its rule (`Article.dropped`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from qa.ingest.document import Article, Block, Dropped
+from qa.ingest.html import strip_markup
+from qa.ingest.layout import join_lines
+from qa.ingest.structure import opens_part
+from qa.text.normalize import strip_invisible
+
+SHORT_ITEM = 40  # characters: a list whose items are all this short is one paragraph
+WRAPPED = 30  # characters: a line at least this long that ends no sentence was wrapped, not broken on purpose
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_KEYS = {
+    "title": "title",
+    "标题": "title",
+    "date": "date",
+    "日期": "date",
+    "author": "author",
+    "作者": "author",
+    "publisher": "publisher",
+    "source": "publisher",
+    "来源": "publisher",
+}
+_KEEP_BREAK = "。！？!?；;：:”」』)）"
+
+
+def parse_markdown(text: str) -> Article:
+    """Read a Markdown document (see the module docstring).
+
+    Args:
+        text: decoded file text.
+
+    Returns:
+        Its title (front matter, else the first `#` heading), headings with their levels,
+        paragraphs, and every piece of markup or image left out.
+    """
+    dropped: list[Dropped] = []
+    meta, body = _front_matter(text, dropped)
+    blocks = _blocks(_PARSER.parse(body), dropped)
+    title = meta.get("title")
+    if title is None and blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
+        title = blocks[0].text
+    kept = sum(len("".join(b.text.split())) for b in blocks)
+    return Article(
+        title=title,
+        subtitle=None,
+        publisher=meta.get("publisher"),
+        date=_iso(meta.get("date")),
+        author=meta.get("author"),
+        blocks=tuple(blocks),
+        dropped=tuple(dropped),
+        kind="markdown",
+        chars_read=kept + sum(len("".join(d.text.split())) for d in dropped),
+    )
+
+
+def looks_like_markdown(text: str) -> bool:
+    """True when a plain-text file is written in Markdown: a `#` heading, a table, a code fence,
+    or two list lines."""
+    lines = text.split("\n")
+    if any(re.match(r"^\s{0,3}(#{1,6}\s+\S|```|~~~|\|?\s*:?-{3,}:?\s*\|)", line) for line in lines):
+        return True
+    return sum(1 for line in lines if re.match(r"^\s{0,3}[-*+]\s+\S", line)) >= 2
+
+
+def _front_matter(text: str, dropped: list[Dropped]) -> tuple[dict[str, str], str]:
+    match = _FRONT.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in match.group(1).split("\n"):
+        key, sep, value = line.partition(":")
+        field = _FRONT_KEYS.get(key.strip().lower())
+        value = value.strip().strip("\"'")
+        if sep and field and value:
+            meta.setdefault(field, value)
+    dropped.append(Dropped(match.group(0).strip(), "metadata"))
+    return meta, text[match.end() :]
+
+
+def _iso(value: str | None) -> str | None:
+    from qa.ingest.meta import date_of
+
+    return date_of(value) if value else None
+
+
+def _blocks(tokens: Sequence[Token], dropped: list[Dropped], depth: int = 0) -> list[Block]:
+    out: list[Block] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        end = _close(tokens, i)
+        if token.type == "heading_open":
+            text = _text(tokens[i + 1], dropped)
+            if text:
+                out.append(Block("heading", " ".join(text.split()), level=int(token.tag[1])))
+        elif token.type == "paragraph_open":
+            text = _text(tokens[i + 1], dropped)
+            if text:
+                out.append(Block("para", text))
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            out.extend(_list(tokens[i : end + 1], dropped))
+        elif token.type == "table_open":
+            rows = _table(tokens[i : end + 1], dropped)
+            if rows:
+                out.append(Block("para", "\n".join(rows)))
+        elif token.type in ("fence", "code_block") and token.content.strip():
+            out.append(Block("para", token.content.strip("\n")))
+        elif token.type == "html_block":
+            out.extend(_html(token.content, dropped, depth))
+        i = end + 1 if token.nesting == 1 and token.type != "blockquote_open" else i + 1
+    return out
+
+
+def _close(tokens: Sequence[Token], i: int) -> int:
+    """The position of the token that closes the one opened at `i` (`i` itself for a leaf)."""
+    if tokens[i].nesting != 1:
+        return i
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _list(tokens: Sequence[Token], dropped: list[Dropped]) -> list[Block]:
+    """Each top-level item with everything nested in it, as lines; short items make one paragraph."""
+    top = tokens[0].level + 1
+    items: list[list[str]] = []
+    number = ""  # an ordered item's number, put before its first text
+    for token in tokens[1:-1]:
+        if token.type == "list_item_open":
+            if token.level == top:
+                items.append([])
+            number = f"{token.info}{token.markup} " if token.info else ""
+        elif token.type == "inline" and items:
+            text = _text(token, dropped)
+            if text:
+                items[-1].extend((number + text).split("\n"))
+                number = ""
+        elif token.type in ("fence", "code_block") and items and token.content.strip():
+            items[-1].extend(token.content.strip("\n").split("\n"))
+    texts = ["\n".join(lines) for lines in items if lines]
+    if texts and all("\n" not in t and len(t) <= SHORT_ITEM for t in texts):
+        return [Block("para", "\n".join(texts))]
+    return [Block("para", t) for t in texts]
+
+
+def _table(tokens: Sequence[Token], dropped: list[Dropped]) -> list[str]:
+    """Rows as 列名：值，列名：值 lines (the header row names the columns); a row is one sentence."""
+    header: list[str] = []
+    rows: list[list[str]] = []
+    in_head = False
+    for token in tokens:
+        if token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open" and not in_head:
+            rows.append([])
+        elif token.type == "inline":
+            cell = " ".join(_text(token, dropped).split())
+            (header if in_head else rows[-1]).append(cell)
+    lines = [
+        "，".join(f"{name}：{value}" if name else value for name, value in zip(header, row) if value) for row in rows
+    ]
+    lines = [line for line in lines if line]
+    return lines or (["，".join(h for h in header if h)] if any(header) else [])
+
+
+def _html(source: str, dropped: list[Dropped], depth: int) -> list[Block]:
+    """An HTML block: the markup goes, the text in it is read as Markdown again (it may hold some)."""
+    text, markup = strip_markup(source)
+    if markup:
+        dropped.append(Dropped(" ".join(markup)[:200], "markup"))
+    if not text.strip() or depth > 1:
+        return [Block("para", line.strip()) for line in text.split("\n") if line.strip()] if depth > 1 else []
+    return _blocks(_PARSER.parse(text), dropped, depth + 1)
+
+
+def _text(inline: Token, dropped: list[Dropped]) -> str:
+    """The text of an inline token: link text kept, images and tags dropped, wrapped lines joined."""
+    parts: list[str] = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            dropped.append(Dropped(f"![{child.content}]({child.attrGet('src') or ''})", "image"))
+        elif child.type == "html_inline":
+            if re.match(r"<br\s*/?>", child.content, re.IGNORECASE):
+                parts.append("\n")
+            else:
+                dropped.append(Dropped(child.content, "markup"))
+    return _join("".join(parts))
+
+
+def _join(text: str) -> str:
+    """Lines of one paragraph: a line joins the one before when that one was wrapped (it is long and
+    no sentence ends it) and this one opens no item or article; short lines (出租方：王建华) stay lines."""
+    out: list[str] = []
+    for raw in text.split("\n"):
+        line = " ".join(strip_invisible(raw).split())
+        if not line:
+            continue
+        if out and len(out[-1]) >= WRAPPED and not out[-1].endswith(tuple(_KEEP_BREAK)) and not opens_part(line):
+            out[-1] = join_lines(out[-1], line)
+        else:
+            out.append(line)
+    return "\n".join(out)

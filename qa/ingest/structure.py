@@ -1,0 +1,286 @@
+"""Structure in any parser's blocks: 编/章/节 headings, 条 articles with their 款 and 项, numbered items.
+
+Laws, regulations, rules, contracts, notices and manuals number their parts. Whatever format a
+file came in, its blocks pass through `restructure`, which
+
+* in a legal text (at least `MIN_ARTICLES` paragraphs open with 第…条) makes 编/章/节 lines
+  headings at their rank (spaces inside a heading's name closed: 第二章 受 理 → 第二章 受理),
+  and makes each article one block labelled 第…条 holding its lead-in, its items (（一）…) and
+  its further paragraphs (款), one per line;
+* anywhere, joins a run of numbered items (（一）（二）…, 1. 2. …, ①②…) to the paragraph that
+  introduces them (it ends with a colon), or to each other: a step or an item is not a passage
+  cut off from what it is a step of;
+* keeps an adoption or issuing line (…会议通过, …印发, 自…起施行) as a paragraph of its own,
+  where questions can find it, and reads the document's date from it.
+
+Pure functions on blocks; the chunker splits a long article and repeats its lead-in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from qa.ingest.document import Article, Block
+from qa.ingest.meta import date_of
+
+MIN_ARTICLES = 3  # paragraphs opening with 第…条 that make a text a legal one
+HEADING_MAX_CHARS = 40  # a longer line is never a heading (a 第…章 line that long is a sentence)
+
+_NUM = r"[一二三四五六七八九十百千零〇两\d]+"
+_ARTICLE = re.compile(rf"^第\s*({_NUM})\s*条(?![款项])")
+_DIVISION = re.compile(rf"^第\s*({_NUM})\s*([编章节])(?:[\s\u3000:：]|$)")
+_APPENDIX = re.compile(r"^(附\s*则|附\s*件|附\s*录|附\s*表)(?:\s*[\d一二三四五六七八九十]{0,3})?(?:[\s\u3000:：]|$)")
+_RANK = {"编": 1, "章": 2, "节": 3}
+# Item markers: the style, then the number. （一） (1) ① 1. 1、 第一项 (一、 is a heading style, not an item).
+_ITEMS = (
+    ("paren-cn", re.compile(r"^[（(]\s*([一二三四五六七八九十]{1,3})\s*[)）]")),
+    ("paren-num", re.compile(r"^[（(]\s*(\d{1,2})\s*[)）]")),
+    ("circled", re.compile(r"^([①-⑳])")),
+    ("num", re.compile(r"^(\d{1,2})\s*[.．、)）](?!\d)")),
+    ("xiang", re.compile(rf"^第\s*({_NUM})\s*项")),
+)
+# An adoption or issuing line ends with its verb; a signature is a body and a date.
+_ISSUING_END = re.compile(r"(通过|发布|印发|公布|颁布|施行|修订|修正|签发)\s*[)）]?\s*[。.]?$")
+_SIGNATURE = re.compile(
+    r"^(?P<org>[^\d]{0,30}?)[\s\u3000]*[（(]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?$"
+)
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[\s\u3000]+(?=[\u4e00-\u9fff])")
+_ORG = re.compile(r"(局|委|委员会|会|院|部|厅|办|办公室|政府|公司|中心|处|室|所|校|学校|大学|集团|协会)$")
+
+
+def cn_number(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 一百零五 → 105, 20 → 20; None for what is not a number."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    digits = {
+        "零": 0,
+        "〇": 0,
+        "一": 1,
+        "二": 2,
+        "两": 2,
+        "三": 3,
+        "四": 4,
+        "五": 5,
+        "六": 6,
+        "七": 7,
+        "八": 8,
+        "九": 9,
+    }
+    units = {"十": 10, "百": 100, "千": 1000}
+    total, current = 0, 0
+    for ch in text:
+        if ch in digits:
+            current = digits[ch]
+        elif ch in units:
+            total += (current or 1) * units[ch]
+            current = 0
+        else:
+            return None
+    return total + current if text else None
+
+
+def article_number(text: str) -> int | None:
+    """The number of the article a paragraph opens (第十二条 … → 12), or None."""
+    match = _ARTICLE.match(text)
+    return cn_number(match.group(1)) if match else None
+
+
+_NAMED = re.compile(rf"第\s*({_NUM})\s*条(?:\s*第\s*({_NUM})\s*[项款])?")
+
+
+def named_article(question: str) -> tuple[int, int | None] | None:
+    """(article, item) a question names: 第十二条是怎么规定的？ → (12, None); 第五条第二项 → (5, 2)."""
+    match = _NAMED.search(question)
+    if match is None:
+        return None
+    article = cn_number(match.group(1))
+    item = cn_number(match.group(2)) if match.group(2) else None
+    return (article, item) if article else None
+
+
+def item_marker(text: str) -> tuple[str, int] | None:
+    """(style, number) of the item marker opening `text` (（二） → ("paren-cn", 2)), or None."""
+    for style, pattern in _ITEMS:
+        match = pattern.match(text)
+        if match:
+            value = match.group(1)
+            number = ord(value) - ord("①") + 1 if style == "circled" else cn_number(value)
+            return (style, number) if number else None
+    return None
+
+
+def division(text: str) -> int | None:
+    """The rank of a 编 (1) / 章 (2) / 节 (3) / 附则·附件 (1) heading line, or None."""
+    if len(text) > HEADING_MAX_CHARS:
+        return None
+    match = _DIVISION.match(text)
+    if match:
+        return _RANK[match.group(2)]
+    return 1 if _APPENDIX.match(text) else None
+
+
+def heading_name(text: str) -> str:
+    """A structural heading as it is cited: 第二章　受 理 → 第二章 受理 (no spaces inside the name)."""
+    text = " ".join(text.split())
+    match = _DIVISION.match(text) or _APPENDIX.match(text)
+    if not match:
+        return text
+    marker, name = text[: match.end()].strip(" :："), text[match.end() :].strip()
+    marker = _CJK_GAP.sub("", marker)
+    name = _CJK_GAP.sub("", name)
+    if text[match.end() - 1 : match.end()] in ":：":
+        return f"{marker}：{name}" if name else marker
+    return f"{marker} {name}" if name else marker
+
+
+def issued(text: str) -> str | None:
+    """The ISO date of an adoption or issuing line (2016年3月22日 …会议通过, 自2023年1月1日起施行,
+    某市教育局 2024年1月10日), or None. A sentence that only mentions a date is none."""
+    text = text.strip()
+    if len(text) > 80:
+        return None
+    date = date_of(text)
+    return date if date and (_ISSUING_END.search(text) or _SIGNATURE.match(text)) else None
+
+
+@dataclass
+class _Open:
+    """An article being gathered: its label and lines."""
+
+    label: str
+    lines: list[str]
+    level: int
+
+
+def restructure(article: Article) -> Article:
+    """`article` with its numbered structure found (see the module docstring).
+
+    The date read from an adoption or issuing line, and the issuing body named on the line
+    before a closing date, fill the article's date and publisher only where it states none.
+    """
+    blocks = [Block("para", b.text) if b.kind == "heading" and issued(b.text) else b for b in _explode(article.blocks)]
+    legal = sum(1 for b in blocks if article_number(b.text) is not None) >= MIN_ARTICLES
+    blocks = _articles(blocks) if legal else blocks
+    blocks = _group_items(blocks)
+    date, publisher = _issuing(blocks)
+    return replace(
+        article,
+        blocks=tuple(blocks),
+        date=article.date or date,
+        publisher=article.publisher or publisher,
+        kind=f"{article.kind}+structured" if legal else article.kind,
+    )
+
+
+def _explode(blocks: tuple[Block, ...]) -> list[Block]:
+    """Paragraphs whose later lines open an article, a division or an item are cut there."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.kind != "para" or "\n" not in block.text or block.label:
+            out.append(block)
+            continue
+        lines = block.text.split("\n")
+        current = [lines[0]]
+        for line in lines[1:]:
+            if opens_part(line.strip()):
+                out.append(replace(block, text="\n".join(current)))
+                current = []
+            current.append(line)
+        out.append(replace(block, text="\n".join(current)))
+    return out
+
+
+def opens_part(line: str) -> bool:
+    """True when `line` opens an article, a division (第二章) or a numbered item."""
+    return article_number(line) is not None or division(line) is not None or item_marker(line) is not None
+
+
+def _articles(blocks: list[Block]) -> list[Block]:
+    """Division lines become ranked headings; each article gathers its lines until the next part."""
+    out: list[Block] = []
+    current: _Open | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            out.append(Block("para", "\n".join(current.lines), label=current.label))
+            current = None
+
+    for block in blocks:
+        text = block.text.strip()
+        rank = division(text) if "\n" not in text else None
+        number = article_number(text)
+        if rank is not None:
+            close()
+            out.append(Block("heading", heading_name(text), level=rank))
+        elif number is not None:
+            close()
+            label = text[: _ARTICLE.match(text).end()].replace(" ", "")  # type: ignore[union-attr]
+            current = _Open(label, [text], block.level)
+        elif current is not None and _inside_article(block) and issued(text) is None:
+            current.lines.append(text)  # an item or a further paragraph (款) of the article
+        else:
+            close()
+            out.append(block)
+    close()
+    return out
+
+
+def _inside_article(block: Block) -> bool:
+    """A block after an article belongs to it unless it is a heading the format marked (a `##` line)."""
+    return block.kind == "para" or block.level == 0 or item_marker(block.text) is not None
+
+
+def _group_items(blocks: list[Block]) -> list[Block]:
+    """A run of numbered item paragraphs joins the paragraph introducing it, or forms one block."""
+    out: list[Block] = []
+    run_style: str | None = None
+    last = 0
+    for block in blocks:
+        marker = item_marker(block.text) if block.kind == "para" and not block.label else None
+        if marker and out and out[-1].kind == "para" and _continues_run(out[-1], marker, run_style, last):
+            out[-1] = replace(out[-1], text=f"{out[-1].text}\n{block.text}")
+            run_style, last = marker
+            continue
+        out.append(block)
+        run_style, last = marker if marker else (None, 0)
+    return out
+
+
+def _continues_run(previous: Block, marker: tuple[str, int], style: str | None, last: int) -> bool:
+    """Item `marker` follows the block before it: the next number of its run, or the first item after a lead-in."""
+    if style is not None:
+        return marker == (style, last + 1)
+    return marker[1] == 1 and previous.text.rstrip().endswith((":", "：")) and not previous.label
+
+
+def _issuing(blocks: list[Block]) -> tuple[str | None, str | None]:
+    """(date, issuing body) from an adoption or issuing line near the start, or a signature at the end."""
+    paras = [b for b in blocks if b.kind == "para"]
+    for group in (blocks[:6], paras[-3:]):
+        lines = [line.strip() for b in group for line in b.text.split("\n") if line.strip()]
+        for at, line in enumerate(lines):
+            date = issued(line)
+            if date:
+                return date, _issuer(line, lines[at - 1] if at else "")
+    return None, None
+
+
+def _issuer(line: str, before: str) -> str | None:
+    """The body named on a signature before its date (某市教育局 2024年1月10日, or on the line before), or None."""
+    match = _SIGNATURE.match(line)
+    if match is None:
+        return None
+    candidate = match.group("org").strip() or before
+    return candidate if 2 <= len(candidate) <= 30 and _ORG.search(candidate) else None
+
+
+def looks_structured(text: str) -> bool:
+    """True when a text numbers its parts: articles (第…条), divisions (第…章) or numbered items."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    articles = sum(1 for line in lines if article_number(line) is not None)
+    divisions = sum(1 for line in lines if division(line) is not None)
+    items = sum(1 for line in lines if item_marker(line) is not None)
+    return articles >= MIN_ARTICLES or divisions >= 2 or items >= 3

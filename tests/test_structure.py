@@ -1,0 +1,143 @@
+"""Structured documents: regulations cited by article, manuals by step, notices by their signature.
+
+The documents are in tests/data/formats/, written for these tests; every index uses the fake encoder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import TESTS_DIR, write
+
+from qa.answer.engine import Answerer
+from qa.ingest.chunk import chunk
+from qa.ingest.corpus import load_corpus, read_document
+from qa.ingest.document import Document
+from qa.ingest.structure import cn_number, issued, item_marker, looks_structured, named_article
+from qa.render import source_line
+from qa.search.edits import build
+
+FORMATS = TESTS_DIR / "data" / "formats"
+
+
+def doc(name: str) -> Document:
+    return read_document(FORMATS / name, name)
+
+
+def passages_of(name: str) -> dict[str, str]:
+    """Passage texts by "heading › label" (or by the first characters when neither is set)."""
+    found = {}
+    for p in chunk(doc(name)):
+        key = " › ".join(x for x in (p.heading, p.label) if x) or p.text[:8]
+        found[key] = p.text
+    return found
+
+
+def test_chinese_numbers_markers_and_named_articles():
+    assert [cn_number(x) for x in ("一", "十", "十二", "二十", "一百零五", "两", "20", "abc")] == [
+        1, 10, 12, 20, 105, 2, 20, None,
+    ]  # fmt: skip
+    assert item_marker("（二）车辆总质量超过十吨的；") == ("paren-cn", 2)
+    assert item_marker("② 关闭阀门") == ("circled", 2)
+    assert item_marker("3. 接通电源") == ("num", 3)
+    assert item_marker("2023年的计划") is None and item_marker("10月1日起") is None
+    assert named_article("第十二条是怎么规定的？") == (12, None)
+    assert named_article("第五条第二项说的是什么？") == (5, 2)
+    assert named_article("停车费每天最多收多少？") is None
+
+
+def test_issuing_lines_give_a_date_and_sentences_that_mention_one_do_not():
+    assert issued("2022年6月15日 某市人民政府第三十二次常务会议通过") == "2022-06-15"
+    assert issued("（2016年3月22日最高人民检察院第十二届检察委员会第四十九次会议通过）") == "2016-03-22"
+    assert issued("某区司法局 2022年9月1日印发") == "2022-09-01"
+    assert issued("某市教育局 2024年1月10日") == "2024-01-10"
+    assert issued("2019年3月5日，国务院发布了新的规定，要求各地在年底前完成整改工作，并报送相关材料。") is None
+
+
+def test_a_regulation_has_one_passage_per_article_with_its_items_under_its_chapter():
+    regulation = doc("parking_rules.md")
+    assert regulation.title == "某市居住区停车管理办法（试行）"
+    assert regulation.date == "2022-06-15"  # from the adoption line, which stays a passage of its own
+    found = passages_of("parking_rules.md")
+    assert "2022年6月15日 某市人民政府第三十二次常务会议通过" in found.values()
+    article = found["第二章 车位使用 › 第四条"]  # "第 二 章 车位使用" → spaces inside the name closed
+    assert article.split("\n") == [
+        "第四条 有下列情形之一的，物业服务企业可以拒绝车辆进入居住区：",
+        "（一）车辆装载易燃易爆危险物品的；",
+        "（二）车辆总质量超过十吨的；",
+        "（三）车辆未按规定登记且业主无法说明来访事由的。",
+    ]
+    # An article's second paragraph (款) stays in the article; the chapter heading is not glued to it.
+    assert found["第二章 车位使用 › 第五条"].endswith("每日最高不得超过三十元。")
+    assert "第三章 附则 › 第七条" in found and all("##" not in text for text in found.values())
+
+
+def test_a_long_article_is_split_and_each_part_repeats_its_lead_in(tmp_path: Path):
+    items = "\n".join(
+        f"（{n}）第{n}类车辆应当停放在地下车库的指定区域，并服从现场管理人员的指挥调度；"
+        for n in "一二三四五六七八九十"
+    )
+    write(
+        tmp_path / "rules.txt",
+        f"停车规则\n\n第一条 总则内容。\n\n第二条 下列车辆的停放规定如下：\n{items}\n\n第三条 本规则自发布之日起施行。\n",
+    )
+    parts = [p for p in chunk(read_document(tmp_path / "rules.txt", "rules.txt"), max_chars=120) if p.label == "第二条"]
+    assert len(parts) > 1 and parts[0].lead is None and parts[0].text.startswith("第二条 下列车辆")
+    assert all(p.lead == "第二条 下列车辆的停放规定如下：" for p in parts[1:])
+    assert all(len(p.text) <= 120 for p in parts)
+
+
+def test_a_regulation_is_cited_by_chapter_and_article(fake_encoder):
+    index = build(load_corpus(FORMATS).documents, fake_encoder, max_chars=300, min_chars=12)
+    answer = Answerer(index, fake_encoder).ask("第五条是怎么规定的？")
+    first = answer.passages[0]
+    assert answer.answered and first.source.section == "第二章 车位使用 › 第五条"
+    assert first.quote.startswith("第五条 物业服务企业依照本办法第四条规定")
+    assert "某市居住区停车管理办法（试行） · 第二章 车位使用 · 第五条" in source_line(first.source)
+
+
+def test_a_question_naming_an_item_quotes_that_item(fake_encoder):
+    index = build(load_corpus(FORMATS).documents, fake_encoder, max_chars=300, min_chars=12)
+    first = Answerer(index, fake_encoder).ask("第四条第二项说的是什么？").passages[0]
+    assert first.source.section == "第二章 车位使用 › 第四条"
+    assert first.quote == "（二）车辆总质量超过十吨的；"
+
+
+def test_a_manual_keeps_each_section_steps_together_and_its_service_line():
+    manual = doc("kettle_manual.txt")
+    assert manual.title == "电热水壶使用说明书"
+    found = passages_of("kettle_manual.txt")
+    steps = found["二、日常使用"].split("\n")
+    assert [s[:2] for s in steps] == ["1.", "2.", "3."]
+    assert "最高水位线" in steps[0]
+    # A contact line is content in a manual: no web-page rule runs on a plain structured text.
+    assert any("400-800-1234" in text for text in found.values())
+
+
+def test_a_signature_at_the_end_gives_the_notice_its_date_and_issuer(tmp_path: Path):
+    write(
+        tmp_path / "notice.txt",
+        "关于开展冬季消防安全检查的通知\n\n各社区居委会：\n\n"
+        "为做好冬季消防安全工作，现将有关事项通知如下。\n\n"
+        "一、检查范围\n1. 辖区内所有高层住宅楼。\n2. 沿街商铺和农贸市场。\n3. 老旧小区的电动车集中充电点。\n\n"
+        "二、工作要求\n各社区要在十二月二十日前完成自查，并将检查结果报街道应急办。\n\n"
+        "某某街道办事处\n2023年12月1日\n",
+    )
+    notice = read_document(tmp_path / "notice.txt", "notice.txt")
+    assert notice.date == "2023-12-01" and notice.publisher == "某某街道办事处"
+    assert notice.text.rstrip().endswith("某某街道办事处\n2023年12月1日")  # kept, not dropped as a heading
+
+
+def test_structured_text_is_told_from_prose():
+    assert looks_structured((FORMATS / "kettle_manual.txt").read_text(encoding="utf-8"))
+    assert looks_structured("第一条 甲。\n第二条 乙。\n第三条 丙。")
+    assert not looks_structured((FORMATS / "oneline_news.txt").read_text(encoding="utf-8"))
+    assert not looks_structured("今天天气很好。\n我们去公园散步。\n2023年是个好年份。")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FORMATS.iterdir()))
+def test_no_passage_carries_markup(name: str):
+    for p in chunk(doc(name)):
+        assert "<div" not in p.text and "&nbsp;" not in p.text and "![" not in p.text and "](" not in p.text
+        assert not p.text.lstrip().startswith(("#", "- ", "* ", "|")), p.text
