@@ -31,7 +31,7 @@ CONTEXTS = [
      [("q5", "德州扒鸡创始于什么时候？", "清朝康熙年间")]),
 ]  # fmt: skip
 METRIC_KEYS = set("questions answerable answer@1 answer@5 mrr@10 answer_in_quote@1 no_answer_rate unanswerable "
-                  "unanswerable_answered invalid latency_ms".split())  # fmt: skip
+                  "unanswerable_answered invalid latency_ms doc@1".split())  # fmt: skip
 
 
 def paragraph(key: str, context: str, qas: list[tuple[str, str, str]]) -> dict:
@@ -106,6 +106,16 @@ def test_judge_finds_first_passage_with_answer_after_normalising():
     assert judge(answer, ["安德"], 1.0).quoted is True
     assert judge(answer, ["ＡＢＣ", "德州古称"], 1.0).rank == 1  # any gold string counts
     assert judge(answer, ["济南"], 1.0).rank is None
+
+
+def test_judge_and_metrics_say_whether_the_gold_file_came_first():
+    answer = Answer("问题", True, "", passages=(cite(1, "德州古称安德。"), cite(2, "隶属德州。")))
+    assert judge(answer, ["德州"], 1.0, doc="d1.txt").doc_first is True
+    assert judge(answer, ["德州"], 1.0, doc="d2.txt").doc_first is False
+    assert judge(answer, ["德州"], 1.0).doc_first is None  # the set names no file
+    outcomes = [judge(answer, ["德州"], 1.0, doc=d) for d in ("d1.txt", "d1.txt", "d2.txt")]
+    assert metrics(outcomes)["doc@1"] == round(2 / 3, 4)
+    assert metrics([judge(answer, ["德州"], 1.0)])["doc@1"] is None
 
 
 def test_judge_unanswerable_and_refused():
