@@ -114,19 +114,26 @@ def strip_clauses(line: str) -> tuple[str, list[tuple[str, str]]]:
     if editor:
         removed.append((editor.group(0).strip(), "footer"))
     for piece in _pieces(line[editor.end() :] if editor else line, _SENTENCES):
-        rule = rule_of(piece.strip())
+        rule = _clause_rule(piece.strip())
         if rule is None:
             kept.append(piece)
         elif len(piece.strip()) <= CLAUSE_MAX:
             removed.append((piece.strip(), rule))
         else:
             for clause in _pieces(piece, _CLAUSES):
-                inner = rule_of(clause.strip())
+                inner = _clause_rule(clause.strip())
                 if inner is not None and len(clause.strip()) <= CLAUSE_MAX:
                     removed.append((clause.strip(), inner))
                 else:
                     kept.append(clause)
     return " ".join("".join(kept).split()) if removed else line, removed
+
+
+def _clause_rule(piece: str) -> str | None:
+    """The rule that takes a clause out of a long line: navigation, legal text or a widget. An address
+    or a phone number inside running text (地址：…电话：…) is content, not a site's contact footer."""
+    rule = rule_of(piece)
+    return None if rule == "contact" else rule
 
 
 def _pieces(text: str, cut: re.Pattern[str]) -> list[str]:
