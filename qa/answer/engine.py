@@ -14,7 +14,7 @@ from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
-from qa.ingest.document import HEADING_PATH
+from qa.ingest.document import HEADING_PATH, Passage
 from qa.ingest.structure import article_number, item_marker, named_article
 from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
@@ -28,10 +28,8 @@ QUERY_CHARS = 256  # what is searched of a long question
 MAX_PINNED = 20  # passages of a named article (第五条 of every document, each part) taken as candidates
 LIST_CHARS = 200  # the longest quote a list question extends to
 SHORT_LINE = 40  # characters: a line of a list, not a sentence of prose
-_REST = [
-    quote.FEATURES.index("rest_cover"),
-    quote.FEATURES.index("rest_bigram"),
-]  # what the question asks beyond the title
+# The quote features of what a question asks beyond the document's title, heading and article label.
+_REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")]
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -44,9 +42,7 @@ class Clues:
     kind: str | None  # the kind of answer asked for (`qa.text.answer_type`)
     article: int | None = None  # the article the question names (第五条 → 5)
     item: int | None = None  # the item the question names (第五条第二项 → 2): it is the quote
-    wants_list: bool = (
-        False  # the question asks for several things (哪些): a quoted list line brings the lines under it
-    )
+    wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
 
 
 @dataclass(frozen=True)
@@ -214,13 +210,9 @@ class Answerer:
             blend = scores = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         margin = quote.QUOTE_MARGIN if scores is not blend else None
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
-        named = clues is not None and clues.article is not None and article_number(passage.label or "") == clues.article
-        if named and clues is not None and clues.item is not None:
-            start, end = _item_span(spans, sentences, clues.item) or (start, end)
-        elif named and spans and passage.part == 0 and (matrix is None or not matrix[:, _REST].any()):
-            start, end = spans[0]  # 第十二条是怎么规定的？ asks for the article itself: its first sentence
-        if clues is not None and clues.wants_list:
-            end = _list_end(passage.text, spans, start, end)
+        if clues is not None:
+            asks_more = matrix is None or bool(matrix[:, _REST].any())
+            start, end = _structured(passage, spans, sentences, clues, asks_more, (start, end))
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
         mask = 0
         for i in inside:
@@ -260,6 +252,31 @@ class Answerer:
         if self.refusal is not None:
             return self.refusal.answerable(evidence.features())
         return evidence.coverage >= 0.5
+
+
+def _structured(
+    passage: Passage,
+    spans: list[tuple[int, int]],
+    sentences: list[str],
+    clues: Clues,
+    asks_more: bool,
+    chosen: tuple[int, int],
+) -> tuple[int, int]:
+    """The quote where the structure of the passage says better than the sentence model.
+
+    第五条第二项 quotes item (二) of 第五条; 第十二条是怎么规定的？ — nothing asked beyond the
+    article (`asks_more` False) — quotes the article's first sentence; a question asking for several
+    things (哪些) quoting one line of a list gets the lines under it.
+    """
+    start, end = chosen
+    named = clues.article is not None and article_number(passage.label or "") == clues.article
+    if named and clues.item is not None:
+        start, end = _item_span(spans, sentences, clues.item) or (start, end)
+    elif named and spans and passage.part == 0 and not asks_more:
+        start, end = spans[0]
+    if clues.wants_list:
+        end = _list_end(passage.text, spans, start, end)
+    return start, end
 
 
 def _item_span(spans: list[tuple[int, int]], sentences: list[str], item: int) -> tuple[int, int] | None:
