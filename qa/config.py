@@ -26,6 +26,10 @@ MAX_CHARS = 300  # longest passage (characters)
 MIN_CHARS = 12  # shorter paragraphs are merged with a neighbour
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+DEFAULT_UPLOAD_MB = 20  # the largest file the console accepts
+MAX_UPLOAD_MB = 200
+DEFAULT_LOG_ROWS = 100_000  # questions the console's log keeps at most (the oldest go first)
+DEFAULT_LOG_DAYS = 90  # days a logged question is kept (0 = until the size cap)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Settings:
     vector_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False, hash=False)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    upload_mb: int = DEFAULT_UPLOAD_MB  # the console's upload limit per file
+    log_max_rows: int = DEFAULT_LOG_ROWS  # the console's question log: size cap
+    log_days: int = DEFAULT_LOG_DAYS  # … and retention (0 = until the size cap)
+    log_ip: bool = False  # … and whether it stores the client's address
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
@@ -58,7 +66,7 @@ class Settings:
 
         Reads QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS,
         QA_RATE_LIMIT, QA_ADMIN_TOKEN, QA_ENCODER, QA_VECTOR_STORE, QA_<STORE>_* (e.g.
-        QA_MILVUS_URI), QA_HOST and QA_PORT.
+        QA_MILVUS_URI), QA_HOST, QA_PORT, QA_UPLOAD_MB, QA_LOG_MAX_ROWS, QA_LOG_DAYS and QA_LOG_IP.
 
         Raises:
             ConfigError: a value that cannot be used, naming the variable and what it accepts.
@@ -82,6 +90,10 @@ class Settings:
             vector_options={name: _prefixed(env, f"QA_{name.upper()}_") for name in BACKENDS},
             host=env.get("QA_HOST", "").strip() or DEFAULT_HOST,
             port=_port(env.get("QA_PORT", "")),
+            upload_mb=_bounded(env, "QA_UPLOAD_MB", DEFAULT_UPLOAD_MB, 1, MAX_UPLOAD_MB),
+            log_max_rows=_bounded(env, "QA_LOG_MAX_ROWS", DEFAULT_LOG_ROWS, 100, 10_000_000),
+            log_days=_bounded(env, "QA_LOG_DAYS", DEFAULT_LOG_DAYS, 0, 3650),
+            log_ip=_flag(env, "QA_LOG_IP"),
         )
         given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -154,6 +166,26 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
             f"{name} 须为非负整数（现为 {value!r}）", f"{name} must be a non-negative integer, not {value!r}"
         )
     return int(value)
+
+
+def _bounded(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An integer setting within low..high."""
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise ConfigError(
+            f"{name} 须在 {low} 到 {high} 之间（现为 {value}）", f"{name} must be {low}..{high}, not {value}"
+        )
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off (unset: no)."""
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} 须为 1 或 0（现为 {value!r}）", f"{name} must be 1 or 0, not {value!r}")
 
 
 def _port(value: str) -> int:

@@ -1,14 +1,30 @@
-"""The answerer a server uses now, and the admin's way to swap in a new index without a restart."""
+"""The answerer a server uses now, the admin's way to swap in a new index without a restart, and the
+question log's interface that the chat and the API share."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from qa.answer.engine import Answerer
+from qa.answer.engine import Answerer, Policy
+from qa.answer.results import Answer
 from qa.config import Settings
 from qa.errors import QAError
 from qa.service import index_corpus, open_answerer, warm_up
+
+
+class Recorder(Protocol):
+    """Where asked questions are logged (`qa.admin.conversations.Recorder`, when the console is on)."""
+
+    def record(self, answer: Answer, source: str, headers: Mapping[str, str], client: str | None) -> str:
+        """Log an answer (`source`: chat, api or widget; the request's headers and client address); returns
+        the token a visitor's 👍/👎 on it is sent with."""
+        ...
+
+    def rate(self, token: str, liked: bool | None) -> bool:
+        """Apply a 👍/👎; False for an unknown token."""
+        ...
 
 
 class Live(Protocol):
@@ -49,11 +65,23 @@ class LiveAnswerer:
     that started before it finishes with the index it started with.
     """
 
-    def __init__(self, settings: Settings, answerer: Answerer) -> None:
-        """Args: settings: where the corpus and index live. answerer: the one serving now."""
+    def __init__(self, settings: Settings, answerer: Answerer, policy: Policy | None = None) -> None:
+        """Args: settings: where the corpus and index live. answerer: the one serving now.
+        policy: the owner's overrides every answerer follows (`qa.admin.overrides.Overrides`)."""
         self.settings = settings
         self._current = answerer
         self._lock = threading.Lock()  # one reload at a time
+        self.policy = policy
+
+    @property
+    def policy(self) -> Policy | None:
+        """The owner's overrides (turned-off passages, pinned answers) every answerer follows."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy | None) -> None:
+        self._policy = policy
+        self._current.policy = policy
 
     @property
     def current(self) -> Answerer:
@@ -72,8 +100,9 @@ class LiveAnswerer:
             if update:
                 report = index_corpus(self.settings, encoder_factory=lambda: old.encoder, model_name=old.encoder.name)
                 changes = report.changes if report.built else None
-            fresh = warm_up(open_answerer(self.settings, encoder=old.encoder))
-            self._current = fresh
+            fresh = open_answerer(self.settings, encoder=old.encoder)
+            fresh.policy = self._policy
+            self._current = warm_up(fresh)
         return {
             "status": "reloaded",
             "documents": len(fresh.index.documents),

@@ -9,6 +9,10 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
+from qa.admin.api import UPLOAD_PATH, mount_console
+from qa.admin.console import Console
+from qa.admin.conversations import Recorder
+from qa.admin.library import MAX_FILES
 from qa.answer.engine import Answerer
 from qa.api.app import create_api
 from qa.config import Settings
@@ -20,9 +24,14 @@ STATIC = Path(__file__).resolve().parent / "ui" / "static"
 
 
 def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
-    """The HTTP API with the chat UI mounted at /."""
+    """The HTTP API with the chat UI mounted at /, and the console at /admin when an admin token is set
+    and the index can be reloaded (a `LiveAnswerer`)."""
     live = as_live(answerer)
-    api = create_api(live, settings)
+    console = Console(settings, live) if settings.admin_token and isinstance(live, LiveAnswerer) else None
+    recorder = Recorder(console.log) if console is not None else None
+    limits = {UPLOAD_PATH: MAX_FILES * (settings.upload_mb * 1024 * 1024 + 4096)}
+    extend = (lambda app: mount_console(app, console)) if console is not None else None
+    api = create_api(live, settings, recorder=recorder, body_limits=limits, extend=extend)
 
     @api.get("/doc/{doc_id}", response_class=HTMLResponse)
     def document(doc_id: str, p: int | None = None, lang: str = "zh") -> HTMLResponse:
@@ -45,7 +54,7 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
         )
 
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
-    ui = build_ui(live, settings.top_k, feedback)
+    ui = build_ui(live, settings.top_k, feedback, recorder)
     return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
 
 
@@ -60,5 +69,5 @@ def serve(settings: Settings, loading: Future[Answerer] | None = None) -> None:
     answerer = loading.result() if loading is not None else warm_up(open_answerer(settings))
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     if settings.admin_token:
-        print("管理接口已开启 / admin on: POST /api/admin/reload (Authorization: Bearer $QA_ADMIN_TOKEN)", flush=True)
+        print(f"管理后台 / console: http://{host}:{port}/admin (令牌 / token: QA_ADMIN_TOKEN)", flush=True)
     uvicorn.run(create_app(LiveAnswerer(settings, answerer), settings), host=host, port=port, log_level="warning")

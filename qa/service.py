@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
 from qa.answer.engine import Answerer
 from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
-from qa.config import Settings, chunk_params
+from qa.config import Settings
 from qa.ingest.corpus import fingerprint
 from qa.search import builds
 from qa.search.cache import CachedEncoder, default_cache_path
 from qa.search.encoder import Encoder, encoder_identity, make_encoder
 from qa.search.ranker import Ranker
-from qa.search.update import IndexReport, update_index
+from qa.search.update import IndexReport, corpus_params, update_index
 
 
 def cached_encoder(settings: Settings) -> Encoder:
@@ -31,6 +31,8 @@ def index_corpus(
     progress: bool = False,
     encoder_factory: Callable[[], Encoder] | None = None,
     model_name: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    force: Collection[str] = (),
 ) -> IndexReport:
     """Bring the index of the configured corpus up to date.
 
@@ -41,6 +43,8 @@ def index_corpus(
         progress: show progress bars.
         encoder_factory, model_name: an encoder to use instead of the configured one (a server
             reuses the one it has loaded), and its identity.
+        on_progress: called with (passages encoded, passages to encode) (the console's progress bar).
+        force: files (relative to the corpus folder) indexed again even if unchanged.
     """
     return update_index(
         settings.corpus_dir,
@@ -52,6 +56,8 @@ def index_corpus(
         progress=progress,
         backend=settings.vector_store,
         options=settings.vector_options,
+        on_progress=on_progress,
+        force=force,
     )
 
 
@@ -67,7 +73,7 @@ def open_answerer(settings: Settings, *, encoder: Encoder | None = None, check_c
     name = encoder.name if encoder is not None else encoder_identity(settings)
     digest = None
     if check_corpus and settings.corpus_dir.is_dir():
-        digest, _ = fingerprint(settings.corpus_dir, chunk_params())
+        digest, _ = fingerprint(settings.corpus_dir, corpus_params(settings.index_dir))
     index = builds.load(settings.index_dir, model=name, fingerprint=digest, options=settings.vector_options)
     return Answerer(
         index,

@@ -6,6 +6,9 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
 
 from qa.answer import followup, quote
 from qa.answer.dedupe import collapse
@@ -32,6 +35,18 @@ SHORT_LINE = 40  # characters: a line of a list, not a sentence of prose
 _REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")]
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
+
+
+class Policy(Protocol):
+    """The site owner's decisions the answerer follows (`qa.admin.overrides.Overrides`)."""
+
+    def blocked_rows(self, index: Index) -> frozenset[int]:
+        """Rows never to quote (passages turned off)."""
+        ...
+
+    def pinned_rows(self, index: Index, vector: np.ndarray) -> list[int]:
+        """Rows to put first for a question with this vector (a pinned answer), or []."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -90,9 +105,12 @@ class Answerer:
         refusal: Refusal | None = None,
         ranker: Ranker | None = None,
         quoter: QuoteModel | None = None,
+        policy: Policy | None = None,
     ) -> None:
-        """Args: index, encoder: must match (same model). refusal, ranker, quoter: fitted for this encoder."""
+        """Args: index, encoder: must match (same model). refusal, ranker, quoter: fitted for this encoder.
+        policy: the owner's turned-off passages and pinned answers (None: none)."""
         self.index = index
+        self.policy = policy
         self.encoder = encoder
         base = base_model(encoder.name)
         self.refusal = refusal if refusal is not None and refusal.model == base else None
@@ -137,13 +155,24 @@ class Answerer:
             suggestions=() if answered else _closest_topics(citations),
         )
 
-    def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
-        """Passages with quotes for `text`, and the evidence for the refusal decision."""
+    def plan(self, text: str) -> tuple[Query, list[int], frozenset[int]]:
+        """The query for `text`, the rows that must come first (the owner's pinned answer, the article the
+        question names) and the rows never to quote (turned off)."""
         query = prepare(self.index, text, self.encoder.encode([encoder_input(text)])[0])
         named = named_article(text)
         pinned = self.index.article_rows.get(named[0], [])[:MAX_PINNED] if named else []
+        blocked: frozenset[int] = frozenset()
+        if self.policy is not None:
+            blocked = self.policy.blocked_rows(self.index)
+            pinned = [*self.policy.pinned_rows(self.index, query.vector), *pinned]
+        return query, pinned, blocked
+
+    def retrieve(self, text: str, top_k: int) -> tuple[list[Citation], Evidence]:
+        """Passages with quotes for `text`, and the evidence for the refusal decision."""
+        query, pinned, blocked = self.plan(text)
+        named = named_article(text)
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k.
-        hits = search(self.index, query, top_k * 2, self.ranker, pinned=pinned)
+        hits = search(self.index, query, top_k * 2, self.ranker, pinned=pinned, blocked=blocked)
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(

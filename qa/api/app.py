@@ -23,9 +23,17 @@ from qa.answer.engine import Answerer
 from qa.api.limits import RateLimiter
 from qa.config import DEFAULT_TOP_K, MAX_BODY, MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from qa.errors import DocumentNotFoundError, InputError, QAError
-from qa.live import Live, as_live
+from qa.live import Live, Recorder, as_live
 
 log = logging.getLogger("qa.api")
+ADMIN_RATE_LIMIT = 600  # console requests per client per minute (it polls while indexing runs)
+
+
+class FeedbackRequest(BaseModel):
+    """POST /api/feedback body."""
+
+    ask_id: str = Field(..., max_length=64, description="/api/ask 返回的 ask_id / the ask_id /api/ask returned")
+    liked: bool | None = Field(..., description="true 👍, false 👎, null 撤销 / clear")
 
 
 class AskRequest(BaseModel):
@@ -42,18 +50,27 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def create_api(answerer: Answerer | Live, settings: Settings | None = None) -> FastAPI:
+def create_api(
+    answerer: Answerer | Live,
+    settings: Settings | None = None,
+    recorder: Recorder | None = None,
+    body_limits: dict[str, int] | None = None,
+    extend: Callable[[FastAPI], None] | None = None,
+) -> FastAPI:
     """The API app over an answerer (`qa.server` mounts the chat UI and the pages on it).
 
     Args:
         answerer: the answerer, or a `Live` one an admin can reload.
         settings: cross-origin allow-list, rate limit and admin token (default `Settings()`).
+        recorder: logs each question (the console's log); None logs nothing.
+        body_limits: larger body limits for given paths (the console's upload), else MAX_BODY.
+        extend: adds more routes (the console's) before the JSON 404 that ends /api/.
     """
     settings = settings or Settings()
     live = as_live(answerer)
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
     limiter = RateLimiter(settings.rate_limit)
-    _guards(app, limiter)
+    _guards(app, limiter, body_limits or {}, RateLimiter(ADMIN_RATE_LIMIT if settings.rate_limit else 0))
     if settings.allowed_origins:
         # Added after the guard, so it wraps it: a 413 or 429 still carries the CORS header a
         # browser needs to read it, and a preflight is answered before it counts against the limit.
@@ -66,9 +83,24 @@ def create_api(answerer: Answerer | Live, settings: Settings | None = None) -> F
     _errors(app)
 
     @app.post("/api/ask")
-    def ask(body: AskRequest) -> dict[str, Any]:
-        """Answer a question (with the conversation's earlier questions) → the JSON contract."""
-        return live.current.ask(body.question, history=body.history, top_k=body.top_k).to_dict()
+    def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+        """Answer a question (with the conversation's earlier questions) → the JSON contract.
+
+        When the server keeps a question log, the answer also carries `ask_id`, for POST /api/feedback.
+        """
+        answer = live.current.ask(body.question, history=body.history, top_k=body.top_k)
+        data = answer.to_dict()
+        if recorder is not None:
+            source = "widget" if request.headers.get("x-qa-source") == "widget" else "api"
+            data["ask_id"] = recorder.record(answer, source, request.headers, _client(request))
+        return data
+
+    @app.post("/api/feedback")
+    def feedback(body: FeedbackRequest) -> dict[str, Any]:
+        """👍 / 👎 on an answer (its `ask_id` from /api/ask)."""
+        if recorder is None or not recorder.rate(body.ask_id, body.liked):
+            return error(404, "unknown_answer", "找不到这条回答。", "no such answer.")  # type: ignore[return-value]
+        return {"ask_id": body.ask_id, "liked": body.liked}
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
@@ -113,6 +145,8 @@ def create_api(answerer: Answerer | Live, settings: Settings | None = None) -> F
             log.warning("reload refused: %s", exc)
             return error(409, exc.code, f"{exc.zh}（仍在使用原索引）", f"{exc.en} (still serving the previous index)")
 
+    if extend is not None:
+        extend(app)
     _fallback(app)
     return app
 
@@ -150,26 +184,33 @@ def _fallback(app: FastAPI) -> None:
         return error(404, "not_found", "没有这个地址。", "no such path.")
 
 
-def _guards(app: FastAPI, limiter: RateLimiter) -> None:
-    """Body size and rate limit, before any route runs."""
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _guards(app: FastAPI, limiter: RateLimiter, body_limits: dict[str, int], admin: RateLimiter) -> None:
+    """Body size and rate limit, before any route runs (the console's routes, which need a sign-in and
+    poll while indexing runs, have a limit of their own)."""
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if not request.url.path.startswith("/api/"):
             return await call_next(request)
+        limit = body_limits.get(request.url.path, MAX_BODY)
         size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-            return _too_large()
+        if size is not None and (not size.isdigit() or int(size) > limit):
+            return _too_large(limit)
         if size is None and request.method in ("POST", "PUT", "PATCH"):
-            # A chunked body has no length: read at most MAX_BODY + 1 bytes, keep them for the route.
+            # A chunked body has no length: read at most limit + 1 bytes, keep them for the route.
             body = b""
             async for chunk in request.stream():
                 body += chunk
-                if len(body) > MAX_BODY:
-                    return _too_large()
+                if len(body) > limit:
+                    return _too_large(limit)
             request._body = body  # Starlette replays a cached body to the route
         client = request.client.host if request.client else "unknown"
-        wait = limiter.hit(client)
+        console = request.url.path.startswith("/api/admin/") and request.url.path != "/api/admin/login"
+        wait = (admin if console else limiter).hit(client)
         if wait > 0:
             return error(
                 429,
@@ -181,8 +222,8 @@ def _guards(app: FastAPI, limiter: RateLimiter) -> None:
         return await call_next(request)
 
 
-def _too_large() -> JSONResponse:
-    return error(413, "body_too_large", f"请求体过大（上限 {MAX_BODY} 字节）。", f"request body over {MAX_BODY} bytes.")
+def _too_large(limit: int = MAX_BODY) -> JSONResponse:
+    return error(413, "body_too_large", f"请求体过大（上限 {limit} 字节）。", f"request body over {limit} bytes.")
 
 
 def _errors(app: FastAPI) -> None:

@@ -8,7 +8,7 @@ vector id it got when it was added, so ids never need renumbering.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -73,6 +73,7 @@ def add_documents(
     progress: bool = False,
     reuse: Mapping[str, np.ndarray] | None = None,
     titles_in_keywords: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Chunk, encode, tokenize and append `documents` (whose ids the index must not hold yet).
 
@@ -82,6 +83,7 @@ def add_documents(
     Args:
         reuse: vectors already known by encoder input (passages and sentences of
             an earlier version of a changed document): these are not encoded again.
+        on_progress: called with (passages done, passages in all) after each slice (the console's bar).
 
     Returns:
         The number of passages added.
@@ -102,6 +104,8 @@ def add_documents(
         tables.append(_sentence_table(spans, sentences, vectors[len(part) :]))
         counts.append(index.bm25.count([index.tokenizer(keyword_input(p, titles.get(p.doc_id, ""))) for p in part]))
         bar.update(len(part))
+        if on_progress is not None:
+            on_progress(min(at + SLICE, len(passages)), len(passages))
     bar.close()
     index.extend(documents, passages, np.arange(start, start + len(passages), dtype=np.int64), counts, tables)
     return len(passages)
@@ -140,22 +144,27 @@ def set_terms(index: Index, terms: Sequence[str]) -> int:
     if old == new:
         return 0
     index.tokenizer = Tokenizer(sorted(new))
-    changed = old ^ new
-    # Look in whole documents first (far fewer than passages), then in the passages of those that match.
-    rows = []
-    for doc_id, doc in index.documents.items():
-        whole = fold(f"{doc.title}\n{doc.text}")  # headings are lines of the text
-        if not any(term in whole for term in changed):
-            continue
-        for row in index.doc_rows.get(doc_id, ()):
-            text = fold(keyword_input(index.passages[row], doc.title))
-            if any(term in text for term in changed):
-                rows.append(row)
-    rows.sort()
+    rows = rows_with(index, old ^ new)
     titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
     passages = [index.passages[r] for r in rows]
     index.bm25.replace(rows, [index.tokenizer(keyword_input(p, titles[p.doc_id])) for p in passages])
     return len(rows)
+
+
+def rows_with(index: Index, terms: Iterable[str]) -> list[int]:
+    """The passage rows whose keyword text (title, heading, text) contains one of `terms` (folded), in order."""
+    terms = list(terms)
+    rows = []
+    # Look in whole documents first (far fewer than passages), then in the passages of those that match.
+    for doc_id, doc in index.documents.items():
+        whole = fold(f"{doc.title}\n{doc.text}")  # headings are lines of the text
+        if not any(term in whole for term in terms):
+            continue
+        for row in index.doc_rows.get(doc_id, ()):
+            text = fold(keyword_input(index.passages[row], doc.title))
+            if any(term in text for term in terms):
+                rows.append(row)
+    return sorted(rows)
 
 
 def encode_all(encoder: Encoder, texts: Sequence[str], reuse: Mapping[str, np.ndarray] | None = None) -> np.ndarray:

@@ -65,6 +65,7 @@ def search(
     ranker: Ranker | None = None,
     depth: int = DEPTH,
     pinned: Sequence[int] = (),
+    blocked: frozenset[int] = frozenset(),
 ) -> list[Hit]:
     """Top-k passages for a question.
 
@@ -75,18 +76,26 @@ def search(
     Args:
         pinned: rows that are candidates whatever their scores and come first, in the ranker's
             order among themselves (the article a question names: 第十二条是怎么规定的？).
+        blocked: rows that are never candidates (passages the owner turned off).
 
     Returns:
         Hits, best first.
     """
-    hits = candidates(index, query, max(depth, k), ranker, pinned)  # a long list asked for gets as many candidates
+    hits = candidates(index, query, max(depth, k), ranker, pinned, blocked)  # a long list asked gets as many
     if pinned:
         first = set(pinned)
         hits = [h for h in hits if h.row in first] + [h for h in hits if h.row not in first]
     return hits[:k]
 
 
-def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None, pinned: Sequence[int] = ()) -> list[Hit]:
+def candidates(
+    index: Index,
+    query: Query,
+    depth: int,
+    ranker: Ranker | None,
+    pinned: Sequence[int] = (),
+    blocked: frozenset[int] = frozenset(),
+) -> list[Hit]:
     """Every candidate with features, ordered by the ranker (or RRF).
 
     Features are computed for all candidates at once: one search for each
@@ -94,13 +103,14 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None, pi
     of the question vector with all their sentence vectors; nothing loops over
     the corpus, and nothing is encoded.
     """
+    depth += min(len(blocked), depth)  # passages turned off must not shrink the list of candidates
     ids, dense_scores = index.store.search(query.vector, depth)
     mine = index.known(ids)
     ids, dense_scores = ids[mine], dense_scores[mine]
     dense_rows = index.rows_of(ids)
     bm25_all = index.bm25.scores(query.tokens)
     kw_ids = _top(bm25_all, depth)
-    rows = list(dict.fromkeys([*pinned, *dense_rows.tolist(), *kw_ids.tolist()]))
+    rows = [r for r in dict.fromkeys([*pinned, *dense_rows.tolist(), *kw_ids.tolist()]) if r not in blocked]
     if not rows:
         return []
     floor = float(dense_scores[-1]) if len(dense_scores) else 0.0  # a non-candidate scores at most this
@@ -109,10 +119,12 @@ def candidates(index: Index, query: Query, depth: int, ranker: Ranker | None, pi
     kw_rr = np.zeros(len(rows))
     where = {r: i for i, r in enumerate(rows)}
     for rank, r in enumerate(dense_rows.tolist()):
-        dense[where[r]] = dense_scores[rank]
-        dense_rr[where[r]] = rr(rank)
+        if r in where:
+            dense[where[r]] = dense_scores[rank]
+            dense_rr[where[r]] = rr(rank)
     for rank, r in enumerate(kw_ids.tolist()):
-        kw_rr[where[r]] = rr(rank)
+        if r in where:
+            kw_rr[where[r]] = rr(rank)
     best_kw = float(bm25_all.max()) if len(bm25_all) else 0.0
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
     spans = _Spans.of(index, rows)

@@ -11,7 +11,7 @@ result is written as a new build and swapped in atomically (`builds.save`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,6 +28,7 @@ from qa.search.cache import CachedEncoder
 from qa.search.edits import add_documents, remove_documents, set_terms
 from qa.search.encoder import Encoder
 from qa.search.index import Index, empty
+from qa.text.normalize import fold
 from qa.text.tokenize import user_terms
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
@@ -68,6 +69,8 @@ def update_index(
     progress: bool = False,
     backend: str = vectors.DEFAULT_BACKEND,
     options: Mapping[str, Mapping[str, str]] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    force: Collection[str] = (),
 ) -> IndexReport:
     """Add, re-embed and remove documents so that the index matches `corpus_dir`.
 
@@ -82,6 +85,11 @@ def update_index(
         backend: the configured vector store (a name in `vectors.BACKENDS`); another one in the
             manifest means a full build, into a store its class `create`s.
         options: each vector store's settings by backend name (`Settings.vector_options`).
+        on_progress: called with (passages encoded, passages to encode) as encoding goes on.
+        force: files (paths relative to `corpus_dir`) read and indexed again even if unchanged.
+
+    The owner's dictionary terms (`TERMS` in `index_dir`, one a line; the console writes them) are
+    kept whole by the tokenizer besides the corpus's own quoted terms.
     """
     if not corpus_dir.is_dir():
         raise QAError(f"语料文件夹不存在：{corpus_dir}", f"corpus folder not found: {corpus_dir}")
@@ -89,19 +97,21 @@ def update_index(
     options = options or {}
     with builds.build_lock(index_dir, warn):
         builds.tidy(index_dir, options)  # what a killed `qa index` left behind
-        digest, states = fingerprint(corpus_dir, chunk_params())
+        terms = owner_terms(index_dir)
+        digest, states = fingerprint(corpus_dir, corpus_params(index_dir))
         manifest, reason = _read_manifest(index_dir, warn)
         reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name, backend)
         index: Index | None = None
         before: dict[str, str] = {}
         if not reason and manifest is not None:
-            same = manifest.get("corpus", {}).get("fingerprint") == digest and _intact(index_dir, warn)
+            same = not force and manifest.get("corpus", {}).get("fingerprint") == digest and _intact(index_dir, warn)
             if same and _vectors_suit(manifest):
                 return _unchanged(manifest, started)
             # An unchanged corpus whose vector index no longer follows `plan` (an index made by an
             # earlier version) goes on: nothing is read or encoded, and `refit` below moves the vectors.
             index, reason = _load_previous(index_dir, model_name, options, warn)
             before = manifest.get("corpus", {}).get("files", {}) if index is not None else {}
+            before = {rel: state for rel, state in before.items() if rel not in force}
         resume = index_dir / RESUME
         # Made on first use (a deletion-only update never loads the model), and behind a cache of this
         # build's vectors: a `qa index` killed while encoding resumes where it stopped next time.
@@ -109,7 +119,7 @@ def update_index(
         if index is None:
             dim = encoder().dim
             index = empty(dim, vectors.backend(backend).create(dim, index_dir, options.get(backend, {})))
-        report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress)
+        report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress, on_progress, terms)
         report.reason = reason
         _refit(index, report, warn)
         manifest = _manifest(corpus_dir, digest, states, report.skipped, model_name, index)
@@ -120,6 +130,27 @@ def update_index(
     report.documents, report.passages = len(index.documents), len(index.passages)
     report.seconds = time.perf_counter() - started
     return report
+
+
+TERMS = "terms.txt"  # the owner's dictionary, in the index folder
+
+
+def owner_terms(index_dir: Path) -> tuple[str, ...]:
+    """The owner's dictionary terms (folded, one a line in `TERMS`); () when there is none."""
+    try:
+        text = (Path(index_dir) / TERMS).read_text(encoding="utf-8")
+    except OSError:
+        return ()
+    return tuple(sorted({fold(t.strip()) for t in text.split("\n") if 2 <= len(t.strip()) <= 30}))
+
+
+def corpus_params(index_dir: Path) -> dict[str, object]:
+    """What besides the files shapes an index: the chunk sizes and the owner's terms (in the fingerprint).
+
+    Without owner terms this is `chunk_params()` alone, so an index built before terms existed still matches.
+    """
+    terms = owner_terms(index_dir)
+    return {**chunk_params(), **({"terms": list(terms)} if terms else {})}
 
 
 def _refit(index: Index, report: IndexReport, warn: Callable[[str], None] | None) -> None:
@@ -144,6 +175,8 @@ def _apply(
     encoder: Callable[[], Encoder],
     warn: Callable[[str], None] | None,
     progress: bool,
+    on_progress: Callable[[int, int], None] | None = None,
+    terms: Sequence[str] = (),
 ) -> IndexReport:
     """Remove, read, re-tokenize and add what changed between `before` and `states`."""
     old_skips = {s["path"]: s["reason"] for s in (manifest or {}).get("corpus", {}).get("skipped", [])}
@@ -169,9 +202,19 @@ def _apply(
     kept = {rel for rel in indexed_before if rel in unchanged}
     gone = indexed_before - kept
     reuse = remove_documents(index, [doc_id_for(rel) for rel in gone])
-    set_terms(index, user_terms([*(d.text for d in index.documents.values()), *(d.text for d in docs)]))
+    found_terms = user_terms([*(d.text for d in index.documents.values()), *(d.text for d in docs)])
+    set_terms(index, sorted({*found_terms, *terms}))
     if docs:
-        add_documents(index, docs, encoder(), max_chars=MAX_CHARS, min_chars=MIN_CHARS, progress=progress, reuse=reuse)
+        add_documents(
+            index,
+            docs,
+            encoder(),
+            max_chars=MAX_CHARS,
+            min_chars=MIN_CHARS,
+            progress=progress,
+            reuse=reuse,
+            on_progress=on_progress,
+        )
     now = {d.path for d in docs}
     return IndexReport(
         True,

@@ -14,7 +14,7 @@ import gradio as gr
 from qa.answer.engine import Answerer
 from qa.config import DEFAULT_TOP_K
 from qa.errors import QAError
-from qa.live import Live, as_live
+from qa.live import Live, Recorder, as_live
 from qa.ui.cards import answer_html
 
 TITLE = "中文文档问答 · Chinese document QA"
@@ -73,12 +73,22 @@ class Feedback:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def build_ui(answerer: Answerer | Live, top_k: int = DEFAULT_TOP_K, feedback: Feedback | None = None) -> gr.Blocks:
-    """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation."""
+def build_ui(
+    answerer: Answerer | Live,
+    top_k: int = DEFAULT_TOP_K,
+    feedback: Feedback | None = None,
+    recorder: Recorder | None = None,
+) -> gr.Blocks:
+    """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation.
+
+    `recorder` (the console's question log) gets every question and the visitor's 👍/👎.
+    """
     live = as_live(answerer)
     docs, passages = len(live.current.index.documents), len(live.current.index.passages)
 
-    def respond(message: str, history: list[dict], asked: list[dict], lang_label: str) -> Iterator[tuple]:
+    def respond(
+        message: str, history: list[dict], asked: list[dict], lang_label: str, request: gr.Request
+    ) -> Iterator[tuple]:
         lang = "en" if lang_label == "English" else "zh"
         previous = [m["content"] for m in history if m.get("role") == "user"]
         history = [*history, {"role": "user", "content": message}]
@@ -90,6 +100,10 @@ def build_ui(answerer: Answerer | Live, top_k: int = DEFAULT_TOP_K, feedback: Fe
             yield "", [*history, {"role": "assistant", "content": f"⚠️ {text}"}], asked
             return
         record = {"question": message, "passages": [c.id for c in answer.passages]}
+        if recorder is not None:
+            headers = dict(request.headers) if request is not None else {}
+            client = request.client.host if request is not None and request.client else None
+            record["token"] = recorder.record(answer, "chat", headers, client)
         asked = [*asked, record]
         if not answer.answered:
             yield "", [*history, {"role": "assistant", "content": answer_html(answer, lang)}], asked
@@ -98,12 +112,15 @@ def build_ui(answerer: Answerer | Live, top_k: int = DEFAULT_TOP_K, feedback: Fe
             yield "", [*history, {"role": "assistant", "content": answer_html(answer, lang, shown)}], asked
 
     def like(data: gr.LikeData, asked: list[dict]) -> None:
-        if feedback is None or not asked:
+        if (feedback is None and recorder is None) or not asked:
             return
         answer_no = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
         if 0 <= answer_no < len(asked):
             row = asked[answer_no]
-            feedback.save(row["question"], row["passages"], data.liked)
+            if feedback is not None:
+                feedback.save(row["question"], row["passages"], data.liked)
+            if recorder is not None and row.get("token"):
+                recorder.rate(row["token"], bool(data.liked) if isinstance(data.liked, bool) else None)
 
     with gr.Blocks(title=TITLE) as ui:
         gr.Markdown(f"## {TITLE}\n已收录 {docs} 篇文章 · {passages} 段 / {docs} documents · {passages} passages")
