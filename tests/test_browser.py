@@ -12,53 +12,33 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browserkit import ARGS, CHROMIUM, ask_in_chat, ensure_chromium, free_port, wait_for
 
 pytestmark = [pytest.mark.real, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 XSS = "<script>alert('xss')</script><img src=x onerror=alert(2)>"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ensure_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip(f"{CHROMIUM} is missing and apt-get cannot install it here (not root or no apt)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
-    done = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, text=True)
-    assert done.returncode == 0 and Path(CHROMIUM).exists(), f"apt-get install chromium failed: {done.stderr[-500:]}"
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The bot over the seed corpus plus one hostile file, and the examples/ folder on another origin."""
-    _ensure_chromium()
+    ensure_chromium()
     tmp = tmp_path_factory.mktemp("browser")
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     (corpus / "xss.md").write_text(  # markup in Markdown code is the document's own text, kept verbatim
         f"# 网页安全测试\n\n这段文字含有恶意代码`{XSS}`，用于检验网页安全防护。\n", encoding="utf-8"
     )
-    bot, page = _free_port(), _free_port()
+    bot, page = free_port(), free_port()
     env = {
         **os.environ,
         "QA_CORPUS": str(corpus),
@@ -77,24 +57,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     static = http.server.ThreadingHTTPServer(("127.0.0.1", page), handler)
     threading.Thread(target=static.serve_forever, daemon=True).start()
     try:
-        _wait(f"http://127.0.0.1:{bot}/api/health", server)
+        wait_for(f"http://127.0.0.1:{bot}/api/health", server)
         yield {"bot": f"http://127.0.0.1:{bot}", "page": f"http://127.0.0.1:{page}", "index": str(tmp / "index")}
     finally:
         server.terminate()
         server.wait(timeout=20)
         static.shutdown()
-
-
-def _wait(url: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(120):
-        if server.poll() is not None:
-            raise AssertionError(f"qa serve exited: {server.stderr.read().decode()[-800:] if server.stderr else ''}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(1)
-    raise AssertionError(f"{url} did not answer in 120 s")
 
 
 @pytest.fixture(scope="module")
@@ -107,20 +75,6 @@ def browser(servers: dict[str, str]) -> Iterator[object]:
         b.close()
 
 
-def _ask(page: object, question: str) -> None:
-    box = page.locator("#qa-input textarea")  # type: ignore[attr-defined]
-    box.fill(question)
-    box.press("Enter")
-    # The answer has arrived when text follows the question and the "searching" line is gone.
-    page.wait_for_function(  # type: ignore[attr-defined]
-        """q => { const t = document.querySelector('#qa-chat').innerText;
-                  return t.includes(q) && !t.includes('检索中') && t.split(q).pop().trim().length > 10; }""",
-        arg=question,
-        timeout=60000,
-    )
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]  # the last cards stream in
-
-
 def _chat(browser: object, servers: dict[str, str], width: int = 1200) -> object:
     page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
     page.goto(servers["bot"] + "/", wait_until="load")
@@ -130,7 +84,7 @@ def _chat(browser: object, servers: dict[str, str], width: int = 1200) -> object
 
 def test_ask_quote_source_and_highlighted_paragraph(browser: object, servers: dict[str, str]) -> None:
     page = _chat(browser, servers)
-    _ask(page, "庆云县检察院什么时候自主研发了电子送达平台？")
+    ask_in_chat(page, "庆云县检察院什么时候自主研发了电子送达平台？")
     first_quote = page.locator("#qa-chat mark").first.inner_text()  # type: ignore[attr-defined]
     assert first_quote.startswith("今年3月,庆云县检察院自主研发电子送达平台")
     source = page.locator("#qa-chat .qa-source").first  # type: ignore[attr-defined]
@@ -145,9 +99,9 @@ def test_ask_quote_source_and_highlighted_paragraph(browser: object, servers: di
 
 def test_follow_up_in_the_conversation(browser: object, servers: dict[str, str]) -> None:
     page = _chat(browser, servers)
-    _ask(page, "庆云县检察院研发了什么平台？")
+    ask_in_chat(page, "庆云县检察院研发了什么平台？")
     before = page.locator("#qa-chat .qa-card").count()  # type: ignore[attr-defined]
-    _ask(page, "它是什么时候研发的？")
+    ask_in_chat(page, "它是什么时候研发的？")
     first_of_follow_up = page.locator("#qa-chat .qa-card").nth(before)  # type: ignore[attr-defined]
     assert first_of_follow_up.locator("mark").inner_text().startswith("今年3月")
 
@@ -156,7 +110,7 @@ def test_document_html_never_runs(browser: object, servers: dict[str, str]) -> N
     page = _chat(browser, servers)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
-    _ask(page, "恶意代码用于检验什么？")
+    ask_in_chat(page, "恶意代码用于检验什么？")
     text = page.locator("#qa-chat").inner_text()  # type: ignore[attr-defined]
     assert "<script>alert('xss')</script>" in text and "onerror=alert(2)" in text
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
@@ -205,7 +159,7 @@ def test_copy_a_citation(browser: object, servers: dict[str, str]) -> None:
     page = context.new_page()
     page.goto(servers["bot"] + "/", wait_until="load")
     page.wait_for_selector("#qa-input textarea", timeout=60000)
-    _ask(page, "庆云县检察院什么时候自主研发了电子送达平台？")
+    ask_in_chat(page, "庆云县检察院什么时候自主研发了电子送达平台？")
     page.locator("#qa-chat a.qa-copy").first.click()
     page.wait_for_timeout(300)
     copied = page.evaluate("navigator.clipboard.readText()")
@@ -216,7 +170,7 @@ def test_copy_a_citation(browser: object, servers: dict[str, str]) -> None:
 
 def test_thumbs_up_is_saved_with_the_question_and_passages(browser: object, servers: dict[str, str]) -> None:
     page = _chat(browser, servers)
-    _ask(page, "庆云县检察院什么时候自主研发了电子送达平台？")
+    ask_in_chat(page, "庆云县检察院什么时候自主研发了电子送达平台？")
     page.get_by_role("button", name=re.compile(r"^like$", re.I)).last.click()  # type: ignore[attr-defined]
     saved = Path(servers["index"]) / "feedback.jsonl"
     for _ in range(50):

@@ -78,7 +78,7 @@
     log.appendChild(out);
     fetch(base + "/api/ask", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-QA-Source": "widget" },  // the console's log tells widget questions apart
       body: JSON.stringify({ question: question, history: history.slice(-10), top_k: 3 })
     }).then(function (r) { return r.json(); }).then(function (data) {
       out.textContent = "";

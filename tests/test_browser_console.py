@@ -1,0 +1,130 @@
+"""The console in Chromium, as a new site owner uses it: sign in, upload, watch the status, ask in the chat,
+turn a passage off, find a refused question in the report and pin an answer to it.
+
+Marked `real` and `browser`: a `qa serve` with the real model, driven by Playwright in Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browserkit import ARGS, CHROMIUM, ask_in_chat, ensure_chromium, free_port, wait_for
+
+pytestmark = [pytest.mark.real, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "browser-console-token-42"
+RULES = (
+    "# 社区电动车充电管理办法\n\n2023年5月8日 社区居委会会议通过\n\n## 第一章 总则\n\n"
+    "第一条 为规范电动自行车充电，防止火灾，制定本办法。\n\n"
+    "第二条 电动自行车应当在小区东门的集中充电棚充电，充电棚每天六点至二十二点开放。\n\n"
+    "第三条 严禁将电动自行车推入楼道或者从窗户拉线充电，违者由物业劝阻并登记。\n"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    ensure_chromium()
+    tmp = tmp_path_factory.mktemp("console")
+    shutil.copytree(ROOT / "corpus", tmp / "corpus")
+    port = free_port()
+    env = {**os.environ, "QA_CORPUS": str(tmp / "corpus"), "QA_INDEX": str(tmp / "index"), "QA_ADMIN_TOKEN": TOKEN}
+    subprocess.run([sys.executable, "-m", "qa", "index"], env=env, check=True, capture_output=True, cwd=ROOT)
+    (tmp / "upload").mkdir()
+    (tmp / "upload" / "charging.md").write_text(RULES, encoding="utf-8")
+    (tmp / "upload" / "scan.pdf").write_bytes(b"%PDF-1.4\n% a damaged file\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qa", "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.PIPE
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/health", process)
+        yield f"http://127.0.0.1:{port}|{tmp / 'upload'}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _console(browser: object, base: str, width: int = 1200) -> object:
+    context = browser.new_context(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(base + "/admin", wait_until="load")
+    page.wait_for_selector("#token", state="visible")
+    page.fill("#token", TOKEN)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#docs tbody tr")
+    return page
+
+
+def _row(page: object, path: str) -> object:
+    return page.locator("#docs tbody tr", has=page.locator(".path", has_text=path))  # type: ignore[attr-defined]
+
+
+def test_a_wrong_token_is_refused_and_nothing_else_shows(browser: object, server: str) -> None:
+    base = server.split("|")[0]
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(base + "/admin", wait_until="load")
+    page.wait_for_selector("#token", state="visible")
+    page.fill("#token", "not-the-token")
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#signin-error').textContent.length > 0")
+    assert "令牌不正确" in page.inner_text("#signin-error")
+    assert page.locator("#app").is_hidden()
+
+
+def test_owner_uploads_watches_asks_turns_off_and_pins(browser: object, server: str) -> None:
+    base, upload = server.split("|")
+    page = _console(browser, base)
+    page.set_input_files("#picker", [str(Path(upload) / "charging.md"), str(Path(upload) / "scan.pdf")])
+    _row(page, "charging.md").wait_for()
+    page.wait_for_selector("#docs tr:has(.path:text('charging.md')) td[data-status=indexed]", timeout=120000)
+    page.wait_for_selector("#docs tr:has(.path:text('scan.pdf')) td[data-status=failed]", timeout=120000)
+    assert "PDF" in _row(page, "scan.pdf").locator("td.status").inner_text()
+
+    chat = page.context.new_page()
+    chat.goto(base + "/", wait_until="load")
+    chat.wait_for_selector("#qa-input textarea", timeout=60000)
+    ask_in_chat(chat, "电动车应该到哪里充电？")
+    assert "集中充电棚" in chat.locator("#qa-chat .qa-card").first.inner_text()
+
+    _row(page, "charging.md").locator("button", has_text="查看").click()
+    passage = page.locator("#doc .passage", has_text="集中充电棚")
+    passage.locator("button.toggle").click()
+    page.wait_for_selector("#doc .passage.off")
+    ask_in_chat(chat, "电动车充电棚几点开放？")
+    assert "集中充电棚" not in chat.locator("#qa-chat").inner_text().split("电动车充电棚几点开放？")[-1]
+
+    ask_in_chat(chat, "小区里的快递柜在哪里？")
+    page.click("[data-tab=report]")
+    group = page.locator("#report .group", has_text="小区里的快递柜在哪里？")
+    group.wait_for()
+    group.locator("button.pin").first.click()
+    page.wait_for_selector("#pins li:has-text('小区里的快递柜在哪里？')")
+    ask_in_chat(chat, "小区里的快递柜在哪里？")
+    assert "未在资料中找到" not in chat.locator("#qa-chat").inner_text().split("小区里的快递柜在哪里？")[-1]
+
+
+def test_the_console_fits_a_phone(browser: object, server: str) -> None:
+    base = server.split("|")[0]
+    page = _console(browser, base, width=390)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392
+    page.click("[data-tab=test]")
+    page.fill("#test-q", "庆云县检察院研发了什么平台？")
+    page.click("#test-form button[type=submit]")
+    page.wait_for_selector("#test-out .features")
+    assert page.locator("#test-out mark").count() >= 1
