@@ -157,8 +157,8 @@ class Conversations:
         for r in rows:
             quoted = " | ".join(f"{p['title']}: {p['quote']}" for p in r["passages"])
             writer.writerow(
-                [r["id"], r["time_iso"], r["source"], r["site"], r["page"], _cell(r["question"]), r["answered"],
-                 r["rating"], _cell(quoted), r["ip"]]
+                [r["id"], r["time_iso"], r["source"], _cell(r["site"]), _cell(r["page"]), _cell(r["question"]),
+                 r["answered"], r["rating"], _cell(quoted), r["ip"]]
             )  # fmt: skip
         return out.getvalue()
 
@@ -189,9 +189,10 @@ def _bounded(value: str | None) -> str | None:
     return value[:MAX_FIELD] if value else None
 
 
-def _cell(text: str) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+def _cell(text: str | None) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @, a tab at the start)."""
+    text = text or ""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def origin_of(headers: Mapping[str, str], client: str | None, source: str) -> Origin:

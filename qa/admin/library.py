@@ -48,6 +48,7 @@ def safe_name(name: str) -> str:
         InputError: nothing usable is left, or the type is not one the bot reads.
     """
     base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = "".join(ch for ch in base if not unicodedata.category(ch).startswith("C"))  # controls, bidi overrides
     base = _UNSAFE.sub("_", base).strip().lstrip(".")
     if not base or base in (".", ".."):
         raise InputError("文件名无效。", "invalid file name.")

@@ -10,7 +10,7 @@
       "tab-report": "未解决问题", drop: "把文件拖到这里，或", pick: "选择文件", types: "txt · md · html · pdf · docx",
       search: "搜索标题、文件名、发布者", "reindex-all": "全部重新索引", "col-title": "标题",
       "col-publisher": "发布者", "col-date": "日期", "col-passages": "段落", "col-size": "大小",
-      "col-status": "状态", "col-indexed": "索引时间", "col-actions": "操作", ask: "输入访客会问的问题",
+      "col-status": "状态", "col-indexed": "索引时间", "col-url": "原文链接", "col-author": "作者", "col-actions": "操作", ask: "输入访客会问的问题",
       "test-btn": "测试", term: "加入分词词典的词，如 电子送达平台", "term-btn": "加入词典", "search-q": "搜索问题",
       all: "全部", refused: "未回答", answered: "已回答", disliked: "👎", export: "导出 CSV", more: "更多",
       "report-help": "访客问过、资料没能回答（或点了 👎）的问题，按意思归组，问得最多的在前。可以把某段原文设为答案，或标记为超出范围。",
@@ -31,7 +31,7 @@
       "tab-report": "Unanswered", drop: "Drop files here, or", pick: "choose files", types: "txt · md · html · pdf · docx",
       search: "Search title, file, publisher", "reindex-all": "Re-index all", "col-title": "Title",
       "col-publisher": "Publisher", "col-date": "Date", "col-passages": "Passages", "col-size": "Size",
-      "col-status": "Status", "col-indexed": "Indexed", "col-actions": "Actions", ask: "A question a visitor would ask",
+      "col-status": "Status", "col-indexed": "Indexed", "col-url": "URL", "col-author": "Author", "col-actions": "Actions", ask: "A question a visitor would ask",
       "test-btn": "Test", term: "A word jieba must keep whole", "term-btn": "Add to dictionary", "search-q": "Search questions",
       all: "All", refused: "Refused", answered: "Answered", disliked: "👎", export: "Export CSV", more: "More",
       "report-help": "Questions visitors asked that the documents did not answer (or got a 👎), grouped by meaning, most asked first. Pin a passage as the answer, or mark the group out of scope.",
@@ -47,7 +47,8 @@
       source: { chat: "chat", api: "API", widget: "widget" }, lockedOut: "Too many attempts; try later"
     }
   };
-  var lang = (navigator.language || "").indexOf("zh") === 0 || !navigator.language ? "zh" : "en";
+  var lang = "zh";  // Chinese first; the owner's switch to English is remembered in this browser
+  try { if (window.localStorage.getItem("qa-console-lang") === "en") lang = "en"; } catch (e) { /* storage off */ }
   var csrf = null;
   var sort = { key: "title", order: "asc" };
   var logOffset = 0;
@@ -116,6 +117,7 @@
   });
   $("lang").addEventListener("click", function () {
     lang = lang === "zh" ? "en" : "zh"; translate();
+    try { window.localStorage.setItem("qa-console-lang", lang); } catch (e) { /* storage off */ }
     if (!$("app").hidden) { loadOverview(); loadDocs(); }
   });
 
@@ -224,9 +226,9 @@
       box.appendChild(el("h2", {}, d.title || d.path));
       if (d.skipped) box.appendChild(el("p", { class: "error" }, d.skipped));
       var form = el("form", { class: "meta" });
-      [["title", "col-title"], ["publisher", "col-publisher"], ["date", "col-date"], ["url", "URL"], ["author", "author"]].forEach(function (f) {
+      [["title", "col-title"], ["publisher", "col-publisher"], ["date", "col-date"], ["url", "col-url"], ["author", "col-author"]].forEach(function (f) {
         var id = "meta-" + f[0];
-        form.appendChild(el("label", { for: id }, f[1] === "URL" || f[1] === "author" ? f[1] : t(f[1])));
+        form.appendChild(el("label", { for: id }, t(f[1])));
         form.appendChild(el("input", { id: id, name: f[0], type: f[0] === "url" ? "url" : "text", value: d[f[0]] || "", maxlength: f[0] === "url" ? "2000" : "200" }));
       });
       var save = el("button", { type: "submit", class: "primary" }, t("save"));
@@ -242,7 +244,11 @@
       if (d.headings && d.headings.length) {
         box.appendChild(el("h3", {}, t("headingsOf")));
         var tree = el("ul", {});
-        d.headings.forEach(function (h) { tree.appendChild(el("li", { style: "margin-left:" + (h.level - 1) + "em" }, h.text)); });
+        d.headings.forEach(function (h) {
+          var item = el("li", {}, h.text);
+          item.style.marginLeft = (h.level - 1) + "em";  // CSSOM, not a style attribute: the page's CSP allows no inline style
+          tree.appendChild(item);
+        });
         box.appendChild(tree);
       }
       box.appendChild(el("h3", {}, t("passagesOf") + " (" + d.passages.length + ")"));
