@@ -88,8 +88,11 @@ class LiveAnswerer:
         """The answerer to use for the next request."""
         return self._current
 
-    def reload(self, update: bool = False) -> dict[str, Any]:
+    def reload(self, update: bool = False, check_corpus: bool = True) -> dict[str, Any]:
         """Load the index on disk (after `qa index` if `update`) and start answering from it.
+
+        `check_corpus=False` takes the index as built even if the corpus changed since (the console: a
+        file uploaded while indexing ran is in the next build).
 
         Raises:
             QAError: the new index is missing, corrupt or does not fit; the current one keeps serving.
@@ -100,7 +103,7 @@ class LiveAnswerer:
             if update:
                 report = index_corpus(self.settings, encoder_factory=lambda: old.encoder, model_name=old.encoder.name)
                 changes = report.changes if report.built else None
-            fresh = open_answerer(self.settings, encoder=old.encoder)
+            fresh = open_answerer(self.settings, encoder=old.encoder, check_corpus=check_corpus)
             fresh.policy = self._policy
             self._current = warm_up(fresh)
         return {

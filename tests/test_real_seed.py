@@ -96,7 +96,8 @@ def test_off_topic_questions_are_refused(answers: dict[str, dict]) -> None:
     assert not set(plain) & set(answered)
     for r in rows:
         if not answers[r["question"]]["answered"]:
-            assert answers[r["question"]]["message"] == "未在资料中找到相关内容。"
+            # "未在资料中找到相关内容。", or "…：资料中没有提到“法国”。" when that is why
+            assert answers[r["question"]]["message"].startswith("未在资料中找到相关内容")
             assert answers[r["question"]]["passages"] == []
     # The hardest ones share all their words with the corpus (济阳区检察院的检察长是谁？, 济南市有多少个区？);
     # eval/offtopic.jsonl holds many of those on purpose (README: 10 of 66 answered).

@@ -49,7 +49,7 @@ class Console:
         self.max_upload = settings.upload_mb * 1024 * 1024
         live.policy = self.overrides
         self._force: set[str] = set()
-        self.jobs = Jobs(settings.corpus_dir, self.statuses, self._update, lambda: live.reload())
+        self.jobs = Jobs(settings.corpus_dir, self.statuses, self._update, lambda: live.reload(check_corpus=False))
 
     def _update(self, progress: Any) -> Any:
         force, self._force = self._force, set()
