@@ -164,7 +164,9 @@ def test_copy_a_citation(browser: object, servers: dict[str, str]) -> None:
     page.wait_for_timeout(300)
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("“今年3月,庆云县检察院自主研发电子送达平台")
-    assert "实施“红蓝橙青”工程 打造“动车党建”品牌 · “橙检工程”践行检察使命 · 第 14 段" in copied  # title · heading · paragraph
+    assert (
+        "实施“红蓝橙青”工程 打造“动车党建”品牌 · “橙检工程”践行检察使命 · 第 14 段" in copied
+    )  # title · heading · paragraph
     context.close()
 
 

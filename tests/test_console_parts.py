@@ -85,7 +85,7 @@ def test_the_log_forgets_rows_past_its_retention(tmp_path: Path, monkeypatch: py
 
 def test_csv_cells_never_start_a_formula(tmp_path: Path):
     log = Conversations(tmp_path / "c.sqlite", max_rows=100, days=0, keep_ip=False)
-    log.record(_answer("=HYPERLINK(\"http://x\")"), Origin("api", site="+cmd", page="@SUM(1)"))
+    log.record(_answer('=HYPERLINK("http://x")'), Origin("api", site="+cmd", page="@SUM(1)"))
     text = log.csv()
     assert "'=HYPERLINK" in text and "'+cmd" in text and "'@SUM(1)" in text and text.startswith("\ufeff")
 

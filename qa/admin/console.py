@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import datetime
 from typing import Any
 
 from qa.admin.auth import Auth
@@ -95,6 +96,7 @@ class Console:
         index = self.live.current.index
         statuses = self.statuses.all()
         skipped = {s["path"]: s["reason"] for s in index.manifest.get("corpus", {}).get("skipped", [])}
+        built = _timestamp(index.manifest.get("built_at"))
         rows = []
         for doc_id, found in self.library.files().items():
             doc = index.documents.get(doc_id)
@@ -114,7 +116,7 @@ class Console:
                     "status": state,
                     "reason": reason if state == "failed" else None,
                     "progress": status.progress if status else (1.0 if doc else 0.0),
-                    "indexed": status.indexed if status and status.indexed else (found.modified if doc else None),
+                    "indexed": status.indexed if status and status.indexed else (built if doc else None),
                 }
             )
         needle = fold(query.strip())
@@ -200,3 +202,11 @@ class Console:
         vector = self.live.current.encoder.encode([encoder_input(question)])[0]
         self.overrides.mark_out_of_scope(question, vector)
         return {"question": question, "out_of_scope": True}
+
+
+def _timestamp(iso: object) -> float | None:
+    """Seconds since the epoch of an ISO time (the manifest's built_at), or None."""
+    try:
+        return datetime.fromisoformat(str(iso)).timestamp()
+    except ValueError:
+        return None

@@ -139,7 +139,12 @@
 
   // documents --------------------------------------------------------------------------------------
   function size(n) { return n > 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB"; }
-  function when(s) { return s ? new Date(s * 1000).toLocaleString() : "—"; }
+  function when(s) {
+    if (!s) return "—";
+    var d = new Date(s * 1000);
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
 
   function loadDocs() {
     var q = encodeURIComponent($("doc-search").value || "");
@@ -153,7 +158,7 @@
         title.appendChild(el("div", { class: "path" }, d.path));
         tr.appendChild(title);
         tr.appendChild(el("td", { class: "wide" }, d.publisher || "—"));
-        tr.appendChild(el("td", { class: "wide" }, d.date || "—"));
+        tr.appendChild(el("td", { class: "wide nowrap" }, d.date || "—"));
         tr.appendChild(el("td", {}, d.passages));
         tr.appendChild(el("td", { class: "wide" }, size(d.size)));
         var status = el("td", { class: "status " + d.status, "data-status": d.status }, t(d.status));
@@ -161,8 +166,8 @@
         if (d.reason) { status.appendChild(el("div", { class: "error" }, d.reason)); }
         if (["queued", "parsing", "embedding"].indexOf(d.status) >= 0) running = true;
         tr.appendChild(status);
-        tr.appendChild(el("td", { class: "wide" }, when(d.indexed)));
-        var actions = el("td", {});
+        tr.appendChild(el("td", { class: "wide nowrap" }, when(d.indexed)));
+        var actions = el("td", { class: "actions" });
         actions.appendChild(button(t("view"), function () { openDoc(d.doc_id); }));
         actions.appendChild(button(d.status === "failed" ? t("retry") : t("reindex"), function () {
           api("POST", "/documents/" + d.doc_id + "/reindex").then(poll);
