@@ -116,7 +116,11 @@ def test_owner_uploads_watches_asks_turns_off_and_pins(browser: object, server: 
     group.locator("button.pin").first.click()
     page.wait_for_selector("#pins li:has-text('小区里的快递柜在哪里？')")
     ask_in_chat(chat, "小区里的快递柜在哪里？")
-    assert "未在资料中找到" not in chat.locator("#qa-chat").inner_text().split("小区里的快递柜在哪里？")[-1]
+    after_pin = chat.locator("#qa-chat").inner_text().split("小区里的快递柜在哪里？")[-1]
+    assert "未在资料中找到" not in after_pin
+    ask_in_chat(chat, "快递柜在小区什么位置？")  # a paraphrase gets the pinned passage too
+    paraphrase = chat.locator("#qa-chat").inner_text().split("快递柜在小区什么位置？")[-1]
+    assert "未在资料中找到" not in paraphrase and after_pin.strip()[:40] == paraphrase.strip()[:40]
 
 
 def test_the_console_fits_a_phone(browser: object, server: str) -> None:

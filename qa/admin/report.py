@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 
 from qa.admin.conversations import Conversations
-from qa.admin.overrides import Overrides
+from qa.admin.overrides import PIN_SIMILARITY, Overrides
 from qa.answer.engine import Answerer
 from qa.search.index import encoder_input
 
-GROUP_SIMILARITY = 0.85  # cosine at which two questions ask the same thing
+# Cosine at which two questions ask the same thing: m3e-small puts paraphrases (快递柜在哪里 / 快递柜放在哪儿)
+# above 0.91 and different questions on one topic (快递柜在哪里 / 垃圾桶在哪里) below 0.87.
+GROUP_SIMILARITY = PIN_SIMILARITY
 MAX_QUESTIONS = 2000  # the latest refused or 👎 questions read
 CLOSEST = 3  # passages shown with each group
 
