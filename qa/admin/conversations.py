@@ -17,12 +17,13 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.admin.database import connect, create
 from qa.answer.results import Answer
 
 SOURCES = ("chat", "api", "widget")
@@ -64,19 +65,10 @@ class Conversations:
         self.max_rows, self.days, self.keep_ip = max_rows, days, keep_ip
         self._lock = threading.Lock()
         self._writes = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(_SCHEMA)
+        create(path, _SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            yield db
-            db.commit()
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     def record(self, answer: Answer, origin: Origin) -> int:
         """Store one answered or refused question; returns its id (for 👍/👎)."""

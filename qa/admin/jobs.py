@@ -12,12 +12,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.admin.database import connect, create
 from qa.errors import QAError
 from qa.ingest.corpus import read_or_skip
 from qa.ingest.document import Document
@@ -53,18 +54,10 @@ class Statuses:
     def __init__(self, path: Path) -> None:
         """Args: path: the database file (shared with the question log)."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(_SCHEMA)
+        create(path, _SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            yield db
-            db.commit()
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     def set(self, paths: list[str], status: str, reason: str | None = None, progress: float = 0.0) -> None:
         """Give `paths` a status (an indexed one also gets its indexing time)."""
