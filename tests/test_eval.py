@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import FAKE_DIM, write
+from helpers import FAKE_DIM, TESTS_DIR, write
 
 from qa.answer.results import Answer, Citation, Source
 from qa.cli import main
@@ -235,3 +235,29 @@ def test_an_empty_question_counts_as_a_miss_and_the_run_goes_on(tmp_path):
     m = report["metrics"]
     assert m["questions"] == 2 and m["invalid"] == 1
     assert m["answer@1"] == 0.5  # the empty one is a miss, the real one is found
+
+
+class _Int8Hash(HashEncoder):
+    """The fake encoder under a quantized variant's identity, as the default int8 encoder has."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        self.name += "+int8"
+
+
+def test_calibrate_labels_models_with_the_base_model_so_the_answerer_uses_them(tmp_path, fake_env):
+    from helpers import SEED_DIR
+
+    from qa.answer.engine import Answerer
+    from qa.evaluation.calibrate import calibrate
+    from qa.ingest.corpus import load_corpus
+    from qa.search.edits import build
+    from qa.search.ranker import Ranker
+
+    out = tmp_path / "calibration.json"
+    encoder = _Int8Hash(FAKE_DIM)
+    calibrate(Settings(corpus_dir=SEED_DIR), TESTS_DIR.parent / "eval", out, log=lambda _: None, encoder=encoder)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["model"] == HashEncoder(FAKE_DIM).name == saved["ranker"]["model"]
+    index = build(load_corpus(SEED_DIR).documents, encoder, max_chars=300, min_chars=12)
+    assert Answerer(index, encoder, ranker=Ranker.load_default(out)).ranker is not None

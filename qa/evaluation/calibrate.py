@@ -28,7 +28,7 @@ from qa.evaluation.evaluate import Question, build_eval_index, contains, read_js
 from qa.ingest.corpus import load_corpus
 from qa.linear import fit_listwise
 from qa.search.edits import build
-from qa.search.encoder import Encoder
+from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, encoder_input
 from qa.search.ranker import FEATURES as RANKER_FEATURES
 from qa.search.ranker import Ranker
@@ -88,6 +88,7 @@ def calibrate(
     out: Path,
     distractors: Sequence[Path] = (),
     log: Callable[[str], None] = print,
+    encoder: Encoder | None = None,
 ) -> str:
     """Fit the ranker and the refusal model; write `out`; return the report as text.
 
@@ -98,10 +99,15 @@ def calibrate(
         distractors: folders of news indexed next to the CMRC contexts, so that the
             ranker learns to tell the gold passage from look-alikes.
         log: progress lines.
+        encoder: the encoder to fit with (default: the configured one behind the vector cache).
+
+    The models are labelled with the encoder's base model (`m3e-small@…`, not `…+int8`): the answerer
+    uses models fitted for a model with every variant of it, and would ignore a variant's label.
     """
     from qa.service import cached_encoder
 
-    encoder = cached_encoder(settings)
+    encoder = encoder or cached_encoder(settings)
+    model = base_model(encoder.name)
     log("编码种子语料 / encoding the bundled corpus…")
     seed = build(load_corpus(settings.corpus_dir).documents, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS)
     cmrc_docs, cmrc_q = read_squad(data / "cmrc2018" / "cmrc2018_trial.json")
@@ -122,25 +128,25 @@ def calibrate(
     # classifier of single passages only approximates (bench/ablation.py measures both).
     groups = ranker_examples(seed, encoder, part["fit"][0]) + ranker_examples(cmrc, encoder, part["fit"][2])
     weights = fit_listwise(groups)
-    ranker = Ranker(encoder.name, RANKER_FEATURES, tuple(float(w) for w in weights), 0.0)
+    ranker = Ranker(model, RANKER_FEATURES, tuple(float(w) for w in weights), 0.0)
 
     log("拟合引文模型 / fitting the quote model…")
     seed_a, cmrc_a = Answerer(seed, encoder, None, ranker), Answerer(cmrc, encoder, None, ranker)
     x1, y1 = quote_examples(seed_a, part["fit"][0])
     x2, y2 = quote_examples(cmrc_a, part["fit"][2])
-    quoter = QuoteModel.fit(encoder.name, QUOTE_FEATURES, np.vstack([x1, x2]), np.concatenate([y1, y2]))
+    quoter = QuoteModel.fit(model, QUOTE_FEATURES, np.vstack([x1, x2]), np.concatenate([y1, y2]))
     seed_a.quoter = cmrc_a.quoter = quoter
 
     log("拟合“无答案”模型 / fitting the no-answer model…")
     x, y, group = _refusal_set(seed_a, cmrc_a, *part["fit"])
-    refusal = Refusal.fit(encoder.name, REFUSAL_FEATURES, x, y)
+    refusal = Refusal.fit(model, REFUSAL_FEATURES, x, y)
     refusal = replace(refusal, threshold=pick_threshold(refusal, x, y, group))
 
     report = _report(seed_a, cmrc_a, refusal, *part["test"])
     report["cmrc"]["distractors"] = n_extra
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "model": encoder.name,
+        "model": model,
         "ranker": ranker.to_dict(),
         "quote": quoter.to_dict(),
         "refusal": refusal.to_dict(),
