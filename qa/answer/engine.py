@@ -23,7 +23,7 @@ from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import has, place_names, question_kind
+from qa.text.answer_type import has, place_names
 from qa.text.match import char_bigrams
 from qa.text.normalize import strip_invisible
 
@@ -177,7 +177,7 @@ class Answerer:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(
             char_bigrams(text),
-            question_kind(text),
+            query.kind,
             named[0] if named else None,
             named[1] if named else None,
             bool(_LIST.search(text)),

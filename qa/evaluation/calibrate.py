@@ -3,7 +3,9 @@
 Data (all in the repository's `eval/` folder):
 - `seed_qa.jsonl`: questions over the bundled corpus with gold answer strings;
 - `offtopic.jsonl`: questions the bundled corpus cannot answer;
-- `cmrc2018/cmrc2018_trial.json`: CMRC 2018 trial (CC BY-SA 4.0, Cui et al. 2019).
+- `cmrc2018/cmrc2018_trial.json`: CMRC 2018 trial (CC BY-SA 4.0, Cui et al. 2019);
+- `formats/questions.jsonl` over `formats/docs/` (regulations, manuals, Markdown…, indexed with the
+  bundled corpus): answerable and off-topic questions.
 Every set is split into "fit" and "test" halves; only "fit" is used to fit,
 and the report printed (and stored in the calibration file) is on "test".
 """
@@ -114,6 +116,13 @@ def calibrate(
     log(f"编码 CMRC 2018 trial（{len(cmrc_docs)} 段上下文）与干扰文档 / encoding CMRC contexts and distractors…")
     cmrc, n_extra = build_eval_index(cmrc_docs, distractors, encoder, True, log)
     seed_q, off_q = read_jsonl(data / "seed_qa.jsonl"), read_jsonl(data / "offtopic.jsonl")
+    formats, formats_q = seed, []
+    if (data / "formats" / "questions.jsonl").is_file():  # a data folder of one's own may hold no such set
+        log("编码其他格式的文档 / encoding the documents of other kinds…")
+        formats_docs = load_corpus(data / "formats" / "docs").documents + load_corpus(settings.corpus_dir).documents
+        formats = build(formats_docs, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS)
+        formats_q = read_jsonl(data / "formats" / "questions.jsonl")
+    fmt = {s: [q for q in formats_q if q.split == s] for s in ("fit", "test")}
     part = {
         s: (
             [q for q in seed_q if q.split == s],
@@ -127,22 +136,25 @@ def calibrate(
     # Listwise (softmax over each question's candidates): fits "the answer first", which a
     # classifier of single passages only approximates (bench/ablation.py measures both).
     groups = ranker_examples(seed, encoder, part["fit"][0]) + ranker_examples(cmrc, encoder, part["fit"][2])
+    groups += ranker_examples(formats, encoder, [q for q in fmt["fit"] if q.answers])
     weights = fit_listwise(groups)
     ranker = Ranker(model, RANKER_FEATURES, tuple(float(w) for w in weights), 0.0)
 
     log("拟合引文模型 / fitting the quote model…")
     seed_a, cmrc_a = Answerer(seed, encoder, None, ranker), Answerer(cmrc, encoder, None, ranker)
+    formats_a = Answerer(formats, encoder, None, ranker)
     x1, y1 = quote_examples(seed_a, part["fit"][0])
     x2, y2 = quote_examples(cmrc_a, part["fit"][2])
-    quoter = QuoteModel.fit(model, QUOTE_FEATURES, np.vstack([x1, x2]), np.concatenate([y1, y2]))
-    seed_a.quoter = cmrc_a.quoter = quoter
+    x3, y3 = quote_examples(formats_a, [q for q in fmt["fit"] if q.answers])
+    quoter = QuoteModel.fit(model, QUOTE_FEATURES, np.vstack([x1, x2, x3]), np.concatenate([y1, y2, y3]))
+    seed_a.quoter = cmrc_a.quoter = formats_a.quoter = quoter
 
     log("拟合“无答案”模型 / fitting the no-answer model…")
-    x, y, group = _refusal_set(seed_a, cmrc_a, *part["fit"])
+    x, y, group = _refusal_set(seed_a, cmrc_a, *part["fit"], formats_a, fmt["fit"])
     refusal = Refusal.fit(model, REFUSAL_FEATURES, x, y)
     refusal = replace(refusal, threshold=pick_threshold(refusal, x, y, group))
 
-    report = _report(seed_a, cmrc_a, refusal, *part["test"])
+    report = _report(seed_a, cmrc_a, refusal, *part["test"], formats_a, fmt["test"])
     report["cmrc"]["distractors"] = n_extra
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -157,13 +169,28 @@ def calibrate(
 
 
 def _refusal_set(
-    seed_a: Answerer, cmrc_a: Answerer, seed_q: list[Question], off_q: list[Question], cmrc_q: list[Question]
+    seed_a: Answerer,
+    cmrc_a: Answerer,
+    seed_q: list[Question],
+    off_q: list[Question],
+    cmrc_q: list[Question],
+    formats_a: Answerer,
+    formats_q: list[Question],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Answerable: seed questions on the seed corpus, CMRC on CMRC. Not: off-topic and cross-corpus questions.
+    """Answerable: seed questions on the seed corpus, CMRC on CMRC, the other kinds of documents' questions on
+    them. Not: off-topic (on the seed corpus and on the other kinds of documents) and cross-corpus questions.
 
-    Returns features, labels and the group (0..4) of every row.
+    Returns features, labels and the group (0..6) of every row.
     """
-    groups = [(seed_a, seed_q, 1), (cmrc_a, cmrc_q, 1), (seed_a, off_q, 0), (seed_a, cmrc_q, 0), (cmrc_a, seed_q, 0)]
+    groups = [
+        (seed_a, seed_q, 1),
+        (cmrc_a, cmrc_q, 1),
+        (formats_a, [q for q in formats_q if q.answers], 1),
+        (seed_a, off_q, 0),
+        (seed_a, cmrc_q, 0),
+        (cmrc_a, seed_q, 0),
+        (formats_a, [q for q in formats_q if not q.answers], 0),
+    ]
     xs: list[tuple[float, ...]] = []
     ys: list[int] = []
     gs: list[int] = []
@@ -198,10 +225,14 @@ def _report(
     seed_q: list[Question],
     off_q: list[Question],
     cmrc_q: list[Question],
+    formats_a: Answerer,
+    formats_q: list[Question],
 ) -> dict[str, Any]:
     """Held-out ("test" split) numbers."""
     report: dict[str, Any] = {"split": "test", "refusal_features": list(REFUSAL_FEATURES)}
-    for name, answerer, qs in (("seed", seed_a, seed_q), ("cmrc", cmrc_a, cmrc_q)):
+    answerable = [q for q in formats_q if q.answers]
+    foreign = [q for q in formats_q if not q.answers]
+    for name, answerer, qs in (("seed", seed_a, seed_q), ("cmrc", cmrc_a, cmrc_q), ("formats", formats_a, answerable)):
         evs, tops = evidence(answerer, qs)
         top1 = [bool(c) and contains(c[0].text, q.answers) for q, c in zip(qs, tops)]
         quoted = [bool(c) and contains(c[0].quote, q.answers) for q, c in zip(qs, tops)]
@@ -212,7 +243,11 @@ def _report(
             "answer_in_quote@1": _mean(quoted),
             "wrongly_refused": _mean(refused),
         }
-    for name, answerer, qs in (("offtopic_on_seed", seed_a, off_q), ("cmrc_on_seed", seed_a, cmrc_q)):
+    for name, answerer, qs in (
+        ("offtopic_on_seed", seed_a, off_q),
+        ("cmrc_on_seed", seed_a, cmrc_q),
+        ("offtopic_on_formats", formats_a, foreign),
+    ):
         evs, _ = evidence(answerer, qs)
         report[name] = {
             "questions": len(qs),

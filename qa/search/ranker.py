@@ -23,6 +23,7 @@ FEATURES = (
     "bigram",  # share of question character bigrams in the passage
     "sent_cover",  # best idf-weighted term share within one sentence
     "log_len",  # log of the passage length
+    "kind",  # a sentence holds the kind of answer asked for (a date for 哪天, a number for 多少); 0 if none asked
 )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from qa.search.fusion import rrf
 from qa.search.index import Index
 from qa.search.ranker import Ranker, rr
+from qa.text.answer_type import KINDS, question_kind
 from qa.text.match import char_bigrams, contains, coverage
 from qa.text.normalize import fold
 
@@ -41,6 +42,7 @@ class Query:
     tokens: list[str]
     terms: list[tuple[str, float]]  # unique tokens with idf weights
     vector: np.ndarray
+    kind: str | None = None  # the kind of answer asked for (`qa.text.answer_type.question_kind`)
 
 
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
@@ -55,7 +57,7 @@ def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     weights: dict[str, float] = {}
     for token in tokens:
         weights[token] = bm25.idf_of(token) if token in bm25.vocab else ceiling
-    return Query(text, tokens, list(weights.items()), vector)
+    return Query(text, tokens, list(weights.items()), vector, question_kind(text))
 
 
 def search(
@@ -148,6 +150,7 @@ def candidates(
             lexical["bigram"],
             lexical["sent_cover"],
             np.log1p([len(index.passages[r].text) for r in rows]),
+            _kind(index, spans, query.kind),
         ]
     )
     if ranker is not None:
@@ -257,6 +260,16 @@ def _sentence_cover(
             out[i] = max(
                 coverage(terms, passage.text[x:y]) for x, y in zip(starts[at[i] : at[i + 1]], ends[at[i] : at[i + 1]])
             )
+    return out
+
+
+def _kind(index: Index, spans: _Spans, kind: str | None) -> np.ndarray:
+    """1 for a candidate with a sentence holding the kind of answer the question asks for, else 0."""
+    out = np.zeros(len(spans.at) - 1)
+    if kind is None or not len(spans.picks):
+        return out
+    holds = (index.sentences.kinds[spans.picks] & (1 << KINDS.index(kind))) > 0
+    np.maximum.at(out, spans.owner, holds.astype(np.float64))
     return out
 
 
