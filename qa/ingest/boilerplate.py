@@ -73,19 +73,9 @@ def rule_of(line: str) -> str | None:
     return None
 
 
-def is_boilerplate(line: str) -> bool:
-    """True when the stripped `line` is navigation, widget or legal text."""
-    return rule_of(line) is not None
-
-
 def starts_footer(line: str) -> bool:
     """True when `line` opens the page footer (disclaimer, related news, editor)."""
     return bool(_FOOTER.match(line))
-
-
-def is_caption(line: str) -> bool:
-    """True when `line` is marked as a photo caption or a photo credit."""
-    return caption_rule(line) is not None
 
 
 def caption_rule(line: str) -> str | None:
