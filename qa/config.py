@@ -30,6 +30,8 @@ DEFAULT_UPLOAD_MB = 20  # the largest file the console accepts
 MAX_UPLOAD_MB = 200
 DEFAULT_LOG_ROWS = 100_000  # questions the console's log keeps at most (the oldest go first)
 DEFAULT_LOG_DAYS = 90  # days a logged question is kept (0 = until the size cap)
+DEFAULT_QUEUE = 64  # chat UI questions waiting at most; more are turned away with "queue full"
+DEFAULT_WORKERS = 2  # chat UI questions answered at once (the machine's cores)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,16 @@ class Settings:
     log_max_rows: int = DEFAULT_LOG_ROWS  # the console's question log: size cap
     log_days: int = DEFAULT_LOG_DAYS  # … and retention (0 = until the size cap)
     log_ip: bool = False  # … and whether it stores the client's address
+    kb_root: Path = Path("kbs")  # knowledge bases other than `default`: kbs/NAME/corpus, kbs/NAME/index
+    apps_file: Path | None = None  # apps and their embed keys; None = <index_dir>/apps.json
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-For names the client
+    queue_size: int = DEFAULT_QUEUE
+    workers: int = DEFAULT_WORKERS
+
+    @property
+    def apps_path(self) -> Path:
+        """Where the apps (embed keys, origins, limits) are kept."""
+        return self.apps_file or self.index_dir / "apps.json"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
@@ -66,7 +78,8 @@ class Settings:
 
         Reads QA_CORPUS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_CACHE_DIR, QA_ALLOWED_ORIGINS,
         QA_RATE_LIMIT, QA_ADMIN_TOKEN, QA_ENCODER, QA_VECTOR_STORE, QA_<STORE>_* (e.g.
-        QA_MILVUS_URI), QA_HOST, QA_PORT, QA_UPLOAD_MB, QA_LOG_MAX_ROWS, QA_LOG_DAYS and QA_LOG_IP.
+        QA_MILVUS_URI), QA_HOST, QA_PORT, QA_UPLOAD_MB, QA_LOG_MAX_ROWS, QA_LOG_DAYS, QA_LOG_IP, QA_KB_ROOT,
+        QA_APPS, QA_TRUSTED_PROXIES, QA_QUEUE_SIZE and QA_WORKERS.
 
         Raises:
             ConfigError: a value that cannot be used, naming the variable and what it accepts.
@@ -94,9 +107,14 @@ class Settings:
             log_max_rows=_bounded(env, "QA_LOG_MAX_ROWS", DEFAULT_LOG_ROWS, 100, 10_000_000),
             log_days=_bounded(env, "QA_LOG_DAYS", DEFAULT_LOG_DAYS, 0, 3650),
             log_ip=_flag(env, "QA_LOG_IP"),
+            kb_root=Path(env.get("QA_KB_ROOT") or cls.kb_root),
+            apps_file=Path(env["QA_APPS"]) if env.get("QA_APPS") else None,
+            trusted_proxies=_proxies(env.get("QA_TRUSTED_PROXIES", "")),
+            queue_size=_bounded(env, "QA_QUEUE_SIZE", DEFAULT_QUEUE, 1, 10_000),
+            workers=_bounded(env, "QA_WORKERS", DEFAULT_WORKERS, 1, 64),
         )
         given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
-        for key in ("corpus_dir", "index_dir"):
+        for key in ("corpus_dir", "index_dir", "kb_root"):
             if key in given:
                 given[key] = Path(str(given[key]))
         if "top_k" in given:
@@ -126,6 +144,25 @@ def check_top_k(value: object, name: str = "top_k") -> int:
             f"{name} must be an integer 1..{MAX_TOP_K}, not {text!r}",
         )
     return int(text)
+
+
+def _proxies(value: str) -> tuple[str, ...]:
+    """QA_TRUSTED_PROXIES: addresses or networks (10.0.0.0/8) of the proxies in front of the server."""
+    import ipaddress
+
+    out = []
+    for item in (v.strip() for v in value.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"QA_TRUSTED_PROXIES 中的 {item[:60]!r} 不是 IP 地址或网段（如 10.0.0.1、10.0.0.0/8）。",
+                f"QA_TRUSTED_PROXIES: {item[:60]!r} is not an IP address or network (10.0.0.1, 10.0.0.0/8).",
+            ) from None
+        out.append(item)
+    return tuple(out)
 
 
 def _prefixed(env: Mapping[str, str], prefix: str) -> dict[str, str]:

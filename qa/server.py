@@ -1,12 +1,16 @@
-"""The server: the HTTP API with the chat UI, the document pages and the embed scripts mounted on it."""
+"""The server: the HTTP API with the chat UIs (one per knowledge base), the document pages, the app pages
+and the embed scripts mounted on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from qa.admin.api import UPLOAD_PATH, mount_console
@@ -14,36 +18,48 @@ from qa.admin.console import Console
 from qa.admin.conversations import Recorder
 from qa.admin.library import MAX_FILES
 from qa.answer.engine import Answerer
-from qa.api.app import create_api
+from qa.api.app import chosen_kb, create_api, default_kbs
+from qa.api.apps import Apps, origin_of
 from qa.config import Settings
+from qa.kbs import DEFAULT, KnowledgeBases
 from qa.live import Live, LiveAnswerer, as_live
 from qa.ui.cards import document_page
-from qa.ui.chat import CSS, HEAD, Feedback, build_ui
+from qa.ui.chat import CSS, HEAD, TITLE, Feedback, build_ui
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
 
 
 def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
-    """The HTTP API with the chat UI mounted at /, and the console at /admin when an admin token is set
-    and the index can be reloaded (a `LiveAnswerer`)."""
+    """The HTTP API with the default knowledge base's chat UI at /, every other knowledge base's at
+    /kb/NAME (those on disk when the server starts; each opens on its first question), an app's page at
+    /app/KEY, and the console at /admin when an admin token is set and the index can be reloaded."""
     live = as_live(answerer)
+    kbs = default_kbs(live, settings)
+    apps = Apps(settings)
     console = Console(settings, live) if settings.admin_token and isinstance(live, LiveAnswerer) else None
     recorder = Recorder(console.log) if console is not None else None
     limits = {UPLOAD_PATH: MAX_FILES * (settings.upload_mb * 1024 * 1024 + 4096)}
     extend = (lambda app: mount_console(app, console)) if console is not None else None
-    api = create_api(live, settings, recorder=recorder, body_limits=limits, extend=extend)
+    api = create_api(kbs, settings, recorder=recorder, body_limits=limits, extend=extend, apps=apps)
 
     @api.get("/doc/{doc_id}", response_class=HTMLResponse)
-    def document(doc_id: str, p: int | None = None, lang: str = "zh") -> HTMLResponse:
+    def document(
+        doc_id: str, request: Request, p: int | None = None, lang: str = "zh", kb: str | None = None
+    ) -> HTMLResponse:
         """The cleaned document as a page, paragraph `p` highlighted."""
-        doc = live.current.index.documents.get(doc_id)
+        doc = kbs.get(chosen_kb(request, kb)).current.index.documents.get(doc_id)
         if doc is None:
             return HTMLResponse("<!doctype html><meta charset=utf-8><p>没有这篇文档。 / No such document.</p>", 404)
         return HTMLResponse(document_page(doc, p, "en" if lang == "en" else "zh"))
 
+    @api.get("/app/{key}", response_class=HTMLResponse, include_in_schema=False)
+    def app_page(key: str, request: Request) -> HTMLResponse:
+        """An app's chat as a whole page, to put in an <iframe> on the app's sites (and only there)."""
+        return _app_page(apps, key, request)
+
     @api.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
-        """The embeddable floating chat button (see examples/widget.html)."""
+        """The embeddable chat (see examples/widget.html)."""
         return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8")
 
     @api.get("/gradio.js", include_in_schema=False)
@@ -53,9 +69,55 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
             Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js", media_type="text/javascript"
         )
 
+    queue = (settings.queue_size, settings.workers)
+    for name in kbs.names():
+        if name != DEFAULT:
+            ui = build_ui(_opener(kbs, name), settings.top_k, title=f"{TITLE} · {name}", queue=queue)
+            gr.mount_gradio_app(api, ui, path=f"/kb/{name}", footer_links=["api"], css=CSS, head=HEAD)
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
-    ui = build_ui(live, settings.top_k, feedback, recorder)
+    ui = build_ui(live, settings.top_k, feedback, recorder, queue=queue)
     return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
+
+
+def _opener(kbs: KnowledgeBases, name: str) -> Callable[[], Live]:
+    return lambda: kbs.get(name)
+
+
+def _app_page(apps: Apps, key: str, request: Request) -> HTMLResponse:
+    """The page of the app with public key `key`: refused when framed by a site the app does not list
+    (its `Referer`, checked here; `frame-ancestors`, checked by the browser)."""
+    app = apps.by_key(key[:200])
+    if app is None or app.revoked:
+        return _page(404, "没有这个应用，或它已停用。", "No such app, or it has been turned off.", "'none'")
+    ancestors = " ".join(("'self'", *app.origins))
+    referer = origin_of(request.headers.get("referer"))
+    own = origin_of(f"{request.url.scheme}://{request.headers.get('host', '')}")
+    if referer is not None and referer != own and referer not in app.origins:
+        return _page(
+            403,
+            f"此网站（{referer}）未获准嵌入这个问答应用。",
+            f"This site ({referer}) is not allowed to embed this app.",
+            ancestors,
+        )
+    title = escape(app.title or TITLE)
+    body = (
+        f'<!doctype html><html lang="{app.lang}"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>html,body{{margin:0;height:100%}}#qa-app{{height:100%}}</style>"
+        '<div id="qa-app"></div>'
+        f'<script src="/widget.js" data-app-key="{escape(app.key, quote=True)}" data-inline="true" '
+        'data-container="#qa-app"></script>'
+    )
+    return HTMLResponse(body, headers=_framing(ancestors))
+
+
+def _page(status: int, zh: str, en: str, ancestors: str) -> HTMLResponse:
+    body = f"<!doctype html><meta charset=utf-8><p>{escape(zh)}</p><p>{escape(en)}</p>"
+    return HTMLResponse(body, status, headers=_framing(ancestors))
+
+
+def _framing(ancestors: str) -> dict[str, str]:
+    return {"Content-Security-Policy": f"frame-ancestors {ancestors}", "Referrer-Policy": "no-referrer"}
 
 
 def serve(settings: Settings, loading: Future[Answerer] | None = None) -> None:
@@ -70,4 +132,11 @@ def serve(settings: Settings, loading: Future[Answerer] | None = None) -> None:
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     if settings.admin_token:
         print(f"管理后台 / console: http://{host}:{port}/admin (令牌 / token: QA_ADMIN_TOKEN)", flush=True)
-    uvicorn.run(create_app(LiveAnswerer(settings, answerer), settings), host=host, port=port, log_level="warning")
+    app: Any = create_app(LiveAnswerer(settings, answerer), settings)
+    if settings.trusted_proxies:
+        # The client's address from X-Forwarded-For, only when the request comes from a listed proxy.
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app = ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 by default.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

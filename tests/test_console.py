@@ -36,7 +36,7 @@ class Console:
         self.corpus, self.index = root / "corpus", root / "index"
         settings = Settings.from_env(
             {"QA_ENCODER": "hash", "QA_CORPUS": str(self.corpus), "QA_INDEX": str(self.index),
-             "QA_ADMIN_TOKEN": TOKEN, "QA_RATE_LIMIT": "0", **env}
+             "QA_ADMIN_TOKEN": TOKEN, "QA_RATE_LIMIT": "0", "QA_ALLOWED_ORIGINS": "https://shop.example.cn", **env}
         )  # fmt: skip
         index_corpus(settings)
         self.live = LiveAnswerer(settings, open_answerer(settings))

@@ -1,4 +1,5 @@
-"""The HTTP API (FastAPI): /api/ask, /api/health, /api/documents/{doc_id}, /api/admin/reload.
+"""The HTTP API (FastAPI): /api/ask, /api/kbs, /api/apps/config, /api/health, /api/documents/{doc_id},
+/api/feedback, /api/admin/reload.
 
 Every error is JSON with a Chinese and an English message and a 4xx code;
 nothing a client sees ever holds a stack trace.
@@ -8,22 +9,24 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.answer.engine import Answerer
+from qa.api.apps import AccessError, Apps
+from qa.api.guard import Access, install_guard
 from qa.api.limits import RateLimiter
-from qa.config import DEFAULT_TOP_K, MAX_BODY, MAX_QUESTION_CHARS, MAX_TOP_K, Settings
+from qa.config import DEFAULT_TOP_K, MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from qa.errors import DocumentNotFoundError, InputError, QAError
-from qa.live import Live, Recorder, as_live
+from qa.kbs import DEFAULT, KnowledgeBases, UnknownKnowledgeBase, check_name
+from qa.live import Live, LiveAnswerer, Recorder, as_live
 
 log = logging.getLogger("qa.api")
 ADMIN_RATE_LIMIT = 600  # console requests per client per minute (it polls while indexing runs)
@@ -42,6 +45,7 @@ class AskRequest(BaseModel):
     question: str = Field(..., description="问题 / the question")
     history: list[str] = Field(default_factory=list, description="此前的问题，最早的在前 / earlier questions")
     top_k: int = Field(DEFAULT_TOP_K, ge=1, le=MAX_TOP_K, description="返回段落数 / passages to return")
+    kb: str | None = Field(None, max_length=32, description="知识库，默认 default / knowledge base (default)")
 
 
 def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -51,46 +55,46 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
 
 
 def create_api(
-    answerer: Answerer | Live,
+    answerer: Answerer | Live | KnowledgeBases,
     settings: Settings | None = None,
     recorder: Recorder | None = None,
     body_limits: dict[str, int] | None = None,
     extend: Callable[[FastAPI], None] | None = None,
+    apps: Apps | None = None,
 ) -> FastAPI:
-    """The API app over an answerer (`qa.server` mounts the chat UI and the pages on it).
+    """The API app over the knowledge bases (`qa.server` mounts the chat UI and the pages on it).
 
     Args:
-        answerer: the answerer, or a `Live` one an admin can reload.
-        settings: cross-origin allow-list, rate limit and admin token (default `Settings()`).
-        recorder: logs each question (the console's log); None logs nothing.
+        answerer: the knowledge bases; or one answerer (a `Live` one an admin can reload), which is the
+            default knowledge base, the others opening on first use with its encoder.
+        settings: apps file, allowed origins, rate limit and admin token (default `Settings()`).
+        recorder: logs each question of the default knowledge base (the console's log); None logs nothing.
         body_limits: larger body limits for given paths (the console's upload), else MAX_BODY.
         extend: adds more routes (the console's) before the JSON 404 that ends /api/.
+        apps: the apps and their keys (default: read from `settings.apps_path`).
     """
     settings = settings or Settings()
-    live = as_live(answerer)
+    kbs = answerer if isinstance(answerer, KnowledgeBases) else default_kbs(answerer, settings)
+    apps = apps or Apps(settings)
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
+    app.state.kbs, app.state.apps = kbs, apps
     limiter = RateLimiter(settings.rate_limit)
-    _guards(app, limiter, body_limits or {}, RateLimiter(ADMIN_RATE_LIMIT if settings.rate_limit else 0))
-    if settings.allowed_origins:
-        # Added after the guard, so it wraps it: a 413 or 429 still carries the CORS header a
-        # browser needs to read it, and a preflight is answered before it counts against the limit.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(settings.allowed_origins),
-            allow_methods=["GET", "POST"],
-            allow_headers=["*"],  # the Gradio web component sends its own headers to its queue
-        )
+    admin = RateLimiter(ADMIN_RATE_LIMIT if settings.rate_limit else 0)
+    install_guard(app, apps, limiter, admin, body_limits or {}, error)
     _errors(app)
 
     @app.post("/api/ask")
     def ask(body: AskRequest, request: Request) -> dict[str, Any]:
         """Answer a question (with the conversation's earlier questions) → the JSON contract.
 
-        When the server keeps a question log, the answer also carries `ask_id`, for POST /api/feedback.
+        `kb` names the knowledge base (an app's key or token decides it: it may be left out). When
+        the server keeps a question log, the answer also carries `ask_id`, for POST /api/feedback.
         """
-        answer = live.current.ask(body.question, history=body.history, top_k=body.top_k)
+        name = chosen_kb(request, body.kb)
+        answer = kbs.get(name).current.ask(body.question, history=body.history, top_k=body.top_k)
         data = answer.to_dict()
-        if recorder is not None:
+        data["kb"] = name
+        if recorder is not None and name == DEFAULT:
             source = "widget" if request.headers.get("x-qa-source") == "widget" else "api"
             data["ask_id"] = recorder.record(answer, source, request.headers, _client(request))
         return data
@@ -102,13 +106,33 @@ def create_api(
             return error(404, "unknown_answer", "找不到这条回答。", "no such answer.")  # type: ignore[return-value]
         return {"ask_id": body.ask_id, "liked": body.liked}
 
+    @app.get("/api/kbs")
+    def knowledge_bases(request: Request) -> dict[str, Any]:
+        """The knowledge bases: documents, passages, whether loaded and the memory their index holds.
+
+        An app's key or token sees only its own."""
+        bound = _access(request).kb
+        return {"kbs": [kb for kb in kbs.describe() if bound is None or kb["name"] == bound]}
+
+    @app.get("/api/apps/config")
+    def app_config(request: Request) -> dict[str, Any]:
+        """The app of the key or token sent (`X-QA-Key`): title, welcome text, examples, top_k, language."""
+        access = _access(request)
+        if access.app is None:
+            return error(  # type: ignore[return-value]
+                400, "no_key", "请在请求头 X-QA-Key 中提供应用的嵌入密钥。", "send the app's embed key in X-QA-Key."
+            )
+        return access.app.public()
+
     @app.get("/api/health")
-    def health() -> dict[str, Any]:
-        """Index loaded, document and passage counts, model."""
-        current = live.current
+    def health(request: Request, kb: str | None = None) -> dict[str, Any]:
+        """Index loaded, document and passage counts, model (of knowledge base `kb`, default `default`)."""
+        name = chosen_kb(request, kb)
+        current = kbs.get(name).current
         index = current.index
         return {
             "status": "ok",
+            "kb": name,
             "index_loaded": True,
             "documents": len(index.documents),
             "passages": len(index.passages),
@@ -117,9 +141,9 @@ def create_api(
         }
 
     @app.get("/api/documents/{doc_id}")
-    def document(doc_id: str) -> dict[str, Any]:
+    def document(doc_id: str, request: Request, kb: str | None = None) -> dict[str, Any]:
         """The cleaned text of a document, its metadata, and the offsets of its paragraphs and passages."""
-        index = live.current.index
+        index = kbs.get(chosen_kb(request, kb)).current.index
         doc = index.documents.get(doc_id)
         if doc is None:
             raise DocumentNotFoundError(f"没有编号为 {doc_id[:64]} 的文档。", f"no document with id {doc_id[:64]}.")
@@ -131,8 +155,9 @@ def create_api(
         return data
 
     @app.post("/api/admin/reload")
-    def reload(request: Request, update: bool = False) -> Any:
-        """Admin only: answer from the index on disk from now on (`?update=true`: run `qa index` first).
+    def reload(request: Request, update: bool = False, kb: str = DEFAULT) -> Any:
+        """Admin only: answer from the index on disk from now on (`?update=true`: run `qa index` first;
+        `?kb=NAME`: that knowledge base's).
 
         Requests already being answered finish with the index they started with.
         """
@@ -140,7 +165,14 @@ def create_api(
         if refused is not None:
             return refused
         try:
-            return live.reload(update)
+            live = kbs.get(check_name(kb))
+            if not hasattr(live, "reload"):
+                return error(
+                    409, "not_reloadable", "这个服务不能重新加载索引。", "this server cannot reload its index."
+                )
+            return live.reload(update) | {"kb": kb}
+        except UnknownKnowledgeBase as exc:
+            return error(404, exc.code, exc.zh, exc.en)
         except QAError as exc:
             log.warning("reload refused: %s", exc)
             return error(409, exc.code, f"{exc.zh}（仍在使用原索引）", f"{exc.en} (still serving the previous index)")
@@ -149,6 +181,41 @@ def create_api(
         extend(app)
     _fallback(app)
     return app
+
+
+def default_kbs(answerer: Answerer | Live, settings: Settings) -> KnowledgeBases:
+    """The knowledge bases of a server started with one answerer: it is `default`; the others open on
+    first use with its encoder (the model is loaded once)."""
+    live = as_live(answerer)
+
+    def open_kb(chosen: Settings) -> LiveAnswerer:
+        from qa.service import open_answerer, warm_up
+
+        fresh = warm_up(open_answerer(chosen, encoder=live.current.encoder))
+        return LiveAnswerer(chosen, fresh)
+
+    return KnowledgeBases(settings, open_kb, {DEFAULT: live})
+
+
+def chosen_kb(request: Request, asked: str | None) -> str:
+    """The knowledge base a request reaches: its app's, else the one it names, else default.
+
+    Raises:
+        AccessError: an app's key or token asking for another knowledge base.
+        UnknownKnowledgeBase: a malformed name.
+    """
+    bound = _access(request).kb
+    if bound is not None:
+        if asked not in (None, "", bound):
+            raise AccessError(
+                "kb_not_allowed", "该应用不能访问这个知识库。", "this app cannot reach that knowledge base."
+            )
+        return bound
+    return check_name(asked or DEFAULT)
+
+
+def _access(request: Request) -> Access:
+    return getattr(request.state, "access", None) or Access()
 
 
 def _admin_check(request: Request, token: str | None) -> JSONResponse | None:
@@ -188,50 +255,20 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _guards(app: FastAPI, limiter: RateLimiter, body_limits: dict[str, int], admin: RateLimiter) -> None:
-    """Body size and rate limit, before any route runs (the console's routes, which need a sign-in and
-    poll while indexing runs, have a limit of their own)."""
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if not request.url.path.startswith("/api/"):
-            return await call_next(request)
-        limit = body_limits.get(request.url.path, MAX_BODY)
-        size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > limit):
-            return _too_large(limit)
-        if size is None and request.method in ("POST", "PUT", "PATCH"):
-            # A chunked body has no length: read at most limit + 1 bytes, keep them for the route.
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    return _too_large(limit)
-            request._body = body  # Starlette replays a cached body to the route
-        client = request.client.host if request.client else "unknown"
-        console = request.url.path.startswith("/api/admin/") and request.url.path != "/api/admin/login"
-        wait = (admin if console else limiter).hit(client)
-        if wait > 0:
-            return error(
-                429,
-                "rate_limited",
-                f"请求过于频繁，请 {wait} 秒后再试。",
-                f"too many requests; retry in {wait} s.",
-                headers={"Retry-After": str(wait)},
-            )
-        return await call_next(request)
-
-
-def _too_large(limit: int = MAX_BODY) -> JSONResponse:
-    return error(413, "body_too_large", f"请求体过大（上限 {limit} 字节）。", f"request body over {limit} bytes.")
-
-
 def _errors(app: FastAPI) -> None:
     """Named errors and framework errors → the JSON error shape."""
 
     @app.exception_handler(InputError)
     async def bad_input(_: Request, exc: InputError) -> JSONResponse:
         return error(400, exc.code, exc.zh, exc.en)
+
+    @app.exception_handler(AccessError)
+    async def forbidden(_: Request, exc: AccessError) -> JSONResponse:
+        return error(exc.status, exc.code, exc.zh, exc.en)
+
+    @app.exception_handler(UnknownKnowledgeBase)
+    async def unknown_kb(_: Request, exc: UnknownKnowledgeBase) -> JSONResponse:
+        return error(404, exc.code, exc.zh, exc.en)
 
     @app.exception_handler(DocumentNotFoundError)
     async def not_found(_: Request, exc: DocumentNotFoundError) -> JSONResponse:

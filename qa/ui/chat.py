@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -74,17 +75,29 @@ class Feedback:
 
 
 def build_ui(
-    answerer: Answerer | Live,
+    answerer: Answerer | Live | Callable[[], Live],
     top_k: int = DEFAULT_TOP_K,
     feedback: Feedback | None = None,
     recorder: Recorder | None = None,
+    title: str = TITLE,
+    queue: tuple[int, int] | None = None,
 ) -> gr.Blocks:
     """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation.
 
-    `recorder` (the console's question log) gets every question and the visitor's 👍/👎.
+    `answerer` may be a function giving the live answerer: a knowledge base then opens when its page is
+    first visited, not when the server starts. `recorder` (the console's question log) gets every
+    question and the visitor's 👍/👎. `queue` (waiting at most, answered at once) bounds Gradio's queue.
     """
-    live = as_live(answerer)
-    docs, passages = len(live.current.index.documents), len(live.current.index.passages)
+    opened: Callable[[], Live]
+    if isinstance(answerer, Answerer) or hasattr(answerer, "current"):
+        live = as_live(answerer)  # type: ignore[arg-type]
+        opened = partial(lambda given: given, live)
+    else:
+        opened = answerer  # type: ignore[assignment]
+
+    def current() -> Answerer:
+        """The answerer now (after a reload, the new one), opening the knowledge base on first use."""
+        return opened().current
 
     def respond(
         message: str, history: list[dict], asked: list[dict], lang_label: str, request: gr.Request
@@ -94,7 +107,7 @@ def build_ui(
         history = [*history, {"role": "user", "content": message}]
         yield "", [*history, {"role": "assistant", "content": THINKING[lang]}], asked
         try:
-            answer = live.current.ask(message, history=previous, top_k=top_k)
+            answer = current().ask(message, history=previous, top_k=top_k)
         except QAError as exc:
             text = escape(exc.zh if lang == "zh" else exc.en)
             yield "", [*history, {"role": "assistant", "content": f"⚠️ {text}"}], asked
@@ -122,8 +135,17 @@ def build_ui(
             if recorder is not None and row.get("token"):
                 recorder.rate(row["token"], bool(data.liked) if isinstance(data.liked, bool) else None)
 
-    with gr.Blocks(title=TITLE) as ui:
-        gr.Markdown(f"## {TITLE}\n已收录 {docs} 篇文章 · {passages} 段 / {docs} documents · {passages} passages")
+    def header() -> tuple[str, gr.Dataset]:
+        try:
+            now = current()
+        except QAError as exc:
+            return f"## {escape(title)}\n⚠️ {escape(exc.zh)} / {escape(exc.en)}", gr.Dataset(samples=[])
+        docs, passages = len(now.index.documents), len(now.index.passages)
+        text = f"## {escape(title)}\n已收录 {docs} 篇文章 · {passages} 段 / {docs} documents · {passages} passages"
+        return text, gr.Dataset(samples=[[q] for q in example_questions(now)])
+
+    with gr.Blocks(title=title) as ui:
+        heading = gr.Markdown(f"## {escape(title)}", elem_id="qa-heading")
         lang = gr.Radio(["中文", "English"], value="中文", label="语言 / Language", elem_id="qa-lang")
         chat = gr.Chatbot(
             elem_id="qa-chat",
@@ -138,7 +160,11 @@ def build_ui(
             elem_id="qa-input",
             autofocus=True,
         )
-        gr.Examples(example_questions(live.current), inputs=box, label="示例问题 / Examples")
+        examples = gr.Dataset(
+            components=[box], samples=[], label="示例问题 / Examples", type="values", elem_id="qa-examples"
+        )
+        examples.click(lambda sample: sample[0], [examples], [box], api_visibility="private")
+        ui.load(header, None, [heading, examples], api_visibility="private")
         box.submit(respond, [box, chat, asked, lang], [box, chat, asked], api_visibility="private")
         chat.like(like, [asked], None)
 
@@ -146,8 +172,10 @@ def build_ui(
         def chat_api(question: str) -> str:
             """One question → the answer as HTML cards (for gradio_client)."""
             try:
-                return answer_html(live.current.ask(question, top_k=top_k))
+                return answer_html(current().ask(question, top_k=top_k))
             except QAError as exc:
                 return f"⚠️ {escape(exc.zh)}（{escape(exc.en)}）"
 
+    if queue is not None:
+        ui.queue(max_size=queue[0], default_concurrency_limit=queue[1])
     return ui

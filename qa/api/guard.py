@@ -1,0 +1,254 @@
+"""What every request passes before any route runs: body size, the app's key or token and the origin,
+the rate limits and the daily quota, and the cross-origin and framing headers of the response.
+
+One middleware for every route — the API, the chat UI's Gradio endpoints under any mount
+(`/gradio_api/…`, `/kb/NAME/gradio_api/…`), the document pages, the app pages — so no route is left
+outside the limits. Static files (scripts, styles, fonts, images) are not counted: a page load fetches
+dozens of them.
+
+Who may ask what (`Access`):
+- a request with an app's public key (`X-QA-Key`) or a visitor token the owner's backend signed
+  (`Authorization: Bearer` or `X-QA-Token`) is that app's: it must come from one of the app's origins
+  (the browser's `Origin`, which a page cannot set), and it reaches only the app's knowledge base;
+- a request without either from another origin is the default app's (QA_ALLOWED_ORIGINS, the default
+  knowledge base), as before apps existed;
+- the bot's own pages (same origin) and server-to-server calls (no `Origin`) need no key.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from qa.api.apps import AccessError, App, Apps, origin_of
+from qa.api.limits import RateLimiter
+from qa.config import MAX_BODY
+from qa.kbs import DEFAULT
+
+KEY_HEADER = "x-qa-key"
+TOKEN_HEADER = "x-qa-token"
+CORS_HEADERS = "content-type, x-qa-key, x-qa-token, x-qa-source, authorization"
+# Files a page load fetches by the dozen, and the streams that follow a counted call: not counted.
+_UNCOUNTED = re.compile(
+    r"(/assets/|/static/|/gradio_api/file=|\.(?:js|mjs|css|map|woff2?|ttf|png|svg|ico|webp)$"
+    r"|/gradio_api/(?:queue/data|heartbeat/|call/[^/]+/[^/]+$)|/manifest\.json$)"
+)
+_KB_PATH = re.compile(r"^/kb/([^/]+)(/.*)?$")
+_ASK = ("/api/ask",)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Whom a request is for: an app (None: the server's own pages or a server-to-server call) and the one
+    knowledge base it may reach (None: any, chosen by the request)."""
+
+    app: App | None = None
+    kb: str | None = None
+    visitor: str | None = None
+
+
+def resolve(request: Request, apps: Apps) -> Access:
+    """The access a request's key, token and origin give.
+
+    Raises:
+        AccessError: an unknown, rotated or revoked key; a bad or expired token; an origin not listed.
+    """
+    origin = _origin(request)
+    own = origin is None or origin == _own_origin(request)
+    token = request.headers.get(TOKEN_HEADER) or _bearer(request)
+    key = request.headers.get(KEY_HEADER) or request.query_params.get("key")
+    if token:
+        app, visitor = apps.verify_token(token[:4096])
+        _check_origin(app, origin, own)
+        return Access(app, app.kb, visitor)
+    if key:
+        app = apps.by_key(key[:200])
+        if app is None:
+            raise AccessError(
+                "bad_key", "嵌入密钥无效或已被更换。", "the embed key is unknown or has been rotated.", 401
+            )
+        if app.revoked:
+            raise AccessError("app_revoked", "该应用已被停用。", "this app has been turned off by its owner.")
+        _check_origin(app, origin, own)
+        return Access(app, app.kb)
+    if own:
+        return Access()
+    _check_origin(apps.default, origin, own)
+    return Access(apps.default, DEFAULT)
+
+
+def _check_origin(app: App, origin: str | None, own: bool) -> None:
+    if own or origin in app.origins:
+        return
+    raise AccessError(
+        "origin_not_allowed",
+        f"此网站（{(origin or '')[:80]}）未获准使用这个问答应用。",
+        f"this site ({(origin or '')[:80]}) is not allowed to use this app.",
+    )
+
+
+def _origin(request: Request) -> str | None:
+    value = request.headers.get("origin")
+    if value is None:
+        return None
+    return origin_of(value) or value[:80]  # "null" (a sandboxed frame, a file) is an origin no app lists
+
+
+def _own_origin(request: Request) -> str | None:
+    return origin_of(f"{request.url.scheme}://{request.headers.get('host', '')}")
+
+
+def _bearer(request: Request) -> str | None:
+    if request.url.path.startswith("/api/admin"):
+        return None  # the admin token, not a visitor's
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def path_kb(path: str) -> str:
+    """The knowledge base whose pages and chat endpoints a path is under (`/kb/NAME/...`), else default."""
+    match = _KB_PATH.match(path)
+    return match.group(1) if match else DEFAULT
+
+
+class Quota:
+    """Questions per app per day (UTC), in memory: a restart starts the day's count again."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, app: App) -> bool:
+        """Count one question; False when the app's quota for today is used up."""
+        if app.daily_quota <= 0:
+            return True
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        with self._lock:
+            if any(d != day for _, d in self._counts):
+                self._counts = {k: v for k, v in self._counts.items() if k[1] == day}
+            used = self._counts.get((app.id, day), 0)
+            if used >= app.daily_quota:
+                return False
+            self._counts[(app.id, day)] = used + 1
+            return True
+
+
+def install_guard(
+    app: FastAPI,
+    apps: Apps,
+    limiter: RateLimiter,
+    admin: RateLimiter,
+    body_limits: dict[str, int],
+    error: Callable[..., JSONResponse],
+) -> None:
+    """Add the middleware (see the module's docstring) to `app`."""
+    quota = Quota()
+    per_app: dict[str, RateLimiter] = {}
+
+    def app_limiter(chosen: App) -> RateLimiter:
+        current = per_app.get(chosen.id)
+        if current is None or current.per_minute != chosen.rate_limit:
+            current = per_app[chosen.id] = RateLimiter(chosen.rate_limit)
+        return current
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        console = path.startswith("/api/admin") or path == "/admin" or path.startswith("/admin/")
+        origin = _origin(request)
+        if request.method == "OPTIONS" and origin and request.headers.get("access-control-request-method"):
+            if console:
+                return error(
+                    403, "origin_not_allowed", "管理后台不接受跨站请求。", "the console takes no cross-site requests."
+                )
+            return Response(status_code=204, headers=_cors(origin) | _PREFLIGHT)
+
+        def refuse(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> Response:
+            response = error(status, code, zh, en, headers=headers)
+            if origin and not console:
+                response.headers.update(_cors(origin))  # the widget on that page can read why
+            return response
+
+        limit = body_limits.get(path, MAX_BODY)
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > limit):
+            return refuse(*_too_large(limit))
+        if size is None and request.method in ("POST", "PUT", "PATCH"):
+            # A chunked body has no length: read at most limit + 1 bytes, keep them for the route.
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    return refuse(*_too_large(limit))
+            request._body = body  # Starlette replays a cached body to the route
+
+        access = Access()
+        if not console:
+            try:
+                access = resolve(request, apps)
+            except AccessError as exc:
+                return refuse(exc.status, exc.code, exc.zh, exc.en)
+            kb = path_kb(path)
+            if access.kb is not None and path.startswith("/kb/") and kb != access.kb:
+                return refuse(
+                    403, "kb_not_allowed", "该应用不能访问这个知识库。", "this app cannot reach that knowledge base."
+                )
+        request.state.access = access
+
+        if request.method != "OPTIONS" and not _UNCOUNTED.search(path):
+            client = request.client.host if request.client else "unknown"
+            if console:
+                wait = admin.hit(client) if path.startswith("/api/admin/") and path != "/api/admin/login" else 0
+                wait = wait or (limiter.hit(client) if path == "/api/admin/login" else 0)
+            elif access.app is not None and access.app.rate_limit:
+                wait = app_limiter(access.app).hit(client)
+            else:
+                wait = limiter.hit(client)
+            if wait > 0:
+                return refuse(
+                    429,
+                    "rate_limited",
+                    f"请求过于频繁，请 {wait} 秒后再试。",
+                    f"too many requests; retry in {wait} s.",
+                    headers={"Retry-After": str(wait)},
+                )
+            if path in _ASK and request.method == "POST" and access.app is not None and not quota.take(access.app):
+                return refuse(
+                    429,
+                    "quota_exceeded",
+                    "该应用今天的提问次数已用完，请明天再试。",
+                    "this app has used up today's questions; try again tomorrow.",
+                )
+
+        response = await call_next(request)
+        if origin and not console and (access.app is not None or origin == _own_origin(request)):
+            for name, value in _cors(origin).items():
+                if name.lower() not in response.headers:
+                    response.headers[name] = value
+        if response.headers.get("content-type", "").startswith("text/html") and not console:
+            kb = access.kb or path_kb(path)
+            if "content-security-policy" not in response.headers:
+                ancestors = " ".join(("'self'", *apps.frame_origins(kb)))
+                response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        return response
+
+
+_PREFLIGHT = {
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": CORS_HEADERS,
+    "Access-Control-Max-Age": "600",
+}
+
+
+def _cors(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _too_large(limit: int = MAX_BODY) -> tuple[int, str, str, str]:
+    return 413, "body_too_large", f"请求体过大（上限 {limit} 字节）。", f"request body over {limit} bytes."
