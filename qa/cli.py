@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, inspect, eval, calibrate, serve. Errors become one line and an exit code."""
+"""The `qa` command: index, ask, inspect, eval, calibrate, apps, serve. Errors become one line and an exit code."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def _warn(line: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    """The environment's settings with this command's flags over them."""
-    return Settings.from_env(
+    """The environment's settings with this command's flags over them (`--kb NAME`: that knowledge base's
+    corpus and index folders)."""
+    settings = Settings.from_env(
         os.environ,
         corpus_dir=getattr(args, "corpus", None),
         index_dir=getattr(args, "index", None),
@@ -29,6 +30,17 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
     )
+    kb = getattr(args, "kb", None)
+    if kb is None:
+        return settings
+    if getattr(args, "corpus", None) or getattr(args, "index", None):
+        raise InputError(
+            "--kb 已确定语料和索引文件夹，不能再用 --corpus 或 --index。",
+            "--kb sets the corpus and index folders: leave out --corpus and --index.",
+        )
+    from qa.kbs import require
+
+    return require(settings, kb)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -142,6 +154,67 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def cmd_apps(args: argparse.Namespace) -> int:
+    """List, add, change, rotate, revoke or remove the apps that embed the bot; mint a visitor token."""
+    from qa.api.apps import App, Apps, sign_token
+
+    apps = Apps(_settings(args))
+    action = args.action
+    if action == "list":
+        rows = [a.owner_view() for a in apps.all()]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        for row in rows if not args.json else ():
+            state = "已停用 / revoked" if row["revoked"] else "启用 / active"
+            origins = ", ".join(row["origins"]) or "（仅本站 / same origin only）"
+            print(f"{row['id']} · kb {row['kb']} · {state} · {row['key'] or '（无密钥 / no key）'} · {origins}")
+        return 0
+    if action == "add":
+        app = apps.add(
+            App(
+                args.id,
+                kb=args.kb_name,
+                title=args.title,
+                welcome=args.welcome,
+                examples=tuple(args.example or ()),
+                top_k=args.app_top_k or 3,
+                lang=args.lang or "zh",
+                origins=tuple(args.origin or ()),
+                rate_limit=args.rate_limit or 0,
+                daily_quota=args.daily_quota or 0,
+            )
+        )
+    elif action == "update":
+        app = apps.update(
+            args.id,
+            kb=args.kb_name,
+            title=args.title,
+            welcome=args.welcome,
+            examples=args.example,
+            top_k=args.app_top_k,
+            lang=args.lang,
+            origins=args.origin,
+            rate_limit=args.rate_limit,
+            daily_quota=args.daily_quota,
+        )
+    elif action == "rotate":
+        app = apps.rotate(args.id)
+    elif action == "revoke":
+        app = apps.revoke(args.id, revoked=not args.undo)
+    elif action == "remove":
+        apps.remove(args.id)
+        print(f"已删除 / removed: {args.id}")
+        return 0
+    else:  # token
+        app = apps.get(args.id)  # type: ignore[assignment]
+        if app is None or not app.secret:
+            raise InputError(f"没有应用 {args.id}。", f"no app {args.id}.")
+        print(sign_token(app, seconds=max(1, min(args.minutes, 1440)) * 60, visitor=args.visitor))
+        return 0
+    print(json.dumps(app.owner_view() | {"secret": app.secret}, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the chat UI."""
     from qa.service import start_loading
@@ -166,13 +239,18 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--index", help="索引文件夹 / index folder (QA_INDEX, default index/)")
         sp.add_argument("--model", help="嵌入模型路径或名称 / embedding model path or name (QA_MODEL)")
 
+    def kb(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--kb", help="知识库（kbs/NAME/ 下的语料与索引）/ knowledge base (its folders under kbs/NAME/)")
+
     sp = sub.add_parser("index", help="构建或更新索引 / build or update the index")
     common(sp)
+    kb(sp)
     sp.add_argument("--rebuild", action="store_true", help="强制重建 / rebuild even when up to date")
     sp.set_defaults(func=cmd_index)
 
     sp = sub.add_parser("ask", help="提问 / ask a question")
     common(sp)
+    kb(sp)
     sp.add_argument("question", nargs="?", help="问题 / the question")
     sp.add_argument(
         "--top-k",
@@ -218,6 +296,43 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--corpus", help="文件所属的语料文件夹 / the corpus folder it belongs to (QA_CORPUS)")
     sp.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     sp.set_defaults(func=cmd_inspect)
+
+    sp = sub.add_parser("apps", help="管理嵌入应用与密钥 / manage the apps that embed the bot and their keys")
+    sp.add_argument(
+        "--index", help="默认索引文件夹，apps.json 所在 / default index folder, where apps.json is (QA_APPS)"
+    )
+    apps = sp.add_subparsers(dest="action", required=True)
+    ap = apps.add_parser("list", help="列出应用 / list the apps")
+    ap.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    for action, text in (("add", "新建应用 / add an app"), ("update", "修改应用 / change an app")):
+        ap = apps.add_parser(action, help=text)
+        ap.add_argument("id", help="应用编号 / app id (a-z, 0-9, -, _)")
+        ap.add_argument(
+            "--kb", dest="kb_name", default="default" if action == "add" else None, help="知识库 / knowledge base"
+        )
+        ap.add_argument(
+            "--origin", action="append", help="允许嵌入的网站，可重复 / a site allowed to embed it (repeat)"
+        )
+        ap.add_argument("--title", help="标题 / title")
+        ap.add_argument("--welcome", help="欢迎语 / welcome text")
+        ap.add_argument("--example", action="append", help="示例问题，可重复 / an example question (repeat)")
+        ap.add_argument("--top-k", dest="app_top_k", type=int, help="显示段落数 / passages shown (1..10)")
+        ap.add_argument("--lang", choices=("zh", "en"), help="界面语言 / language")
+        ap.add_argument("--rate-limit", type=int, help="每位访客每分钟提问数 / questions per visitor per minute")
+        ap.add_argument("--daily-quota", type=int, help="每日提问总数 / questions per day (0 = no quota)")
+    for action, text in (
+        ("rotate", "更换密钥：旧密钥与旧令牌立即失效 / new key and secret; the old ones stop working"),
+        ("remove", "删除应用 / delete an app"),
+    ):
+        apps.add_parser(action, help=text).add_argument("id")
+    ap = apps.add_parser("revoke", help="停用应用 / turn an app off")
+    ap.add_argument("id")
+    ap.add_argument("--undo", action="store_true", help="重新启用 / turn it back on")
+    ap = apps.add_parser("token", help="签发访客令牌（测试用）/ mint a visitor token (for testing)")
+    ap.add_argument("id")
+    ap.add_argument("--minutes", type=int, default=60, help="有效分钟数（≤ 1440）/ minutes it lives (≤ 1440)")
+    ap.add_argument("--visitor", help="访客编号 / visitor id")
+    sp.set_defaults(func=cmd_apps)
 
     sp = sub.add_parser("serve", help="启动聊天界面 / start the chat UI")
     common(sp)

@@ -20,14 +20,14 @@ from dataclasses import replace
 from typing import Any
 
 from qa.config import Settings
-from qa.errors import QAError
+from qa.errors import InputError
 from qa.search import builds
 
 DEFAULT = "default"
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
-class UnknownKnowledgeBase(QAError):
+class UnknownKnowledgeBase(InputError):
     """A knowledge base name that is malformed or has no folder."""
 
     code = "unknown_kb"
@@ -118,7 +118,7 @@ class KnowledgeBases:
         return self._open[name]
 
     def describe(self) -> list[dict[str, Any]]:
-        """Each knowledge base: name, loaded, documents, passages, built_at, and memory (MB) when loaded."""
+        """Each knowledge base: name, loaded, documents, passages, built_at, and the bytes its index holds when loaded."""
         out = []
         for name in self.names():
             opened = self._open.get(name)
@@ -135,13 +135,13 @@ class KnowledgeBases:
                     "documents": docs,
                     "passages": passages,
                     "built_at": built,
-                    "memory_mb": _index_mb(opened) if opened is not None else None,
+                    "memory_bytes": index_bytes(opened) if opened is not None else None,
                 }
             )
         return out
 
 
-def _index_mb(live: Any) -> float:
+def index_bytes(live: Any) -> int:
     """Memory an open knowledge base holds: its arrays (vectors, BM25 counts, sentence tables) and texts.
 
     Counted from the objects rather than from the process, which also holds the model and the
@@ -181,4 +181,4 @@ def _index_mb(live: Any) -> float:
                 walk(getattr(obj, slot, None), depth + 1)
 
     walk(index, 0)
-    return round(total / 2**20, 1)
+    return total

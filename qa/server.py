@@ -132,11 +132,16 @@ def serve(settings: Settings, loading: Future[Answerer] | None = None) -> None:
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     if settings.admin_token:
         print(f"管理后台 / console: http://{host}:{port}/admin (令牌 / token: QA_ADMIN_TOKEN)", flush=True)
-    app: Any = create_app(LiveAnswerer(settings, answerer), settings)
-    if settings.trusted_proxies:
-        # The client's address from X-Forwarded-For, only when the request comes from a listed proxy.
-        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
-        app = ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))
+    app = behind_proxies(create_app(LiveAnswerer(settings, answerer), settings), settings)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 by default.
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+def behind_proxies(app: FastAPI, settings: Settings) -> Any:
+    """`app`, reading the client's address (rate limits, the log) from X-Forwarded-For only when the
+    request comes from one of QA_TRUSTED_PROXIES; without that setting, the header is ignored."""
+    if not settings.trusted_proxies:
+        return app
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))
