@@ -82,11 +82,13 @@ def require(settings: Settings, name: str) -> Settings:
 class KnowledgeBases:
     """The server's knowledge bases, each a live answerer loaded the first time it is asked.
 
-    `load(settings)` opens one (a `qa.live.LiveAnswerer` in the server); loading runs once per
+    `load(name, settings)` opens one (a `qa.live.LiveAnswerer` in the server); loading runs once per
     knowledge base even when several requests ask for it at the same moment.
     """
 
-    def __init__(self, settings: Settings, load: Callable[[Settings], Any], loaded: dict[str, Any] | None = None):
+    def __init__(
+        self, settings: Settings, load: Callable[[str, Settings], Any], loaded: dict[str, Any] | None = None
+    ) -> None:
         """Args: settings: the server's settings (the default knowledge base). load: opens one
         knowledge base from its settings. loaded: those already open (the default, at start)."""
         self.settings = settings
@@ -114,7 +116,7 @@ class KnowledgeBases:
             lock = self._locks.setdefault(name, threading.Lock())
         with lock:
             if name not in self._open:
-                self._open[name] = self._load(chosen)
+                self._open[name] = self._load(name, chosen)
         return self._open[name]
 
     def describe(self) -> list[dict[str, Any]]:

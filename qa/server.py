@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from qa.admin.api import UPLOAD_PATH, mount_console
-from qa.admin.console import Console
-from qa.admin.conversations import Recorder
+from qa.admin.console import Consoles
 from qa.admin.library import MAX_FILES
 from qa.answer.engine import Answerer
 from qa.api.app import chosen_kb, create_api, default_kbs
@@ -34,12 +34,15 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     /kb/NAME (those on disk when the server starts; each opens on its first question), an app's page at
     /app/KEY, and the console at /admin when an admin token is set and the index can be reloaded."""
     live = as_live(answerer)
-    kbs = default_kbs(live, settings)
+    consoles = Consoles(settings) if settings.admin_token and isinstance(live, LiveAnswerer) else None
+    kbs = default_kbs(live, settings, consoles.attach if consoles is not None else None)
+    if consoles is not None:
+        consoles.attach(DEFAULT, settings, live)  # type: ignore[arg-type]
+        consoles.open = kbs.get
     apps = Apps(settings)
-    console = Console(settings, live) if settings.admin_token and isinstance(live, LiveAnswerer) else None
-    recorder = Recorder(console.log) if console is not None else None
     limits = {UPLOAD_PATH: MAX_FILES * (settings.upload_mb * 1024 * 1024 + 4096)}
-    extend = (lambda app: mount_console(app, console)) if console is not None else None
+    extend = (lambda app: mount_console(app, consoles)) if consoles is not None else None
+    recorder = consoles.recorder if consoles is not None else None
     api = create_api(kbs, settings, recorder=recorder, body_limits=limits, extend=extend, apps=apps)
 
     @api.get("/doc/{doc_id}", response_class=HTMLResponse)
@@ -72,10 +75,11 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     queue = (settings.queue_size, settings.workers)
     for name in kbs.names():
         if name != DEFAULT:
-            ui = build_ui(_opener(kbs, name), settings.top_k, title=f"{TITLE} · {name}", queue=queue)
+            log = partial(recorder, name) if recorder is not None else None
+            ui = build_ui(_opener(kbs, name), settings.top_k, None, log, title=f"{TITLE} · {name}", queue=queue)
             gr.mount_gradio_app(api, ui, path=f"/kb/{name}", footer_links=["api"], css=CSS, head=HEAD)
     feedback = Feedback(settings.index_dir / "feedback.jsonl")
-    ui = build_ui(live, settings.top_k, feedback, recorder, queue=queue)
+    ui = build_ui(live, settings.top_k, feedback, recorder(DEFAULT) if recorder is not None else None, queue=queue)
     return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
 
 

@@ -234,3 +234,31 @@ def test_app_settings_are_checked(root: Path):
     assert apps.get("shop").origins == (SHOP,)  # type: ignore[union-attr]
     with pytest.raises(InputError):
         apps.add(App("shop"))
+
+
+def test_the_console_manages_each_knowledge_base_and_the_apps(root: Path):
+    client, _ = server(root, QA_ADMIN_TOKEN="t" * 24)
+    csrf = client.post("/api/admin/login", json={"token": "t" * 24}).json()["csrf"]
+    headers = {"X-CSRF-Token": csrf}
+    docs = client.get("/api/admin/documents?kb=hr").json()["documents"]
+    assert [d["path"] for d in docs] == ["leave.txt"]
+    assert [d["path"] for d in client.get("/api/admin/documents").json()["documents"]] == ["parking.txt"]
+    ask(client, "考勤系统怎么申请？", kb="hr")  # logged in hr's console, not in the default one
+    assert client.get("/api/admin/conversations?kb=hr").json()["total"] == 1
+    assert client.get("/api/admin/conversations").json()["total"] == 0
+    refused(client.get("/api/admin/documents?kb=nope"), 404, "unknown_kb")
+
+    made = client.post("/api/admin/apps", json={"id": "shop", "kb": "hr", "origins": [SHOP]}, headers=headers)
+    assert made.status_code == 200 and made.json()["secret"].startswith("sk_")
+    key = made.json()["key"]
+    assert ask(client, "年假几天？", headers={"X-QA-Key": key, "Origin": SHOP}).status_code == 200
+    listed = client.get("/api/admin/apps").json()["apps"]
+    assert [a["id"] for a in listed] == ["default", "shop"] and all("secret" not in a for a in listed)
+    rotated = client.post("/api/admin/apps/shop/rotate", headers=headers).json()["key"]
+    refused(ask(client, "年假几天？", headers={"X-QA-Key": key, "Origin": SHOP}), 401, "bad_key")
+    client.post("/api/admin/apps/shop/revoke", json={"revoked": True}, headers=headers)
+    refused(ask(client, "年假几天？", headers={"X-QA-Key": rotated, "Origin": SHOP}), 403, "app_revoked")
+    refused(client.post("/api/admin/apps", json={"id": "x", "kb": "nope"}, headers=headers), 404, "unknown_kb")
+    assert client.post("/api/admin/apps", json={"id": "y"}).status_code == 403  # no anti-CSRF header
+    kbs = {k["name"]: k for k in client.get("/api/admin/kbs").json()["kbs"]}
+    assert kbs["hr"]["loaded"] and kbs["hr"]["documents"] == 1

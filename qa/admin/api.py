@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from qa.admin.auth import CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, LockedOut
-from qa.admin.console import Console
+from qa.admin.console import Console, Consoles
 from qa.admin.hittest import explain
 from qa.admin.library import MAX_FILES, check_content, safe_name
 from qa.admin.report import unanswered
 from qa.api.app import error
+from qa.api.apps import App
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
 from qa.ingest.inspect import inspect_file
+from qa.kbs import DEFAULT, check_name
 
 STATIC = Path(__file__).resolve().parent / "static"
 UPLOAD_PATH = "/api/admin/documents"  # the one route whose body may be larger than MAX_BODY
@@ -81,16 +83,38 @@ class Pin(BaseModel):
     passage_id: str = Field(..., max_length=100)
 
 
+class AppBody(BaseModel):
+    """POST /api/admin/apps (all fields) and PUT /api/admin/apps/{id} (the fields to change) body."""
+
+    id: str | None = Field(None, max_length=32, description="应用编号 / app id (a-z 0-9 - _)")
+    kb: str | None = Field(None, max_length=32)
+    title: str | None = Field(None, max_length=500)
+    welcome: str | None = Field(None, max_length=500)
+    examples: list[str] | None = Field(None, max_length=8)
+    top_k: int | None = Field(None, ge=1, le=10)
+    lang: str | None = Field(None, pattern="^(zh|en)$")
+    origins: list[str] | None = Field(None, max_length=50)
+    rate_limit: int | None = Field(None, ge=0, le=10_000)
+    daily_quota: int | None = Field(None, ge=0, le=10_000_000)
+
+
+class Revoke(BaseModel):
+    """POST /api/admin/apps/{id}/revoke body."""
+
+    revoked: bool = True
+
+
 class Scope(BaseModel):
     """POST /api/admin/out-of-scope body."""
 
     question: str = Field(..., max_length=MAX_QUESTION_CHARS)
 
 
-def mount_console(app: FastAPI, console: Console) -> None:
-    """Add the console's page and endpoints to the server."""
+def mount_console(app: FastAPI, consoles: Consoles) -> None:
+    """Add the console's page and endpoints to the server (`?kb=NAME` picks a knowledge base's console)."""
     install_refusals(app)
-    app.include_router(_router(console))
+    app.state.consoles = consoles
+    app.include_router(_router(consoles))
 
     @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
     def page() -> Response:
@@ -117,9 +141,20 @@ _NO_STORE = {
 }
 
 
-def _router(console: Console) -> APIRouter:
+def _pick(request: Request) -> Console:
+    """The console of the knowledge base the request names (`?kb=NAME`, default `default`)."""
+    consoles: Consoles = request.app.state.consoles
+    return consoles.get(check_name(request.query_params.get("kb") or DEFAULT))
+
+
+Picked = Annotated[Console, Depends(_pick)]
+
+
+def _router(consoles: Consoles) -> APIRouter:
+    auth = consoles.auth
+
     def guard(request: Request) -> None:
-        why = console.auth.allowed(
+        why = auth.allowed(
             request.method,
             request.cookies.get(SESSION_COOKIE),
             request.headers.get("authorization"),
@@ -134,11 +169,11 @@ def _router(console: Console) -> APIRouter:
     @open_routes.post("/login")
     async def login(body: Login, request: Request) -> Response:
         """Sign in with the admin token: sets the session cookie, returns the anti-CSRF token."""
-        if not console.auth.enabled:
+        if not auth.enabled:
             return _refusal("disabled")
         client = request.client.host if request.client else "unknown"
         try:
-            session = await asyncio.to_thread(console.auth.sign_in, client, body.token)
+            session = await asyncio.to_thread(auth.sign_in, client, body.token)
         except LockedOut as exc:
             return error(
                 429,
@@ -164,8 +199,8 @@ def _router(console: Console) -> APIRouter:
     @open_routes.get("/session")
     def session(request: Request) -> Response:
         """The anti-CSRF token of the signed-in browser (401 when not signed in)."""
-        current = console.auth.session(request.cookies.get(SESSION_COOKIE))
-        if not console.auth.enabled:
+        current = auth.session(request.cookies.get(SESSION_COOKIE))
+        if not auth.enabled:
             return _refusal("disabled")
         if current is None:
             return _refusal("unauthenticated")
@@ -174,23 +209,23 @@ def _router(console: Console) -> APIRouter:
     @router.post("/logout")
     def logout(request: Request) -> Response:
         """Sign out: the session cookie stops working."""
-        console.auth.sign_out(request.cookies.get(SESSION_COOKIE))
+        auth.sign_out(request.cookies.get(SESSION_COOKIE))
         response = JSONResponse({"status": "signed out"})
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @router.get("/overview")
-    def overview() -> dict[str, Any]:
+    def overview(console: Picked) -> dict[str, Any]:
         """Counts for the console's header: documents, passages, files by status, questions logged."""
         return console.overview()
 
     @router.get("/documents")
-    def documents(q: str = "", sort: str = "title", order: str = "asc") -> dict[str, Any]:
+    def documents(console: Picked, q: str = "", sort: str = "title", order: str = "asc") -> dict[str, Any]:
         """Every file of the corpus with its metadata, passages, size, status and last indexing time."""
         return {"documents": console.documents(q[:100], sort, order)}
 
     @router.post("/documents")
-    async def upload(files: list[UploadFile]) -> dict[str, Any]:
+    async def upload(files: list[UploadFile], console: Picked) -> dict[str, Any]:
         """Upload one or many files (txt, md, html, pdf, docx); each is queued for indexing, or refused with why."""
         if len(files) > MAX_FILES:
             raise InputError(f"一次最多上传 {MAX_FILES} 个文件。", f"at most {MAX_FILES} files per upload.")
@@ -210,68 +245,73 @@ def _router(console: Console) -> APIRouter:
         return {"files": results}
 
     @router.get("/jobs")
-    def jobs() -> dict[str, Any]:
+    def jobs(console: Picked) -> dict[str, Any]:
         """The indexing status of every file (the console polls this while something runs)."""
         return console.job_status()
 
     @router.get("/documents/{doc_id}")
-    def document(doc_id: str) -> dict[str, Any]:
+    def document(doc_id: str, console: Picked) -> dict[str, Any]:
         """One document as the index sees it (`qa inspect`), with each passage's on/off state."""
         found = console.library.file(doc_id)
         report = inspect_file(console.settings.corpus_dir / found.path, console.settings.corpus_dir).to_dict()
         return console.document_detail(doc_id, report)
 
     @router.put("/documents/{doc_id}/meta")
-    def meta(doc_id: str, body: Meta) -> dict[str, Any]:
+    def meta(doc_id: str, body: Meta, console: Picked) -> dict[str, Any]:
         """Set title, publisher, date, author or URL (written to the file's .meta.json); re-indexes it."""
         path = console.library.write_meta(doc_id, body.model_dump(exclude_unset=True))
         console.jobs.submit([path])
         return {"path": path, "status": "queued"}
 
     @router.delete("/documents/{doc_id}")
-    def delete(doc_id: str) -> dict[str, Any]:
+    def delete(doc_id: str, console: Picked) -> dict[str, Any]:
         """Delete a document's file and sidecar; the index drops it."""
         path = console.library.delete(doc_id)
         console.jobs.submit([path])
         return {"path": path, "status": "deleted"}
 
     @router.post("/documents/{doc_id}/reindex")
-    def reindex_one(doc_id: str) -> dict[str, Any]:
+    def reindex_one(doc_id: str, console: Picked) -> dict[str, Any]:
         """Index one document again (a failed one is retried)."""
         path = console.library.file(doc_id).path
         console.reindex([path])
         return {"path": path, "status": "queued"}
 
     @router.post("/reindex")
-    def reindex_all() -> dict[str, Any]:
+    def reindex_all(console: Picked) -> dict[str, Any]:
         """Index every document of the corpus again."""
         paths = [f.path for f in console.library.files().values()]
         console.reindex(paths)
         return {"queued": len(paths)}
 
     @router.put("/passages/{passage_id}")
-    def switch(passage_id: str, body: Switch) -> dict[str, Any]:
+    def switch(passage_id: str, body: Switch, console: Picked) -> dict[str, Any]:
         """Turn a passage off (never quoted, also after re-indexing) or on again."""
         return console.switch(passage_id, body.enabled)
 
     @router.post("/test")
-    def test(body: Probe) -> dict[str, Any]:
+    def test(body: Probe, console: Picked) -> dict[str, Any]:
         """Retrieval testing: what a visitor would get, with each passage's features and matched terms."""
         return explain(console.live.current, body.question, body.top_k)
 
     @router.get("/dictionary")
-    def dictionary() -> dict[str, Any]:
+    def dictionary(console: Picked) -> dict[str, Any]:
         """The owner's dictionary terms and the corpus's own quoted terms."""
         return console.dictionary()
 
     @router.post("/dictionary")
-    def add_term(body: Term) -> dict[str, Any]:
+    def add_term(body: Term, console: Picked) -> dict[str, Any]:
         """Add a term jieba must keep whole; only the passages containing it are tokenized again."""
         return console.add_term(body.term)
 
     @router.get("/conversations")
     def conversations(
-        limit: int = 50, offset: int = 0, q: str = "", answered: bool | None = None, disliked: bool = False
+        console: Picked,
+        limit: int = 50,
+        offset: int = 0,
+        q: str = "",
+        answered: bool | None = None,
+        disliked: bool = False,
     ) -> dict[str, Any]:
         """Questions asked through the chat, the API and the widget, newest first."""
         total, rows = console.log.rows(
@@ -280,7 +320,7 @@ def _router(console: Console) -> APIRouter:
         return {"total": total, "rows": rows}
 
     @router.get("/conversations.csv")
-    def export() -> Response:
+    def export(console: Picked) -> Response:
         """Every logged question as CSV."""
         return Response(
             console.log.csv(),
@@ -289,25 +329,68 @@ def _router(console: Console) -> APIRouter:
         )
 
     @router.get("/report")
-    def report(days: int = 30) -> dict[str, Any]:
+    def report(console: Picked, days: int = 30) -> dict[str, Any]:
         """Refused and 👎 questions grouped by meaning, most asked first, with the closest passages."""
         groups = unanswered(console.log, console.live.current, console.overrides, days=max(1, min(days, 365)))
         return {"groups": groups, "pins": console.overrides.pins()}
 
     @router.post("/pins")
-    def pin(body: Pin) -> dict[str, Any]:
+    def pin(body: Pin, console: Picked) -> dict[str, Any]:
         """Pin a passage as the answer to a question and its paraphrases."""
         return console.pin(body.question, body.passage_id)
 
     @router.delete("/pins")
-    def unpin(question: str) -> dict[str, Any]:
+    def unpin(question: str, console: Picked) -> dict[str, Any]:
         """Remove the pinned answer of a question."""
         return {"removed": console.overrides.unpin(question[:MAX_QUESTION_CHARS])}
 
     @router.post("/out-of-scope")
-    def out_of_scope(body: Scope) -> dict[str, Any]:
+    def out_of_scope(body: Scope, console: Picked) -> dict[str, Any]:
         """Mark a question (and its paraphrases) as out of scope: its group leaves the report."""
         return console.mark_out_of_scope(body.question)
+
+    @router.get("/kbs")
+    def knowledge_bases(request: Request) -> dict[str, Any]:
+        """Every knowledge base: documents, passages, loaded, memory its index holds."""
+        return {"kbs": request.app.state.kbs.describe()}
+
+    @router.get("/apps")
+    def list_apps(request: Request) -> dict[str, Any]:
+        """The apps (not their secrets): knowledge base, settings, origins, public key, limits, state."""
+        return {"apps": [a.owner_view() for a in request.app.state.apps.all()]}
+
+    @router.post("/apps")
+    def add_app(body: AppBody, request: Request) -> dict[str, Any]:
+        """A new app with a fresh key and secret (the secret is shown this once: keep it on the site's backend)."""
+        fields = body.model_dump(exclude_none=True)
+        if "id" not in fields:
+            raise InputError("请填写应用编号。", "the app needs an id.")
+        fields["examples"] = tuple(fields.get("examples", ()))
+        fields["origins"] = tuple(fields.get("origins", ()))
+        app = request.app.state.apps.add(App(**fields))
+        return app.owner_view() | {"secret": app.secret}
+
+    @router.put("/apps/{app_id}")
+    def update_app(app_id: str, body: AppBody, request: Request) -> dict[str, Any]:
+        """Change an app's knowledge base, wording, origins or limits (its key stays)."""
+        return request.app.state.apps.update(app_id, **body.model_dump(exclude_none=True)).owner_view()
+
+    @router.post("/apps/{app_id}/rotate")
+    def rotate_app(app_id: str, request: Request) -> dict[str, Any]:
+        """A new key and secret: the old key and the tokens signed with the old secret stop working now."""
+        app = request.app.state.apps.rotate(app_id)
+        return app.owner_view() | {"secret": app.secret}
+
+    @router.post("/apps/{app_id}/revoke")
+    def revoke_app(app_id: str, body: Revoke, request: Request) -> dict[str, Any]:
+        """Turn an app off (`revoked: false`: back on)."""
+        return request.app.state.apps.revoke(app_id, body.revoked).owner_view()
+
+    @router.delete("/apps/{app_id}")
+    def remove_app(app_id: str, request: Request) -> dict[str, Any]:
+        """Delete an app."""
+        request.app.state.apps.remove(app_id)
+        return {"removed": app_id}
 
     return _merge(open_routes, router)
 

@@ -1,7 +1,7 @@
 """The console's state and what its endpoints do: documents, indexing jobs, overrides, the log, the dictionary.
 
-One `Console` per server, made by `qa.server` when an admin token is set. Its files live in the
-index folder, beside the builds and outside them: `console.sqlite` (the question log and each
+One `Console` per knowledge base (`Consoles`, made by `qa.server` when an admin token is set), all
+behind one sign-in. Its files live in the knowledge base's index folder, beside the builds and outside them: `console.sqlite` (the question log and each
 file's indexing status), `console.json` (passages turned off, pinned answers, out-of-scope
 questions) and `terms.txt` (the owner's dictionary, read by `qa index` too).
 """
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from qa.admin.auth import Auth
-from qa.admin.conversations import Conversations
+from qa.admin.conversations import Conversations, Recorder
 from qa.admin.jobs import Jobs, Statuses
 from qa.admin.library import Library
 from qa.admin.overrides import Overrides, passage_key
@@ -36,14 +36,16 @@ SORTS = ("title", "path", "date", "publisher", "passages", "size", "status", "in
 class Console:
     """Everything the console reads and changes, over one live answerer."""
 
-    def __init__(self, settings: Settings, live: LiveAnswerer) -> None:
-        """Args: settings: folders, admin token, log settings, upload limit. live: the answerer serving now."""
+    def __init__(self, settings: Settings, live: LiveAnswerer, auth: Auth | None = None) -> None:
+        """Args: settings: folders, admin token, log settings, upload limit. live: the answerer serving now.
+        auth: the sign-in shared with the other knowledge bases' consoles (default: its own)."""
         self.settings, self.live = settings, live
         folder = settings.index_dir
-        self.auth = Auth(settings.admin_token)
+        self.auth = auth or Auth(settings.admin_token)
         self.log = Conversations(
             folder / DATABASE, max_rows=settings.log_max_rows, days=settings.log_days, keep_ip=settings.log_ip
         )
+        self.recorder = Recorder(self.log)
         self.statuses = Statuses(folder / DATABASE)
         self.overrides = Overrides(folder / OVERRIDES)
         self.library = Library(settings.corpus_dir)
@@ -202,6 +204,45 @@ class Console:
         vector = self.live.current.encoder.encode([encoder_input(question)])[0]
         self.overrides.mark_out_of_scope(question, vector)
         return {"question": question, "out_of_scope": True}
+
+
+class Consoles:
+    """The console of every knowledge base, behind one sign-in.
+
+    A knowledge base's console is made when the knowledge base opens (`attach`, called by the server's
+    opener), so that its owner's overrides apply from its first question on.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        """Args: settings: the server's (the admin token)."""
+        self.auth = Auth(settings.admin_token)
+        self._by_name: dict[str, Console] = {}
+        self.open: Any = None  # opens a knowledge base by name (`qa.kbs.KnowledgeBases.get`), set by the server
+
+    def attach(self, name: str, settings: Settings, live: LiveAnswerer) -> Console:
+        """Make the console of knowledge base `name`, now open in `live`."""
+        console = self._by_name[name] = Console(settings, live, auth=self.auth)
+        return console
+
+    def get(self, name: str) -> Console:
+        """The console of knowledge base `name`, opening it if needed.
+
+        Raises:
+            UnknownKnowledgeBase: no such knowledge base.
+        """
+        if name not in self._by_name and self.open is not None:
+            self.open(name)
+        console = self._by_name.get(name)
+        if console is None:
+            from qa.kbs import UnknownKnowledgeBase
+
+            raise UnknownKnowledgeBase(f"知识库 {name} 没有管理后台。", f"knowledge base {name} has no console.")
+        return console
+
+    def recorder(self, name: str) -> Recorder | None:
+        """The question log of an open knowledge base."""
+        console = self._by_name.get(name)
+        return console.recorder if console is not None else None
 
 
 def _timestamp(iso: object) -> float | None:

@@ -37,6 +37,7 @@ class FeedbackRequest(BaseModel):
 
     ask_id: str = Field(..., max_length=64, description="/api/ask 返回的 ask_id / the ask_id /api/ask returned")
     liked: bool | None = Field(..., description="true 👍, false 👎, null 撤销 / clear")
+    kb: str | None = Field(None, max_length=32, description="提问时的知识库 / the knowledge base asked")
 
 
 class AskRequest(BaseModel):
@@ -57,7 +58,7 @@ def error(status: int, code: str, zh: str, en: str, headers: dict[str, str] | No
 def create_api(
     answerer: Answerer | Live | KnowledgeBases,
     settings: Settings | None = None,
-    recorder: Recorder | None = None,
+    recorder: Recorder | Callable[[str], Recorder | None] | None = None,
     body_limits: dict[str, int] | None = None,
     extend: Callable[[FastAPI], None] | None = None,
     apps: Apps | None = None,
@@ -68,7 +69,8 @@ def create_api(
         answerer: the knowledge bases; or one answerer (a `Live` one an admin can reload), which is the
             default knowledge base, the others opening on first use with its encoder.
         settings: apps file, allowed origins, rate limit and admin token (default `Settings()`).
-        recorder: logs each question of the default knowledge base (the console's log); None logs nothing.
+        recorder: logs each question (the console's log): one for the default knowledge base, or a
+            function giving each knowledge base's; None logs nothing.
         body_limits: larger body limits for given paths (the console's upload), else MAX_BODY.
         extend: adds more routes (the console's) before the JSON 404 that ends /api/.
         apps: the apps and their keys (default: read from `settings.apps_path`).
@@ -76,6 +78,12 @@ def create_api(
     settings = settings or Settings()
     kbs = answerer if isinstance(answerer, KnowledgeBases) else default_kbs(answerer, settings)
     apps = apps or Apps(settings)
+
+    def recorder_of(name: str) -> Recorder | None:
+        if recorder is None or hasattr(recorder, "record"):
+            return recorder if name == DEFAULT else None  # type: ignore[return-value]
+        return recorder(name)
+
     app = FastAPI(title="中文文档问答 API / Chinese document QA", version="0.1.0")
     app.state.kbs, app.state.apps = kbs, apps
     limiter = RateLimiter(settings.rate_limit)
@@ -94,15 +102,17 @@ def create_api(
         answer = kbs.get(name).current.ask(body.question, history=body.history, top_k=body.top_k)
         data = answer.to_dict()
         data["kb"] = name
-        if recorder is not None and name == DEFAULT:
+        log = recorder_of(name)
+        if log is not None:
             source = "widget" if request.headers.get("x-qa-source") == "widget" else "api"
-            data["ask_id"] = recorder.record(answer, source, request.headers, _client(request))
+            data["ask_id"] = log.record(answer, source, request.headers, _client(request))
         return data
 
     @app.post("/api/feedback")
-    def feedback(body: FeedbackRequest) -> dict[str, Any]:
-        """👍 / 👎 on an answer (its `ask_id` from /api/ask)."""
-        if recorder is None or not recorder.rate(body.ask_id, body.liked):
+    def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+        """👍 / 👎 on an answer (its `ask_id` from /api/ask, and the `kb` it was asked of)."""
+        log = recorder_of(chosen_kb(request, body.kb))
+        if log is None or not log.rate(body.ask_id, body.liked):
             return error(404, "unknown_answer", "找不到这条回答。", "no such answer.")  # type: ignore[return-value]
         return {"ask_id": body.ask_id, "liked": body.liked}
 
@@ -183,16 +193,21 @@ def create_api(
     return app
 
 
-def default_kbs(answerer: Answerer | Live, settings: Settings) -> KnowledgeBases:
+def default_kbs(
+    answerer: Answerer | Live, settings: Settings, opened: Callable[[str, Settings, LiveAnswerer], Any] | None = None
+) -> KnowledgeBases:
     """The knowledge bases of a server started with one answerer: it is `default`; the others open on
-    first use with its encoder (the model is loaded once)."""
+    first use with its encoder (the model is loaded once). `opened(name, settings, live)` is told of each
+    one opened (the server makes its console)."""
     live = as_live(answerer)
 
-    def open_kb(chosen: Settings) -> LiveAnswerer:
+    def open_kb(name: str, chosen: Settings) -> LiveAnswerer:
         from qa.service import open_answerer, warm_up
 
-        fresh = warm_up(open_answerer(chosen, encoder=live.current.encoder))
-        return LiveAnswerer(chosen, fresh)
+        fresh = LiveAnswerer(chosen, warm_up(open_answerer(chosen, encoder=live.current.encoder)))
+        if opened is not None:
+            opened(name, chosen, fresh)
+        return fresh
 
     return KnowledgeBases(settings, open_kb, {DEFAULT: live})
 

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from qa.config import MAX_TOP_K, Settings
 from qa.errors import InputError, QAError
-from qa.kbs import DEFAULT, check_name
+from qa.kbs import DEFAULT, check_name, require
 
 MAX_APPS = 1000
 MAX_ORIGINS = 50
@@ -158,6 +158,7 @@ class Apps:
     def __init__(self, settings: Settings) -> None:
         """Args: settings: the apps file and QA_ALLOWED_ORIGINS (the default app's origins)."""
         self.path = settings.apps_path
+        self.settings = settings
         self.default = App(
             DEFAULT,
             origins=tuple(dict.fromkeys(normalize_origin(o) for o in settings.allowed_origins)),
@@ -239,6 +240,7 @@ class Apps:
             InputError: a bad field, an id taken, or too many apps.
         """
         app = check_app(replace(app, key=_new(KEY_PREFIX), secret=_new(SECRET_PREFIX), revoked=False))
+        require(self.settings, app.kb)
         with self._lock:
             self._refresh(locked=True)
             if app.id in self._apps or app.id == DEFAULT:
@@ -259,6 +261,8 @@ class Apps:
         for name in ("examples", "origins"):
             if name in changes:
                 changes[name] = tuple(changes[name])
+        if "kb" in changes:
+            require(self.settings, changes["kb"])
         return self._change(app_id, lambda app: check_app(replace(app, **changes)))
 
     def rotate(self, app_id: str) -> App:

@@ -78,15 +78,15 @@ def build_ui(
     answerer: Answerer | Live | Callable[[], Live],
     top_k: int = DEFAULT_TOP_K,
     feedback: Feedback | None = None,
-    recorder: Recorder | None = None,
+    recorder: Recorder | Callable[[], Recorder | None] | None = None,
     title: str = TITLE,
     queue: tuple[int, int] | None = None,
 ) -> gr.Blocks:
     """The chat: cards stream in one by one; earlier questions go to `ask` as the conversation.
 
     `answerer` may be a function giving the live answerer: a knowledge base then opens when its page is
-    first visited, not when the server starts. `recorder` (the console's question log) gets every
-    question and the visitor's 👍/👎. `queue` (waiting at most, answered at once) bounds Gradio's queue.
+    first visited, not when the server starts. `recorder` (the console's question log, or a function
+    giving it once the knowledge base is open) gets every question and the visitor's 👍/👎. `queue` (waiting at most, answered at once) bounds Gradio's queue.
     """
     opened: Callable[[], Live]
     if isinstance(answerer, Answerer) or hasattr(answerer, "current"):
@@ -98,6 +98,9 @@ def build_ui(
     def current() -> Answerer:
         """The answerer now (after a reload, the new one), opening the knowledge base on first use."""
         return opened().current
+
+    def log() -> Recorder | None:
+        return recorder if recorder is None or hasattr(recorder, "record") else recorder()  # type: ignore[return-value]
 
     def respond(
         message: str, history: list[dict], asked: list[dict], lang_label: str, request: gr.Request
@@ -113,6 +116,7 @@ def build_ui(
             yield "", [*history, {"role": "assistant", "content": f"⚠️ {text}"}], asked
             return
         record = {"question": message, "passages": [c.id for c in answer.passages]}
+        recorder = log()
         if recorder is not None:
             headers = dict(request.headers) if request is not None else {}
             client = request.client.host if request is not None and request.client else None
@@ -125,6 +129,7 @@ def build_ui(
             yield "", [*history, {"role": "assistant", "content": answer_html(answer, lang, shown)}], asked
 
     def like(data: gr.LikeData, asked: list[dict]) -> None:
+        recorder = log()
         if (feedback is None and recorder is None) or not asked:
             return
         answer_no = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
