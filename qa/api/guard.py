@@ -167,7 +167,12 @@ def install_guard(
                 return error(
                     403, "origin_not_allowed", "管理后台不接受跨站请求。", "the console takes no cross-site requests."
                 )
-            return Response(status_code=204, headers=_cors(origin) | _PREFLIGHT)
+            # The headers asked for are allowed (Gradio's web component sends its own): what a request may
+            # do is decided when it comes, by its key and origin, not by the preflight.
+            asked = request.headers.get("access-control-request-headers", "")[:500] or CORS_HEADERS
+            return Response(
+                status_code=204, headers=_cors(origin) | _PREFLIGHT | {"Access-Control-Allow-Headers": asked}
+            )
 
         def refuse(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> Response:
             response = error(status, code, zh, en, headers=headers)
