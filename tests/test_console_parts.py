@@ -32,7 +32,7 @@ def test_an_upload_name_becomes_a_plain_file_name(given: str, expected: str):
     assert safe_name(given) == expected
 
 
-@pytest.mark.parametrize("given", ["", "..", "/", "tool.exe", "notes", "x.meta.json", "report.doc"])
+@pytest.mark.parametrize("given", ["", "..", "/", "tool.exe", "notes", "x.meta.json", "report.doc", "URLs.txt"])
 def test_an_upload_name_without_a_supported_type_is_refused(given: str):
     with pytest.raises(InputError):
         safe_name(given)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from qa.errors import InputError
 from qa.ingest.corpus import SIDECAR, SUFFIXES, corpus_files, doc_id_for
+from qa.ingest.urls import CONFIG_FILES
 
 MAX_NAME = 120  # characters of an uploaded file's name
 MAX_FILES = 20  # files in one upload
@@ -52,6 +53,11 @@ def safe_name(name: str) -> str:
     base = _UNSAFE.sub("_", base).strip().lstrip(".")
     if not base or base in (".", ".."):
         raise InputError("文件名无效。", "invalid file name.")
+    if base.lower() in CONFIG_FILES:
+        raise InputError(
+            f"{base} 是语料的网址清单，不是文档：请直接放到语料文件夹中。",
+            f"{base} is the corpus's URL list, not a document: put it in the corpus folder directly.",
+        )
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in SUFFIXES or base.lower().endswith(SIDECAR):
         raise InputError(

@@ -12,6 +12,7 @@ import numpy as np
 
 from qa.answer import followup, quote
 from qa.answer.dedupe import collapse
+from qa.answer.links import text_fragment
 from qa.answer.quote import QuoteModel
 from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
@@ -246,7 +247,14 @@ class Answerer:
         mask = 0
         for i in inside:
             mask |= kinds[i]
-        quoted = replace(citation, quote=passage.text[start:end], quote_start=start, quote_end=end)
+        text = passage.text[start:end]
+        url = citation.source.url
+        doc = self.index.documents[passage.doc_id]
+        # The body before the quote tells it from an earlier occurrence; the title is left out: a page may
+        # show it far from the body, or not at all (a text file's title is made from its first line).
+        before = doc.text[len(doc.title) : passage.start + start] if url else ""
+        link = text_fragment(url, text, before) if url else None
+        quoted = replace(citation, quote=text, quote_start=start, quote_end=end, link=link)
         return quoted, max([blend[i] for i in inside] or blend, default=0.0), mask
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], list[str], list[int]]:

@@ -36,6 +36,7 @@ class Citation:
     source: Source
     heading: str | None = None
     also_in: tuple[str, ...] = ()  # ids of near-duplicate passages collapsed into this one
+    link: str | None = None  # the owner's page (`source.url`) scrolled to the quote (`qa.answer.links`); else None
 
 
 @dataclass(frozen=True)

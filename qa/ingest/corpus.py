@@ -19,6 +19,7 @@ from qa.ingest.markdown import looks_like_markdown, parse_markdown
 from qa.ingest.pdf import PdfText, read_pdf
 from qa.ingest.rules import describe
 from qa.ingest.structure import looks_structured, restructure
+from qa.ingest.urls import CONFIG_FILES, UrlList, last_list, url_list
 from qa.ingest.word import read_docx
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
@@ -53,7 +54,8 @@ def corpus_files(
 ) -> list[Path]:
     """Supported regular files under `root`, recursively, in a stable order.
 
-    Hidden files and folders are ignored. Symlinked folders are not followed (no
+    Hidden files and folders are ignored, and so are the URL list's `urls.txt` and
+    `sitemap.xml` at the top (configuration, `qa.ingest.urls`). Symlinked folders are not followed (no
     loops). Only regular files (or links to one) are returned: reading a FIFO
     named x.txt would block forever. What is left out for those reasons, broken
     links and unreadable folders, is reported in `skipped` and to `warn`.
@@ -76,6 +78,8 @@ def corpus_files(
         for name in sorted(files):
             path = Path(folder) / name
             if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            if name in CONFIG_FILES and Path(folder) == Path(root):
                 continue
             reason = _not_a_regular_file(path)
             if reason is None:
@@ -110,13 +114,17 @@ def load_corpus(root: Path, warn: Callable[[str], None] | None = None) -> Corpus
 
     Args:
         root: the corpus folder.
-        warn: called with one line for each skipped file.
+        warn: called with one line for each skipped file, and for each bad line of the URL list.
 
     Returns:
         The documents read and the files skipped with their reasons.
     """
     corpus = Corpus()
-    for path in corpus_files(root, corpus.skipped, warn):  # FIFOs, broken links… are skipped here
+    paths = corpus_files(root, corpus.skipped, warn)  # FIFOs, broken links… are skipped here
+    for line in url_list(root, [p.relative_to(root).as_posix() for p in paths]).warnings:
+        if warn:
+            warn(line)
+    for path in paths:
         got = read_or_skip(root, path, warn)
         if isinstance(got, Skipped):
             corpus.skipped.append(got)
@@ -162,7 +170,11 @@ def read_document(path: Path, rel: str) -> Document:
 def document_of(
     path: Path, rel: str, data: bytes, parsed: tuple[Article, str, str | None, str | None, PdfText | None]
 ) -> Document:
-    """The document of file `path` (bytes `data`) from what `read_article` made of it, its sidecar applied."""
+    """The document of file `path` (bytes `data`) from what `read_article` made of it, its sidecar applied.
+
+    Its `url` is the sidecar's, else its line in `urls.txt`, else the page's own, else a `sitemap.xml` match
+    (`qa.ingest.urls`).
+    """
     article, encoding, url, title, pdf = parsed
     extra = sidecar(path)
     doc = build_document(
@@ -171,7 +183,7 @@ def document_of(
         sha256=hashlib.sha256(data).hexdigest(),
         encoding=encoding,
         title=extra.get("title") or title,
-        url=extra.get("url") or url,
+        url=extra.get("url") or urls_of(_root_of(path, rel), rel).url(rel, url),
         overrides=extra,
     )
     return _with_pages(doc, article, pdf.block_pages, pdf.page_count) if pdf else doc
@@ -336,23 +348,47 @@ def sidecar(path: Path) -> dict[str, str]:
     return {}
 
 
+def urls_of(root: Path, rel: str) -> UrlList:
+    """The URL list of corpus folder `root`, matched to files that include `rel` (kept while unchanged)."""
+    got = last_list(root)
+    if got is not None and got.covers(rel):
+        return got
+    return url_list(root, [p.relative_to(root).as_posix() for p in corpus_files(root)])
+
+
+def _root_of(path: Path, rel: str) -> Path:
+    """The corpus folder of file `path` named `rel` in it (its own folder if `rel` is not its path's tail)."""
+    depth = rel.count("/")
+    tail = f"/{path.as_posix()}".endswith(f"/{rel}")
+    return path.parents[depth] if tail and depth < len(path.parents) else path.parent
+
+
 CLEANER_VERSION = 4  # bump whenever cleaning, chunking or sentence splitting changes
 
 
-def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:
+def fingerprint(
+    root: Path, params: Mapping[str, object] | None = None, warn: Callable[[str], None] | None = None
+) -> tuple[str, dict[str, str]]:
     """Content hash of a corpus folder, and of each of its documents.
 
     Args:
         root: the corpus folder.
         params: ingestion settings that change the passages (chunk sizes…).
+        warn: called with each bad line of the URL list (`urls.txt`, `sitemap.xml`).
 
     Returns:
         (fingerprint, {relative path: state}) where a document's state is
         the sha256 of its file, plus that of its metadata sidecar if it has
-        one; a file that cannot be read has the state "unreadable".
+        one, plus that of its entry in the URL list if it has one; a file
+        that cannot be read has the state "unreadable".
     """
     states: dict[str, str] = {}
-    for path in corpus_files(root):
+    paths = corpus_files(root)
+    urls = url_list(root, [p.relative_to(root).as_posix() for p in paths])
+    for line in urls.warnings:
+        if warn:
+            warn(line)
+    for path in paths:
         parts = []
         for item in (path, path.with_suffix(SIDECAR), path.with_name(path.name + SIDECAR)):
             if item == path or item.is_file():
@@ -360,7 +396,9 @@ def fingerprint(root: Path, params: Mapping[str, object] | None = None) -> tuple
                     parts.append(file_sha256(item) if item.is_file() else "unreadable")
                 except OSError:
                     parts.append("unreadable")
-        states[path.relative_to(root).as_posix()] = "+".join(parts)
+        rel = path.relative_to(root).as_posix()
+        listed = urls.state(rel)
+        states[rel] = "+".join([*parts, f"url:{listed}"] if listed else parts)
     digest = hashlib.sha256(json.dumps([CLEANER_VERSION, dict(params or {}), sorted(states.items())]).encode())
     return digest.hexdigest(), states
 

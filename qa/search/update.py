@@ -98,7 +98,7 @@ def update_index(
     with builds.build_lock(index_dir, warn):
         builds.tidy(index_dir, options)  # what a killed `qa index` left behind
         terms = owner_terms(index_dir)
-        digest, states = fingerprint(corpus_dir, corpus_params(index_dir))
+        digest, states = fingerprint(corpus_dir, corpus_params(index_dir), warn)
         manifest, reason = _read_manifest(index_dir, warn)
         reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name, backend)
         index: Index | None = None

@@ -14,6 +14,7 @@ TEXT = {
         "paragraph": "第 {n} 段",
         "page": "第 {n} 页",
         "open": "查看原文",
+        "here": "本站副本",
         "score": "相关度 {score:.2f}",
         "also": "另见",
         "source": "来源",
@@ -26,6 +27,7 @@ TEXT = {
         "paragraph": "paragraph {n}",
         "page": "page {n}",
         "open": "open document",
+        "here": "copy here",
         "score": "score {score:.2f}",
         "also": "also in",
         "source": "source",
@@ -50,17 +52,34 @@ def doc_href(c: Citation) -> str:
     return f"/doc/{escape(c.source.doc_id, quote=True)}?p={c.source.paragraph}#p{c.source.paragraph}"
 
 
+def _web(url: str | None) -> bool:
+    """Whether `url` may be a link's href: http or https only (never javascript:, data:…)."""
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
 def card(c: Citation, lang: str = "zh") -> str:
-    """One numbered citation card: the passage with its quote marked, the source and the link."""
+    """One numbered citation card: the passage with its quote marked, the source and the links.
+
+    With a `link` (the owner's page, scrolled to the quote), 查看原文 opens it and a small link leads to
+    the bot's copy; without one, 查看原文 is the bot's copy (and the page's URL, if any, is linked beside).
+    """
     t = TEXT[lang]
     a, b = c.quote_start, c.quote_end
     body = f"{escape(c.text[:a])}<mark>{escape(c.text[a:b])}</mark>{escape(c.text[b:])}"
-    link = f'<a href="{doc_href(c)}" target="_blank" rel="noopener">{t["open"]} ↗</a>'
-    external = (
-        f' · <a href="{escape(c.source.url, quote=True)}" target="_blank" rel="noopener nofollow">URL</a>'
-        if c.source.url and c.source.url.startswith(("http://", "https://"))
-        else ""
-    )
+    if c.link and _web(c.link):
+        link = (
+            f'<a class="qa-open" href="{escape(c.link, quote=True)}" target="_blank" rel="noopener nofollow">'
+            f'{t["open"]} ↗</a> <small><a class="qa-here" href="{doc_href(c)}" target="_blank" rel="noopener">'
+            f"{t['here']}</a></small>"
+        )
+        external = ""
+    else:
+        link = f'<a class="qa-open" href="{doc_href(c)}" target="_blank" rel="noopener">{t["open"]} ↗</a>'
+        external = (
+            f' · <a href="{escape(c.source.url, quote=True)}" target="_blank" rel="noopener nofollow">URL</a>'
+            if c.source.url and _web(c.source.url)
+            else ""
+        )
     score = escape(t["score"].format(score=c.score), quote=True)
     also = f" · {t['also']} {len(c.also_in)}" if c.also_in else ""
     return (
@@ -95,7 +114,7 @@ def document_page(doc: Document, highlight: int | None, lang: str = "zh") -> str
         )
     url = (
         f'<p><a href="{escape(doc.url, quote=True)}" rel="noopener nofollow">{escape(doc.url)}</a></p>'
-        if doc.url and doc.url.startswith(("http://", "https://"))
+        if doc.url and _web(doc.url)
         else ""
     )
     return f"""<!doctype html>
