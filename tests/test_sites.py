@@ -177,13 +177,22 @@ def test_the_chat_uis_gradio_routes_are_limited_like_the_api(root: Path):
         assert codes[:5] == [200] * 5 and codes[5:] == [429] * 3
         assert client.post("/kb/hr/gradio_api/call/chat", json={"data": ["年假几天？"]}).status_code == 429
         assert client.get("/doc/x").status_code == 429
-    client, _ = server(root)
+    client, apps = server(root)
     with client:
         big = client.post("/gradio_api/call/chat", content=b"{" + b" " * 200_000 + b"}",
                           headers={"content-type": "application/json"})  # fmt: skip
         refused(big, 413, "body_too_large")
         refused(client.post("/gradio_api/call/chat", json={"data": ["年假"]}, headers={"Origin": EVIL}), 403,
                 "origin_not_allowed")  # fmt: skip
+        # An app of one knowledge base cannot use another's chat endpoints.
+        apps.add(App("shop", kb="hr", origins=(SHOP,)))
+        shop_key = {"X-QA-Key": apps.get("shop").key, "Origin": SHOP}  # type: ignore[union-attr]
+        refused(
+            client.post("/gradio_api/call/chat", json={"data": ["车位？"]}, headers=shop_key), 403, "kb_not_allowed"
+        )
+        assert (
+            client.post("/kb/hr/gradio_api/call/chat", json={"data": ["年假？"]}, headers=shop_key).status_code == 200
+        )
         answered = client.post("/kb/hr/gradio_api/call/chat", json={"data": ["年假几天？"]})
         assert answered.status_code == 200
         stream = client.get(f"/kb/hr/gradio_api/call/chat/{answered.json()['event_id']}").text

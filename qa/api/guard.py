@@ -117,6 +117,12 @@ def path_kb(path: str) -> str:
     return match.group(1) if match else DEFAULT
 
 
+def _kb_scoped(path: str) -> bool:
+    """A chat UI's page or endpoint, which belongs to one knowledge base by its path (the API names it in
+    the request instead)."""
+    return path.startswith("/kb/") or (not path.startswith("/api/") and "/gradio_api/" in path)
+
+
 class Quota:
     """Questions per app per day (UTC), in memory: a restart starts the day's count again."""
 
@@ -199,8 +205,7 @@ def install_guard(
                 access = resolve(request, apps)
             except AccessError as exc:
                 return refuse(exc.status, exc.code, exc.zh, exc.en)
-            kb = path_kb(path)
-            if access.kb is not None and path.startswith("/kb/") and kb != access.kb:
+            if access.kb is not None and _kb_scoped(path) and path_kb(path) != access.kb:
                 return refuse(
                     403, "kb_not_allowed", "该应用不能访问这个知识库。", "this app cannot reach that knowledge base."
                 )
