@@ -95,6 +95,7 @@ class KnowledgeBases:
         self._load = load
         self._open: dict[str, Any] = dict(loaded or {})
         self._locks: dict[str, threading.Lock] = {}
+        self._sizes: dict[tuple[int, Any], int] = {}  # an answerer (and its build) → the bytes its index holds
         self._lock = threading.Lock()
 
     def names(self) -> list[str]:
@@ -119,11 +120,21 @@ class KnowledgeBases:
                 self._open[name] = self._load(name, chosen)
         return self._open[name]
 
+    def _bytes_of(self, live: Any) -> int:
+        """`index_bytes`, counted once per loaded index (a reload brings a new answerer, counted anew)."""
+        current = live.current
+        key = (id(current), current.index.manifest.get("built_at"))
+        if key not in self._sizes:
+            self._sizes = {key: index_bytes(live)} | {k: v for k, v in list(self._sizes.items())[-20:]}
+        return self._sizes[key]
+
     def describe(self) -> list[dict[str, Any]]:
         """Each knowledge base: name, loaded, documents, passages, built_at, and the bytes its index holds when loaded."""
         out = []
         for name in self.names():
             opened = self._open.get(name)
+            docs: Any
+            passages: Any
             if opened is not None:
                 index = opened.current.index
                 docs, passages, built = len(index.documents), len(index.passages), index.manifest.get("built_at")
@@ -137,7 +148,7 @@ class KnowledgeBases:
                     "documents": docs,
                     "passages": passages,
                     "built_at": built,
-                    "memory_bytes": index_bytes(opened) if opened is not None else None,
+                    "memory_bytes": self._bytes_of(opened) if opened is not None else None,
                 }
             )
         return out

@@ -148,4 +148,4 @@ def behind_proxies(app: FastAPI, settings: Settings) -> Any:
         return app
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    return ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))
+    return ProxyHeadersMiddleware(app, trusted_hosts=list(settings.trusted_proxies))  # type: ignore[arg-type]

@@ -68,15 +68,15 @@ def resolve(request: Request, apps: Apps) -> Access:
         _check_origin(app, origin, own)
         return Access(app, app.kb, visitor)
     if key:
-        app = apps.by_key(key[:200])
-        if app is None:
+        keyed = apps.by_key(key[:200])
+        if keyed is None:
             raise AccessError(
                 "bad_key", "嵌入密钥无效或已被更换。", "the embed key is unknown or has been rotated.", 401
             )
-        if app.revoked:
+        if keyed.revoked:
             raise AccessError("app_revoked", "该应用已被停用。", "this app has been turned off by its owner.")
-        _check_origin(app, origin, own)
-        return Access(app, app.kb)
+        _check_origin(keyed, origin, own)
+        return Access(keyed, keyed.kb)
     if own:
         return Access()
     _check_origin(apps.default, origin, own)
