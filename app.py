@@ -16,7 +16,7 @@ from qa.service import start_loading
 if __name__ == "__main__":
     try:
         settings = Settings.from_env(os.environ)
-        loading = start_loading(settings)  # the index and the model load while Gradio is imported
+        loading = start_loading(settings)  # the index and the model load while the server's modules are imported
         from qa.server import serve
 
         serve(settings, loading=loading)

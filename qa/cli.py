@@ -220,7 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from qa.service import start_loading
 
     settings = _settings(args)
-    loading = start_loading(settings)  # the index and the model load while Gradio is imported
+    loading = start_loading(settings)  # the index and the model load while the server's modules are imported
     from qa.server import serve
 
     serve(settings, loading=loading)

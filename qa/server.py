@@ -3,14 +3,17 @@ and the embed scripts mounted on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import importlib.util
+import threading
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
+from contextlib import asynccontextmanager
 from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -23,8 +26,7 @@ from qa.api.apps import Apps, origin_of
 from qa.config import Settings
 from qa.kbs import DEFAULT, KnowledgeBases
 from qa.live import Live, LiveAnswerer, as_live
-from qa.ui.cards import document_page
-from qa.ui.chat import CSS, HEAD, TITLE, Feedback, build_ui
+from qa.ui.cards import TITLE, document_page
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
 
@@ -33,6 +35,18 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     """The HTTP API with the default knowledge base's chat UI at /, every other knowledge base's at
     /kb/NAME (those on disk when the server starts; each opens on its first question), an app's page at
     /app/KEY, and the console at /admin when an admin token is set and the index can be reloaded."""
+    api, chats = create_api_app(answerer, settings)
+    for path, ui in chats():
+        mount_chat(api, ui, path)
+    return api
+
+
+def create_api_app(
+    answerer: Answerer | Live, settings: Settings
+) -> tuple[FastAPI, Callable[[], list[tuple[str, Any]]]]:
+    """Everything `create_app` serves but the chat UIs, without importing Gradio; and a function that
+    builds the chat UIs (Gradio Blocks, with the paths to mount them at), which `serve` runs after the
+    server is already answering."""
     live = as_live(answerer)
     consoles = Consoles(settings) if settings.admin_token and isinstance(live, LiveAnswerer) else None
     kbs = default_kbs(live, settings, consoles.attach if consoles is not None else None)
@@ -68,19 +82,36 @@ def create_app(answerer: Answerer | Live, settings: Settings) -> FastAPI:
     @api.get("/gradio.js", include_in_schema=False)
     def web_component() -> FileResponse:
         """Gradio's <gradio-app> web component, of the very version this bot runs (no CDN needed)."""
-        return FileResponse(
-            Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js", media_type="text/javascript"
-        )
+        spec = importlib.util.find_spec("gradio")
+        folder = Path(spec.origin).parent if spec is not None and spec.origin else Path(".")
+        return FileResponse(folder / "templates" / "frontend" / "gradio.js", media_type="text/javascript")
 
-    queue = (settings.queue_size, settings.workers)
-    for name in kbs.names():
-        if name != DEFAULT:
-            log = partial(recorder, name) if recorder is not None else None
-            ui = build_ui(_opener(kbs, name), settings.top_k, None, log, title=f"{TITLE} · {name}", queue=queue)
-            gr.mount_gradio_app(api, ui, path=f"/kb/{name}", footer_links=["api"], css=CSS, head=HEAD)
-    feedback = Feedback(settings.index_dir / "feedback.jsonl")
-    ui = build_ui(live, settings.top_k, feedback, recorder(DEFAULT) if recorder is not None else None, queue=queue)
-    return gr.mount_gradio_app(api, ui, path="/", footer_links=["api"], css=CSS, head=HEAD)
+    def chats() -> list[tuple[str, Any]]:
+        from qa.ui.chat import Feedback, build_ui
+
+        queue = (settings.queue_size, settings.workers)
+        out = []
+        for name in kbs.names():
+            if name != DEFAULT:
+                log = partial(recorder, name) if recorder is not None else None
+                ui = build_ui(_opener(kbs, name), settings.top_k, None, log, title=f"{TITLE} · {name}", queue=queue)
+                out.append((f"/kb/{name}", ui))
+        feedback = Feedback(settings.index_dir / "feedback.jsonl")
+        own = recorder(DEFAULT) if recorder is not None else None
+        out.append(("/", build_ui(live, settings.top_k, feedback, own, queue=queue)))  # last: "/" takes the rest
+        return out
+
+    return api, chats
+
+
+def mount_chat(api: FastAPI, ui: Any, path: str) -> None:
+    """Mount one chat UI (Gradio Blocks) at `path`."""
+
+    import gradio as gr
+
+    from qa.ui.chat import CSS, HEAD
+
+    gr.mount_gradio_app(api, ui, path=path, footer_links=["api"], css=CSS, head=HEAD)
 
 
 def _opener(kbs: KnowledgeBases, name: str) -> Callable[[], Live]:
@@ -125,20 +156,66 @@ def _framing(ancestors: str) -> dict[str, str]:
 
 
 def serve(settings: Settings, loading: Future[Answerer] | None = None) -> None:
-    """Load the index and model (or take them from `loading`, `qa.service.start_loading`), then
-    serve the API and the chat UI on `settings.host`:`settings.port` until interrupted."""
+    """Load the index and model (or take them from `loading`, `qa.service.start_loading`), then serve
+    the API and the chat UI on `settings.host`:`settings.port` until interrupted.
+
+    The API answers as soon as the index and the model are loaded. The chat UIs are built meanwhile
+    (importing Gradio takes seconds) and mounted when ready; until then their pages say that the chat
+    is starting and reload themselves.
+    """
     import uvicorn
 
     from qa.service import open_answerer, warm_up
 
     host, port = settings.host, settings.port
     answerer = loading.result() if loading is not None else warm_up(open_answerer(settings))
+    api, chats = create_api_app(LiveAnswerer(settings, answerer), settings)
+    _start_chats_later(api, chats)
     print(f"聊天界面 / chat UI: http://{host}:{port}/ · API: http://{host}:{port}/docs", flush=True)
     if settings.admin_token:
         print(f"管理后台 / console: http://{host}:{port}/admin (令牌 / token: QA_ADMIN_TOKEN)", flush=True)
-    app = behind_proxies(create_app(LiveAnswerer(settings, answerer), settings), settings)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 by default.
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    uvicorn.run(behind_proxies(api, settings), host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+_STARTING = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta http-equiv="refresh" content="1">'
+    "<title>正在启动 / Starting</title><p>聊天界面正在启动，马上就好…… / The chat is starting…</p>"
+)
+
+
+def _start_chats_later(api: FastAPI, chats: Callable[[], list[tuple[str, Any]]]) -> None:
+    """When the server has started, build the chat UIs in a thread and mount them on its event loop
+    (Gradio's queue starts there), replacing the pages that say the chat is starting."""
+
+    async def starting() -> HTMLResponse:
+        return HTMLResponse(_STARTING, headers={"Cache-Control": "no-store"})
+
+    api.add_api_route("/", starting, include_in_schema=False)
+    api.add_api_route("/kb/{name}/", starting, include_in_schema=False)
+    placeholders = list(api.router.routes[-2:])
+    entered = api.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with entered(app) as state:
+            loop = asyncio.get_running_loop()
+            threading.Thread(target=_build, args=(loop,), name="qa-chat-ui", daemon=True).start()
+            yield state
+
+    def _build(loop: asyncio.AbstractEventLoop) -> None:
+        built = chats()
+        asyncio.run_coroutine_threadsafe(_mount(built), loop)
+
+    async def _mount(built: list[tuple[str, Any]]) -> None:
+        for path, ui in built:
+            mount_chat(api, ui, path)
+            ui.run_startup_events()
+            await ui.run_extra_startup_events()
+        for route in placeholders:
+            api.router.routes.remove(route)
+
+    api.router.lifespan_context = lifespan
 
 
 def behind_proxies(app: FastAPI, settings: Settings) -> Any:

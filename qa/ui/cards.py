@@ -7,6 +7,7 @@ from html import escape
 from qa.answer.results import Answer, Citation
 from qa.ingest.document import HEADING_PATH, Document
 
+TITLE = "中文文档问答 · Chinese document QA"
 TEXT = {
     "zh": {
         "no_answer": "未在资料中找到相关内容。",

@@ -16,9 +16,8 @@ from qa.answer.engine import Answerer
 from qa.config import DEFAULT_TOP_K
 from qa.errors import QAError
 from qa.live import Live, Recorder, as_live
-from qa.ui.cards import answer_html
+from qa.ui.cards import TITLE, answer_html
 
-TITLE = "中文文档问答 · Chinese document QA"
 CSS = """
 .qa-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: .6em .8em; margin: .4em 0; line-height: 1.7;
   white-space: pre-line; }
