@@ -203,7 +203,11 @@ def test_cors_allowed_origin(answerer):
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == ALLOWED
     pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-qa-key"}
     r = c.options("/api/ask", headers={"Origin": ALLOWED, **pre})
-    assert r.status_code == 204 and "x-qa-key" in r.headers["access-control-allow-headers"] and r.headers["access-control-allow-origin"] == ALLOWED
+    assert (
+        r.status_code == 204
+        and "x-qa-key" in r.headers["access-control-allow-headers"]
+        and r.headers["access-control-allow-origin"] == ALLOWED
+    )
     r = c.post("/api/ask", json={"question": QUESTION}, headers={"Origin": "http://evil.example"})
     assert_error(r, 403, "origin_not_allowed")
 
