@@ -1,15 +1,21 @@
-"""What the Chromium tests share: the browser's path and flags, free ports, starting Chromium, waiting for a
-server, and asking a question in the chat UI."""
+"""What the Chromium tests share: the browser's path and flags, free ports, starting Chromium, serving a
+folder of pages, waiting for a server, and asking a question in the chat UI."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +38,30 @@ def ensure_chromium() -> None:
     subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
     done = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, text=True)
     assert done.returncode == 0 and Path(CHROMIUM).exists(), f"apt-get install chromium failed: {done.stderr[-500:]}"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """Serve `folder` on 127.0.0.1:`port` from a thread (a site of another origin); `shutdown()` stops it."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def wait_for(url: str, server: subprocess.Popen[bytes]) -> None:

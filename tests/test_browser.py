@@ -6,21 +6,18 @@ only where apt is impossible are these skipped, with the reason printed.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import ARGS, CHROMIUM, ask_in_chat, ensure_chromium, free_port, wait_for
+from browserkit import ask_in_chat, chromium, ensure_chromium, free_port, serve_folder, wait_for
 
 pytestmark = [pytest.mark.real, pytest.mark.browser]
 
@@ -53,9 +50,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     shutil.copytree(ROOT / "examples", examples)
     for html in examples.glob("*.html"):  # point the examples at this test's bot
         html.write_text(html.read_text(encoding="utf-8").replace("127.0.0.1:7860", f"127.0.0.1:{bot}"), "utf-8")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(examples))
-    static = http.server.ThreadingHTTPServer(("127.0.0.1", page), handler)
-    threading.Thread(target=static.serve_forever, daemon=True).start()
+    static = serve_folder(examples, page)
     try:
         wait_for(f"http://127.0.0.1:{bot}/api/health", server)
         yield {"bot": f"http://127.0.0.1:{bot}", "page": f"http://127.0.0.1:{page}", "index": str(tmp / "index")}
@@ -67,12 +62,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 @pytest.fixture(scope="module")
 def browser(servers: dict[str, str]) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _chat(browser: object, servers: dict[str, str], width: int = 1200) -> object:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browserkit import ARGS, CHROMIUM, ask_in_chat, ensure_chromium, free_port, wait_for
+from browserkit import ask_in_chat, chromium, ensure_chromium, free_port, wait_for
 
 pytestmark = [pytest.mark.real, pytest.mark.browser]
 
@@ -72,12 +72,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _console(browser: object, base: str, width: int = 1200) -> object:

@@ -7,14 +7,11 @@ The owner's site is a long Chinese page served here; the corpus holds a copy of 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
-from browserkit import ARGS, CHROMIUM, ensure_chromium, free_port
+from browserkit import chromium, ensure_chromium, free_port, serve_folder
 from fastapi.testclient import TestClient
 from helpers import FAKE_DIM, write
 
@@ -68,9 +65,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
     tmp = tmp_path_factory.mktemp("fragment")
     write(tmp / "site/notices/2024-winter.html", owner_page())
     port = free_port()
-    handler = functools.partial(_Quiet, directory=str(tmp / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_folder(tmp / "site", port)
     url = f"http://127.0.0.1:{port}/notices/2024-winter.html"
     write(tmp / "corpus/2024-winter.html", owner_page())
     write(tmp / "corpus/other.md", "# 其他\n\n" + "".join(f"{t}。" for t in TOPICS) + "\n")
@@ -88,19 +83,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         server.shutdown()
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="module")
 def browser(site: dict[str, object]) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def first_passage(site: dict[str, object], question: str) -> dict:

@@ -7,19 +7,16 @@ The fake encoder (QA_ENCODER=hash) is enough: what is checked is who may ask wha
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import ARGS, CHROMIUM, ensure_chromium, free_port, wait_for
+from browserkit import chromium, ensure_chromium, free_port, serve_folder, wait_for
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,13 +30,6 @@ def _qa(env: dict[str, str], *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "qa", *args], env=env, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def _static(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +74,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     (pages["c"] / "frame.html").write_text(
         PAGE.format(title="site C", body=frame.format(bot=bot_url, key=hr["key"])), encoding="utf-8"
     )
-    statics = [_static(pages["a"], port_a), _static(pages["c"], port_c)]
+    statics = [serve_folder(pages["a"], port_a), serve_folder(pages["c"], port_c)]
     try:
         wait_for(f"{bot_url}/api/health", server)
         yield {"bot": bot_url, "a": a, "c": c, "park": park, "hr": hr}
@@ -97,12 +87,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def browser(sites: dict[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser: Any, url: str) -> Any:

@@ -6,19 +6,16 @@ Marked `real` and `browser`: the bot answers with the real model over the bundle
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import ARGS, CHROMIUM, ensure_chromium, free_port, wait_for
+from browserkit import chromium, ensure_chromium, free_port, serve_folder, wait_for
 
 pytestmark = [pytest.mark.real, pytest.mark.browser]
 
@@ -72,9 +69,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         ("hostile.html", HOSTILE, one),
     ]:
         (pages / name).write_text(PAGE.format(head=head, scripts=scripts), encoding="utf-8")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(pages))
-    static = http.server.ThreadingHTTPServer(("127.0.0.1", host), handler)
-    threading.Thread(target=static.serve_forever, daemon=True).start()
+    static = serve_folder(pages, host)
     try:
         wait_for(f"http://127.0.0.1:{bot}/api/health", server)
         yield {"bot": f"http://127.0.0.1:{bot}", "host": f"http://127.0.0.1:{host}"}
@@ -86,12 +81,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 @pytest.fixture(scope="module")
 def browser(servers: dict[str, str]) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _host_page(browser: object, servers: dict[str, str], name: str, width: int = 1200, height: int = 900) -> object:
