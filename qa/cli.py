@@ -63,6 +63,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"索引 {settings.index_dir}: {state} · {report.documents} 篇文档 / documents · "
         f"{report.passages} 段 / passages · 跳过 {len(report.skipped)} 个文件 / skipped · {report.seconds:.1f} s"
     )
+    if args.timings and report.stages:
+        from qa.timing import summary
+
+        print(f"各阶段用时 / time per stage: {summary(report.stages)}")
     return 0
 
 
@@ -246,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
     common(sp)
     kb(sp)
     sp.add_argument("--rebuild", action="store_true", help="强制重建 / rebuild even when up to date")
+    sp.add_argument("--timings", action="store_true", help="列出各阶段用时 / print the seconds of each stage")
     sp.set_defaults(func=cmd_index)
 
     sp = sub.add_parser("ask", help="提问 / ask a question")

@@ -87,6 +87,18 @@ def test_index_reports_skipped_files(built):
     assert "Traceback" not in built.first.err
 
 
+def test_index_timings_say_where_the_time_went(tmp_path, monkeypatch):
+    write(tmp_path / "corpus" / "good.txt", GOOD_TEXT)
+    use_fake_model(monkeypatch, tmp_path / "corpus", tmp_path / "index")
+    result = run(["index", "--timings"])
+    assert result.code == 0, result.err
+    line = next(x for x in result.out.splitlines() if x.startswith("各阶段用时 / time per stage: "))
+    stages = dict(part.rsplit(" ", 2)[:2] for part in line.split(": ", 1)[1].split(" · "))
+    assert {"read", "chunk", "encode", "kinds", "tokenize", "save"} <= stages.keys()
+    assert all(float(seconds) >= 0 for seconds in stages.values())
+    assert "time per stage" not in run(["index"]).out  # only when asked
+
+
 def test_index_twice_is_up_to_date(built):
     assert built.second.code == 0
     assert "已是最新" in built.second.out

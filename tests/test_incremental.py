@@ -306,3 +306,19 @@ def test_a_mid_sized_corpus_gets_product_quantizer_codes_and_loses_deleted_passa
     assert all(path != "b.txt" for path, _ in quotes(root, ONLY_B))
     vectors = loaded.store.vectors(loaded.ids)  # every remaining vector comes back under its own id
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
+
+
+def test_progress_moves_while_a_slice_is_encoded_and_ends_at_every_passage(corpus, tmp_path, monkeypatch):
+    """A large upload must not sit at 0 % until a thousand passages are done: the console's bar and
+    `qa index`'s follow each encoder call."""
+    from qa.search import edits
+
+    for n in range(40):  # 40 more articles: one slice of passages, several encoder calls
+        write(corpus / f"more/{n}.txt", f"第{n}号通知\n\n第{n}号通知的正文说明了第{n}件事情。\n\n办理地点在第{n}号窗口。\n")
+    monkeypatch.setattr(edits, "ENCODE_CHUNK", 16)
+    seen: list[tuple[int, int]] = []
+    report = index(corpus, tmp_path / "index", on_progress=lambda done, total: seen.append((done, total)))
+    total = report.passages
+    assert len(seen) > 5 and all(t == total for _, t in seen)
+    assert [d for d, _ in seen] == sorted({d for d, _ in seen}) and seen[-1][0] == total
+    assert seen[0][0] < total // 2  # the first report comes long before the slice is done

@@ -22,6 +22,7 @@ from qa.text.answer_type import kinds_of
 from qa.text.normalize import fold
 from qa.text.sentences import sentence_spans
 from qa.text.tokenize import Tokenizer, user_terms
+from qa.timing import Stages
 
 SLICE = 1024  # passages encoded, stored and tokenized at a time while indexing (bounds memory)
 ENCODE_CHUNK = 512  # texts per encoder call
@@ -74,6 +75,7 @@ def add_documents(
     reuse: Mapping[str, np.ndarray] | None = None,
     titles_in_keywords: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    stages: Stages | None = None,
 ) -> int:
     """Chunk, encode, tokenize and append `documents` (whose ids the index must not hold yet).
 
@@ -84,30 +86,51 @@ def add_documents(
         reuse: vectors already known by encoder input (passages and sentences of
             an earlier version of a changed document): these are not encoded again.
         on_progress: called with (passages done, passages in all) after each slice (the console's bar).
+        stages: receives the seconds spent chunking, splitting, encoding, tagging and tokenizing.
 
     Returns:
         The number of passages added.
     """
-    passages = [p for doc in documents for p in chunk(doc, max_chars=max_chars, min_chars=min_chars)]
+    stage = stages or Stages()
+    with stage("chunk"):
+        passages = [p for doc in documents for p in chunk(doc, max_chars=max_chars, min_chars=min_chars)]
     titles = {doc.doc_id: doc.title for doc in documents} if titles_in_keywords else {}
     start = int(index.ids[-1]) + 1 if len(index.ids) else 0
     tables: list[Sentences] = []
     counts = []
     bar = tqdm(total=len(passages), desc="编码 / encoding", unit="段", disable=not progress or not passages)
+    done = 0.0
+
+    def tick(step: float) -> None:
+        nonlocal done
+        shown = min(round(done), len(passages))
+        done += step
+        now = min(round(done), len(passages))
+        if now > shown:
+            bar.update(now - shown)
+            if on_progress is not None:
+                on_progress(now, len(passages))
+
     for at in range(0, len(passages), SLICE):
         part = passages[at : at + SLICE]
-        spans = [sentence_spans(p.text) for p in part]
-        sentences = [p.text[a:b] for p, s in zip(part, spans) for a, b in s]
-        inputs = [encoder_input(passage_input(p)) for p in part] + [encoder_input(t) for t in sentences]
-        vectors = encode_all(encoder, inputs, reuse)
-        index.store.add(np.arange(start + at, start + at + len(part), dtype=np.int64), vectors[: len(part)])
-        tables.append(_sentence_table(spans, sentences, vectors[len(part) :]))
-        counts.append(index.bm25.count([index.tokenizer(keyword_input(p, titles.get(p.doc_id, ""))) for p in part]))
-        bar.update(len(part))
-        if on_progress is not None:
-            on_progress(min(at + SLICE, len(passages)), len(passages))
+        with stage("sentences"):
+            spans = [sentence_spans(p.text) for p in part]
+            sentences = [p.text[a:b] for p, s in zip(part, spans) for a, b in s]
+            inputs = [encoder_input(passage_input(p)) for p in part] + [encoder_input(t) for t in sentences]
+        with stage("encode"):
+            # The bar counts passages (its rate and ETA are in passages); a slice's texts are its passages and
+            # their sentences, so each text encoded advances it by the slice's passages ÷ texts.
+            share = len(part) / len(inputs)
+            vectors = encode_all(encoder, inputs, reuse, lambda n: tick(n * share))  # noqa: B023 - called at once
+            index.store.add(np.arange(start + at, start + at + len(part), dtype=np.int64), vectors[: len(part)])
+        with stage("kinds"):
+            tables.append(_sentence_table(spans, sentences, vectors[len(part) :]))
+        with stage("tokenize"):
+            counts.append(index.bm25.count([index.tokenizer(keyword_input(p, titles.get(p.doc_id, ""))) for p in part]))
+        tick(at + len(part) - done)  # what rounding left
     bar.close()
-    index.extend(documents, passages, np.arange(start, start + len(passages), dtype=np.int64), counts, tables)
+    with stage("extend"):
+        index.extend(documents, passages, np.arange(start, start + len(passages), dtype=np.int64), counts, tables)
     return len(passages)
 
 
@@ -167,9 +190,14 @@ def rows_with(index: Index, terms: Iterable[str]) -> list[int]:
     return sorted(rows)
 
 
-def encode_all(encoder: Encoder, texts: Sequence[str], reuse: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+def encode_all(
+    encoder: Encoder,
+    texts: Sequence[str],
+    reuse: Mapping[str, np.ndarray] | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> np.ndarray:
     """Vectors of `texts`, encoded a chunk at a time (shortest first, so batches pad little);
-    texts found in `reuse` are not encoded."""
+    texts found in `reuse` are not encoded. `advance` is told how many texts each chunk finished."""
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     reuse = reuse or {}
     todo = []
@@ -182,6 +210,10 @@ def encode_all(encoder: Encoder, texts: Sequence[str], reuse: Mapping[str, np.nd
     for at in range(0, len(todo), ENCODE_CHUNK):
         part = todo[at : at + ENCODE_CHUNK]
         out[part] = encoder.encode([texts[i] for i in part])
+        if advance is not None:
+            advance(len(part))
+    if advance is not None and len(todo) < len(texts):
+        advance(len(texts) - len(todo))  # the reused ones
     return out
 
 

@@ -30,6 +30,7 @@ from qa.search.encoder import Encoder
 from qa.search.index import Index, empty
 from qa.text.normalize import fold
 from qa.text.tokenize import user_terms
+from qa.timing import Stages
 
 RESUME = ".resume-vectors.sqlite"  # vectors encoded by an unfinished build, kept until one finishes
 # Vectors from which moving them into another FAISS index type (a quantizer training) is said before it starts.
@@ -51,6 +52,7 @@ class IndexReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     refitted: dict[str, Any] | None = None  # the vector store's new `describe()`, when its size called for another
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (`qa.timing.Stages`)
 
     @property
     def changes(self) -> str:
@@ -95,10 +97,12 @@ def update_index(
         raise QAError(f"语料文件夹不存在：{corpus_dir}", f"corpus folder not found: {corpus_dir}")
     started = time.perf_counter()
     options = options or {}
+    stage = Stages()
     with builds.build_lock(index_dir, warn):
         builds.tidy(index_dir, options)  # what a killed `qa index` left behind
         terms = owner_terms(index_dir)
-        digest, states = fingerprint(corpus_dir, corpus_params(index_dir), warn)
+        with stage("hash"):
+            digest, states = fingerprint(corpus_dir, corpus_params(index_dir), warn)
         manifest, reason = _read_manifest(index_dir, warn)
         reason = "强制重建 / --rebuild" if rebuild else reason or _full_reason(manifest, model_name, backend)
         index: Index | None = None
@@ -117,18 +121,22 @@ def update_index(
         # build's vectors: a `qa index` killed while encoding resumes where it stopped next time.
         encoder = cache(lambda: CachedEncoder(encoder_factory(), resume))
         if index is None:
-            dim = encoder().dim
+            with stage("model"):
+                dim = encoder().dim
             index = empty(dim, vectors.backend(backend).create(dim, index_dir, options.get(backend, {})))
-        report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress, on_progress, terms)
+        report = _apply(index, corpus_dir, states, before, manifest, encoder, warn, progress, on_progress, terms, stage)
         report.reason = reason
-        _refit(index, report, warn)
-        manifest = _manifest(corpus_dir, digest, states, report.skipped, model_name, index)
-        builds.save(index, index_dir, manifest, options)
+        with stage("refit"):
+            _refit(index, report, warn)
+        with stage("save"):
+            manifest = _manifest(corpus_dir, digest, states, report.skipped, model_name, index)
+            builds.save(index, index_dir, manifest, options)
         if encoder.cache_info().currsize:
             encoder().close()
         resume.unlink(missing_ok=True)
     report.documents, report.passages = len(index.documents), len(index.passages)
     report.seconds = time.perf_counter() - started
+    report.stages = stage.seconds
     return report
 
 
@@ -177,8 +185,10 @@ def _apply(
     progress: bool,
     on_progress: Callable[[int, int], None] | None = None,
     terms: Sequence[str] = (),
+    stage: Stages | None = None,
 ) -> IndexReport:
     """Remove, read, re-tokenize and add what changed between `before` and `states`."""
+    stage = stage or Stages()
     old_skips = {s["path"]: s["reason"] for s in (manifest or {}).get("corpus", {}).get("skipped", [])}
     unchanged = {rel for rel, state in states.items() if before.get(rel) == state}
     skipped = [Skipped(rel, old_skips[rel]) for rel in sorted(unchanged) if rel in old_skips]
@@ -196,14 +206,16 @@ def _apply(
         )  # a vanished file: read_or_skip says so
         if warn and size > BIG_FILE:
             warn(f"正在读取大文件 / reading a large file: {path.name} ({size / 2**20:.1f} MB)")
-        got = read_or_skip(corpus_dir, path, warn)
+        with stage("read"):
+            got = read_or_skip(corpus_dir, path, warn)
         (skipped if isinstance(got, Skipped) else docs).append(got)  # type: ignore[arg-type]
     indexed_before = {index.documents[i].path for i in index.documents}
     kept = {rel for rel in indexed_before if rel in unchanged}
     gone = indexed_before - kept
     reuse = remove_documents(index, [doc_id_for(rel) for rel in gone])
-    found_terms = user_terms([*(d.text for d in index.documents.values()), *(d.text for d in docs)])
-    set_terms(index, sorted({*found_terms, *terms}))
+    with stage("terms"):
+        found_terms = user_terms([*(d.text for d in index.documents.values()), *(d.text for d in docs)])
+        set_terms(index, sorted({*found_terms, *terms}))
     if docs:
         add_documents(
             index,
@@ -214,6 +226,7 @@ def _apply(
             progress=progress,
             reuse=reuse,
             on_progress=on_progress,
+            stages=stage,
         )
     now = {d.path for d in docs}
     return IndexReport(
