@@ -314,7 +314,10 @@ def test_progress_moves_while_a_slice_is_encoded_and_ends_at_every_passage(corpu
     from qa.search import edits
 
     for n in range(40):  # 40 more articles: one slice of passages, several encoder calls
-        write(corpus / f"more/{n}.txt", f"第{n}号通知\n\n第{n}号通知的正文说明了第{n}件事情。\n\n办理地点在第{n}号窗口。\n")
+        write(
+            corpus / f"more/{n}.txt",
+            f"第{n}号通知\n\n第{n}号通知的正文说明了第{n}件事情。\n\n办理地点在第{n}号窗口。\n",
+        )
     monkeypatch.setattr(edits, "ENCODE_CHUNK", 16)
     seen: list[tuple[int, int]] = []
     report = index(corpus, tmp_path / "index", on_progress=lambda done, total: seen.append((done, total)))
