@@ -96,6 +96,8 @@ def test_index_timings_say_where_the_time_went(tmp_path, monkeypatch):
     stages = dict(part.rsplit(" ", 2)[:2] for part in line.split(": ", 1)[1].split(" · "))
     assert {"read", "chunk", "encode", "kinds", "tokenize", "save"} <= stages.keys()
     assert all(float(seconds) >= 0 for seconds in stages.values())
+    again = run(["index", "--timings"]).out  # up to date: the time spent finding that out
+    assert "已是最新" in again and "time per stage: hash " in again
     assert "time per stage" not in run(["index"]).out  # only when asked
 
 

@@ -85,7 +85,7 @@ def add_documents(
     Args:
         reuse: vectors already known by encoder input (passages and sentences of
             an earlier version of a changed document): these are not encoded again.
-        on_progress: called with (passages done, passages in all) after each slice (the console's bar).
+        on_progress: called with (passages done, passages in all) as each encoder call finishes (the console's bar).
         stages: receives the seconds spent chunking, splitting, encoding, tagging and tokenizing.
 
     Returns:

@@ -110,7 +110,9 @@ def update_index(
         if not reason and manifest is not None:
             same = not force and manifest.get("corpus", {}).get("fingerprint") == digest and _intact(index_dir, warn)
             if same and _vectors_suit(manifest):
-                return _unchanged(manifest, started)
+                report = _unchanged(manifest, started)
+                report.stages = stage.seconds  # what finding nothing to do took
+                return report
             # An unchanged corpus whose vector index no longer follows `plan` (an index made by an
             # earlier version) goes on: nothing is read or encoded, and `refit` below moves the vectors.
             index, reason = _load_previous(index_dir, model_name, options, warn)
