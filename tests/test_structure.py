@@ -14,7 +14,15 @@ from qa.answer.engine import Answerer
 from qa.ingest.chunk import chunk
 from qa.ingest.corpus import load_corpus, read_document
 from qa.ingest.document import Document
-from qa.ingest.structure import cn_number, issued, item_marker, looks_structured, named_article
+from qa.ingest.structure import (
+    about_issuing,
+    cn_number,
+    has_issuing,
+    issued,
+    item_marker,
+    looks_structured,
+    named_article,
+)
 from qa.render import source_line
 from qa.search.edits import build
 
@@ -53,6 +61,31 @@ def test_issuing_lines_give_a_date_and_sentences_that_mention_one_do_not():
     assert issued("某区司法局 2022年9月1日印发") == "2022-09-01"
     assert issued("某市教育局 2024年1月10日") == "2024-01-10"
     assert issued("2019年3月5日，国务院发布了新的规定，要求各地在年底前完成整改工作，并报送相关材料。") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("这个办法是在哪次会议上通过的？", True),
+        ("本规则从哪天开始实施？", True),
+        ("这份通知是哪个单位下发的？", True),
+        ("这份合同是哪天签订的？", True),
+        ("如何实施垃圾分类？", False),  # the verb without asking who or when
+        ("临时停车每天收多少钱？", False),
+        ("房屋租期从哪天开始？", False),  # when, but not about the document's issuing
+    ],
+)
+def test_a_question_about_who_issued_a_document_or_when(question: str, asks: bool):
+    assert about_issuing(question) is asks
+
+
+def test_a_passage_with_an_issuing_line_an_effective_date_or_a_signature_is_told_from_one_without():
+    assert has_issuing("2022年6月15日 某市人民政府第三十二次常务会议通过")
+    assert has_issuing("第七条 本办法自2022年8月1日起施行。")
+    assert has_issuing("第二十四条 本办法自2021年5月1日起试行，试行期2年。")
+    assert has_issuing("某某街道办事处\n2023年12月1日")
+    assert not has_issuing("第四条 临时停放的车辆，每日最高不得超过三十元。")
+    assert not has_issuing("租赁期自2024年3月1日起至2025年2月28日止，共计12个月。")
 
 
 def test_a_regulation_has_one_passage_per_article_with_its_items_under_its_chapter():
@@ -141,3 +174,22 @@ def test_no_passage_carries_markup(name: str):
     for p in chunk(doc(name)):
         assert "<div" not in p.text and "&nbsp;" not in p.text and "![" not in p.text and "](" not in p.text
         assert not p.text.lstrip().startswith(("#", "- ", "* ", "|")), p.text
+
+
+def test_the_ranker_is_told_which_candidates_hold_the_issuing_line_asked_for(fake_encoder):
+    from qa.search.ranker import FEATURES
+    from qa.search.retrieve import candidates, prepare
+
+    index = build(load_corpus(FORMATS).documents, fake_encoder, max_chars=300, min_chars=12)
+    column = FEATURES.index("issuing")
+
+    def flagged(question: str) -> set[str]:
+        query = prepare(index, question, fake_encoder.encode([question])[0])
+        hits = candidates(index, query, 50, None)
+        return {index.passages[h.row].text.split("\n")[0] for h in hits if h.features[column]}
+
+    assert flagged("停车管理办法是在哪次会议上通过的？") == {
+        "2022年6月15日 某市人民政府第三十二次常务会议通过",
+        "第七条 本办法自2022年8月1日起施行。",
+    }
+    assert flagged("临时停车每天最多收多少钱？") == set()  # not asked: no candidate is flagged

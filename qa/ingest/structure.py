@@ -41,7 +41,7 @@ _ITEMS = (
     ("xiang", re.compile(rf"^第\s*({_NUM})\s*项")),
 )
 # An adoption or issuing line ends with its verb; a signature is a body and a date.
-_ISSUING_END = re.compile(r"(通过|发布|印发|公布|颁布|施行|修订|修正|签发)\s*[)）]?\s*[。.]?$")
+_ISSUING_END = re.compile(r"(通过|发布|印发|公布|颁布|施行|试行|修订|修正|签发)\s*[)）]?\s*[。.]?$")
 _SIGNATURE = re.compile(
     r"^(?P<org>[^\d]{0,30}?)[\s\u3000]*[（(]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?$"
 )
@@ -143,6 +143,27 @@ def issued(text: str) -> str | None:
         return None
     date = date_of(text)
     return date if date and (_ISSUING_END.search(text) or _SIGNATURE.match(text)) else None
+
+
+# A question about a document's own issuing: who issued it, when it was adopted or takes effect, at which meeting.
+_ISSUING_VERB = re.compile(r"通过|印发|下发|发布|公布|颁布|施行|试行|实施|生效|出台|签发|签订|签署|发文")
+_ISSUING_ASK = re.compile(
+    r"哪[一个]?[天年月日]|什么时[候间]|何时|几月|几号|日期|哪[一]?次|哪[个家一]?(?:单位|部门|机构|机关|组织)"
+    r"|什么(?:单位|部门|机构|机关|组织)|谁"
+)
+_PIECES = re.compile(r"[\n。；;，,]")
+
+
+def about_issuing(question: str) -> bool:
+    """True when `question` asks who issued a document, when, or at which meeting it was adopted
+    (在哪次会议上通过的？ 从哪天开始实施？ 是哪个单位下发的？): the answer is an issuing line."""
+    return bool(_ISSUING_VERB.search(question) and _ISSUING_ASK.search(question))
+
+
+def has_issuing(text: str) -> bool:
+    """True when a passage holds an adoption or issuing line, a signature, or an article saying
+    when the text takes effect (本规则自2023年1月1日起施行。)."""
+    return any(issued(piece) for piece in _PIECES.split(text) if piece.strip())
 
 
 @dataclass

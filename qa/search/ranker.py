@@ -24,6 +24,7 @@ FEATURES = (
     "sent_cover",  # best idf-weighted term share within one sentence
     "log_len",  # log of the passage length
     "kind",  # a sentence holds the kind of answer asked for (a date for 哪天, a number for 多少); 0 if none asked
+    "issuing",  # the question asks who issued the document or when (哪天开始实施) and the passage says: 0 if not
 )
 
 

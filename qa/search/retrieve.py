@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qa.ingest.structure import about_issuing, has_issuing
 from qa.search.fusion import rrf
 from qa.search.index import Index
 from qa.search.ranker import Ranker, rr
@@ -43,6 +44,7 @@ class Query:
     terms: list[tuple[str, float]]  # unique tokens with idf weights
     vector: np.ndarray
     kind: str | None = None  # the kind of answer asked for (`qa.text.answer_type.question_kind`)
+    issuing: bool = False  # asks who issued the document or when (`qa.ingest.structure.about_issuing`)
 
 
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
@@ -57,7 +59,7 @@ def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     weights: dict[str, float] = {}
     for token in tokens:
         weights[token] = bm25.idf_of(token) if token in bm25.vocab else ceiling
-    return Query(text, tokens, list(weights.items()), vector, question_kind(text))
+    return Query(text, tokens, list(weights.items()), vector, question_kind(text), about_issuing(text))
 
 
 def search(
@@ -151,6 +153,7 @@ def candidates(
             lexical["sent_cover"],
             np.log1p([len(index.passages[r].text) for r in rows]),
             _kind(index, spans, query.kind),
+            [float(query.issuing and has_issuing(index.passages[r].text)) for r in rows],
         ]
     )
     if ranker is not None:
