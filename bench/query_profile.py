@@ -7,7 +7,7 @@ articles, built once per encoder identity into bench/work/), loaded the way `qa 
 index folder. Each CMRC test-half question (Cui et al., 2019, CC BY-SA 4.0) is asked once through
 `Answerer.ask` and its JSON, as `qa ask --json --batch` does, and then, one stage at a time, again:
 
-* encode: the question's vector (one ONNX run on one thread);
+* encode: the question's vector (one ONNX run, on every core when nothing else is being encoded);
 * prepare: tokenizing it and weighing its terms;
 * dense / bm25: the vector search and the BM25 scores of every passage;
 * features: the candidates' feature rows and the ranker (`retrieve.candidates` minus dense and bm25);

@@ -183,3 +183,42 @@ def test_int8_vectors_stay_close_to_fp32_under_their_own_identity(cache_dir):
     # is as close to fp32 as in a batch.
     single = np.vstack([int8.encode([t]) for t in texts[-5:]])
     assert float((single * b[-5:]).sum(axis=1).min()) > 0.99
+
+
+def test_a_question_alone_uses_every_core_and_one_while_anything_else_is_encoded(monkeypatch):
+    """Alone, a question's forward pass is split over the cores; a second question arriving meanwhile
+    takes one core, so that neither waits for the other's threads."""
+    import os
+    import threading
+    from types import SimpleNamespace
+
+    from qa.search.onnx import OnnxEncoder
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    encoder = object.__new__(OnnxEncoder)
+    encoder.dim, encoder._running, encoder._lock = 2, 0, threading.Lock()
+    encoder.tokenizer = SimpleNamespace(encode_batch=lambda texts: [SimpleNamespace(ids=[1, 2, 3]) for _ in texts])
+    seen: dict[str, int] = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def run(encodings, threads):
+        name = "first" if "first" not in seen else "second"
+        seen[name] = threads
+        if name == "first":
+            inside.set()
+            assert release.wait(10)
+        return np.ones((len(encodings), 2), dtype=np.float32)
+
+    encoder._run = run
+    first = threading.Thread(target=encoder.encode, args=(["问题一"],))
+    first.start()
+    assert inside.wait(10)
+    encoder.encode(["问题二"])  # while the first is still running
+    release.set()
+    first.join(10)
+    assert seen == {"first": 4, "second": 1}
+    seen.clear()
+    encoder.encode(["问题三"])  # alone again
+    assert seen == {"first": 4}
+    assert encoder.encode(["一", "二", "三"]).shape == (3, 2)  # a batch
+    assert seen["second"] == 4

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,14 +63,17 @@ class OnnxEncoder:
         graph = export(folder, cache_dir / name.replace("/", "_") / "model.onnx")
         self.graph = quantize(graph, graph.with_name(INT8_FILE)) if int8 else graph
         self._sessions: dict[int, Any] = {}
+        self._running = 0  # encode calls in progress (questions and batches)
+        self._lock = threading.Lock()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.name = name + INT8_SUFFIX if int8 else name
         self.dim = int(self._session(1).get_outputs()[0].shape[-1])
 
     def _session(self, threads: int) -> Any:
-        """One session per thread count: a single question runs on one thread, so that concurrent
-        requests each get a core; batches (indexing) use every core."""
+        """One session per thread count: batches (indexing) use every core; a single question uses them
+        too when nothing else is being encoded, and one thread otherwise, so that concurrent requests
+        each get a core (see `encode`)."""
         if threads not in self._sessions:
             import onnxruntime as ort
 
@@ -83,9 +87,20 @@ class OnnxEncoder:
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """L2-normalised vectors, in batches of texts of similar length (little padding) of about
         TOKENS_PER_BATCH tokens; `progress` draws a bar of texts encoded."""
+        with self._lock:
+            alone = self._running == 0
+            self._running += 1
+        try:
+            return self._encode(texts, (os.cpu_count() or 1) if alone or len(texts) > 1 else 1, progress)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def _encode(self, texts: Sequence[str], threads: int, progress: bool) -> np.ndarray:
+        # A question's forward pass is short enough that splitting it over the cores is quicker than one
+        # core; while another question or a batch runs, it takes one core so that neither waits.
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
-        threads = 1 if len(texts) == 1 else os.cpu_count() or 1
         batches: list[list[int]] = [[]]
         for i in sorted(range(len(texts)), key=lambda i: len(encodings[i].ids)):
             if batches[-1] and (len(batches[-1]) + 1) * len(encodings[i].ids) > TOKENS_PER_BATCH:
