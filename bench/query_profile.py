@@ -13,8 +13,9 @@ index folder. Each CMRC test-half question (Cui et al., 2019, CC BY-SA 4.0) is a
 * features: the candidates' feature rows and the ranker (`retrieve.candidates` minus dense and bm25);
 * answer: what `ask` spends besides those: quotes, refusal, citations, JSON.
 
-`--http` also serves that index with the server's HTTP app (`qa serve` without its chat UI) and asks the same questions over POST /api/ask one
-after another: the round trip against the `took_ms` the server reports. Medians from this one run;
+`--http` also serves that index with the server's HTTP app (`qa serve` without its chat UI) and asks the
+same questions over POST /api/ask one after another, with httpx and then with `http.client`: the round
+trip against the `took_ms` the server reports. Medians from this one run;
 prints one table and writes bench/results/query_profile.json.
 """
 
@@ -28,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -113,6 +115,10 @@ def profile(root: Path, texts: list[str]) -> dict:
 
 
 def over_http(root: Path, texts: list[str]) -> dict:
+    """Round trips against `took_ms`, with httpx (what most Python callers use) and then with the standard
+    library's `http.client` (less work on the client's side); keep-alive both."""
+    import http.client
+
     import httpx
 
     with socket.socket() as s:
@@ -124,6 +130,7 @@ def over_http(root: Path, texts: list[str]) -> dict:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    out = {}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             for _ in range(600):
@@ -135,16 +142,39 @@ def over_http(root: Path, texts: list[str]) -> dict:
                 time.sleep(0.2)
             for text in texts[:20]:
                 client.post("/api/ask", json={"question": text, "top_k": 10})
-            trip, took = [], []
-            for text in texts:
-                t0 = time.perf_counter()
-                reply = client.post("/api/ask", json={"question": text, "top_k": 10})
-                trip.append(time.perf_counter() - t0)
+
+            def with_httpx(body: bytes) -> dict:
+                reply = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
                 reply.raise_for_status()
-                took.append(reply.json()["took_ms"] / 1000)
+                return reply.json()
+
+            out["httpx"] = _trips(texts, with_httpx)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def with_http_client(body: bytes) -> dict:
+            conn.request("POST", "/api/ask", body=body, headers={"content-type": "application/json"})
+            reply = conn.getresponse()
+            data = reply.read()
+            if reply.status != 200:
+                raise RuntimeError(f"HTTP {reply.status}: {data[:200]!r}")
+            return json.loads(data)
+
+        out["http.client"] = _trips(texts, with_http_client)
+        conn.close()
     finally:
         server.terminate()
         server.wait(30)
+    return out
+
+
+def _trips(texts: list[str], post: Callable[[bytes], dict]) -> dict:
+    trip, took = [], []
+    for text in texts:
+        body = json.dumps({"question": text, "top_k": 10}, ensure_ascii=False).encode()
+        t0 = time.perf_counter()
+        data = post(body)
+        trip.append(time.perf_counter() - t0)
+        took.append(data["took_ms"] / 1000)
     return {
         "round_trip_p50": median_ms(trip),
         "took_ms_p50": median_ms(took),
@@ -178,10 +208,10 @@ def main() -> None:
     print(f"took_ms p50 {p['took_ms_p50']} · p95 {p['took_ms_p95']}")
     if args.http:
         result["http"] = over_http(root, texts)
-    if "http" in result:
-        h = result["http"]
+    for client, h in result.get("http", {}).items():
         print(
-            f"HTTP: round trip p50 {h['round_trip_p50']} ms · took_ms p50 {h['took_ms_p50']} · added p50 {h['http_overhead_p50']} ms"
+            f"HTTP ({client}): round trip p50 {h['round_trip_p50']} ms · took_ms p50 {h['took_ms_p50']} · "
+            f"added p50 {h['http_overhead_p50']} ms"
         )
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", "utf-8")
 

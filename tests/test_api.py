@@ -117,6 +117,19 @@ def test_body_too_large_chunked(client):
     assert_error(r, 413, "body_too_large")
 
 
+def test_a_chunked_body_within_the_limit_reaches_the_route(client):
+    """The size check reads a body sent without a length; the route must still get all of it."""
+
+    def chunks():
+        yield '{"question": "庆云县检察院'.encode()
+        yield '什么时候研发了电子送达平台？", "top_k": 2}'.encode()
+
+    r = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["question"] == "庆云县检察院什么时候研发了电子送达平台？"
+    assert len(r.json()["passages"]) <= 2
+
+
 def test_unknown_document_id(client):
     assert_error(client.get("/api/documents/nope"), 404, "document_not_found")
 

@@ -91,8 +91,8 @@ def create_api(
     install_guard(app, apps, limiter, admin, body_limits or {}, error)
     _errors(app)
 
-    @app.post("/api/ask")
-    def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+    @app.post("/api/ask", response_class=JSONResponse)
+    def ask(body: AskRequest, request: Request) -> JSONResponse:
         """Answer a question (with the conversation's earlier questions) → the JSON contract.
 
         `kb` names the knowledge base (an app's key or token decides it: it may be left out). When
@@ -106,7 +106,8 @@ def create_api(
         if log is not None:
             source = "widget" if request.headers.get("x-qa-source") == "widget" else "api"
             data["ask_id"] = log.record(answer, source, request.headers, _client(request))
-        return data
+        # Serialised here, on the worker thread: a dict would be validated and encoded on a second hop.
+        return JSONResponse(data)
 
     @app.post("/api/feedback")
     def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:

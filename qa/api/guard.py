@@ -20,11 +20,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.api.apps import AccessError, App, Apps, origin_of
 from qa.api.limits import RateLimiter
@@ -163,21 +165,30 @@ def install_guard(
             current = per_app[chosen.id] = RateLimiter(chosen.rate_limit)
         return current
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def check(
+        request: Request, console: bool, origin: str | None
+    ) -> tuple[Response | None, Access, bytes | None]:
+        """(the refusal, or None; the request's access; the body, when it had to be read to be measured)."""
         path = request.url.path
-        console = path.startswith("/api/admin") or path == "/admin" or path.startswith("/admin/")
-        origin = _origin(request)
         if request.method == "OPTIONS" and origin and request.headers.get("access-control-request-method"):
             if console:
-                return error(
-                    403, "origin_not_allowed", "管理后台不接受跨站请求。", "the console takes no cross-site requests."
+                return (
+                    error(
+                        403,
+                        "origin_not_allowed",
+                        "管理后台不接受跨站请求。",
+                        "the console takes no cross-site requests.",
+                    ),
+                    Access(),
+                    None,
                 )
             # The headers asked for are allowed (Gradio's web component sends its own): what a request may
             # do is decided when it comes, by its key and origin, not by the preflight.
             asked = request.headers.get("access-control-request-headers", "")[:500] or CORS_HEADERS
-            return Response(
-                status_code=204, headers=_cors(origin) | _PREFLIGHT | {"Access-Control-Allow-Headers": asked}
+            return (
+                Response(status_code=204, headers=_cors(origin) | _PREFLIGHT | {"Access-Control-Allow-Headers": asked}),
+                Access(),
+                None,
             )
 
         def refuse(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> Response:
@@ -188,28 +199,34 @@ def install_guard(
 
         limit = body_limits.get(path, MAX_BODY)
         size = request.headers.get("content-length")
+        body = None
         if size is not None and (not size.isdigit() or int(size) > limit):
-            return refuse(*_too_large(limit))
+            return refuse(*_too_large(limit)), Access(), None
         if size is None and request.method in ("POST", "PUT", "PATCH"):
             # A chunked body has no length: read at most limit + 1 bytes, keep them for the route.
             body = b""
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > limit:
-                    return refuse(*_too_large(limit))
-            request._body = body  # Starlette replays a cached body to the route
+                    return refuse(*_too_large(limit)), Access(), None
 
         access = Access()
         if not console:
             try:
                 access = resolve(request, apps)
             except AccessError as exc:
-                return refuse(exc.status, exc.code, exc.zh, exc.en)
+                return refuse(exc.status, exc.code, exc.zh, exc.en), access, None
             if access.kb is not None and _kb_scoped(path) and path_kb(path) != access.kb:
-                return refuse(
-                    403, "kb_not_allowed", "该应用不能访问这个知识库。", "this app cannot reach that knowledge base."
+                return (
+                    refuse(
+                        403,
+                        "kb_not_allowed",
+                        "该应用不能访问这个知识库。",
+                        "this app cannot reach that knowledge base.",
+                    ),
+                    access,
+                    None,
                 )
-        request.state.access = access
 
         if request.method != "OPTIONS" and not _UNCOUNTED.search(path):
             client = request.client.host if request.client else "unknown"
@@ -221,32 +238,71 @@ def install_guard(
             else:
                 wait = limiter.hit(client)
             if wait > 0:
-                return refuse(
-                    429,
-                    "rate_limited",
-                    f"请求过于频繁，请 {wait} 秒后再试。",
-                    f"too many requests; retry in {wait} s.",
-                    headers={"Retry-After": str(wait)},
+                return (
+                    refuse(
+                        429,
+                        "rate_limited",
+                        f"请求过于频繁，请 {wait} 秒后再试。",
+                        f"too many requests; retry in {wait} s.",
+                        headers={"Retry-After": str(wait)},
+                    ),
+                    access,
+                    None,
                 )
             if path in _ASK and request.method == "POST" and access.app is not None and not quota.take(access.app):
-                return refuse(
-                    429,
-                    "quota_exceeded",
-                    "该应用今天的提问次数已用完，请明天再试。",
-                    "this app has used up today's questions; try again tomorrow.",
+                return (
+                    refuse(
+                        429,
+                        "quota_exceeded",
+                        "该应用今天的提问次数已用完，请明天再试。",
+                        "this app has used up today's questions; try again tomorrow.",
+                    ),
+                    access,
+                    None,
                 )
+        return None, access, body
 
-        response = await call_next(request)
-        if origin and not console and (access.app is not None or origin == _own_origin(request)):
-            for name, value in _cors(origin).items():
-                if name.lower() not in response.headers:
-                    response.headers[name] = value
-        if response.headers.get("content-type", "").startswith("text/html") and not console:
-            kb = access.kb or path_kb(path)
-            if "content-security-policy" not in response.headers:
-                ancestors = " ".join(("'self'", *apps.frame_origins(kb)))
-                response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
-        return response
+    class Guard:
+        """The checks as plain ASGI middleware: Starlette's `BaseHTTPMiddleware` would run every request
+        and its response through a task group and memory streams."""
+
+        def __init__(self, inner: ASGIApp) -> None:
+            self.inner = inner
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await self.inner(scope, receive, send)
+                return
+            request = Request(scope, receive)
+            path = request.url.path
+            console = path.startswith("/api/admin") or path == "/admin" or path.startswith("/admin/")
+            origin = _origin(request)
+            refusal, access, body = await check(request, console, origin)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            request.state.access = access
+            if body is not None:
+                receive = _replay(body, receive)
+            cors = origin and not console and (access.app is not None or origin == _own_origin(request))
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    if cors:
+                        for name, value in _cors(origin or "").items():
+                            if name not in headers:
+                                headers[name] = value
+                    if headers.get("content-type", "").startswith("text/html") and not console:
+                        kb = access.kb or path_kb(path)
+                        if "content-security-policy" not in headers:
+                            ancestors = " ".join(("'self'", *apps.frame_origins(kb)))
+                            headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+                await send(message)
+
+            await self.inner(scope, receive, send_with_headers)
+
+    app.add_middleware(Guard)
 
 
 _PREFLIGHT = {
@@ -258,6 +314,20 @@ _PREFLIGHT = {
 
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` that gives the route the body already read, then whatever the client sends next."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _too_large(limit: int = MAX_BODY) -> tuple[int, str, str, str]:
