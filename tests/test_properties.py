@@ -224,3 +224,13 @@ def test_quote_features_are_the_coverages_of_each_sentence_with_and_without_the_
     for name in ("cover", "bigram", "rest_cover", "rest_bigram"):
         relative = features[:, FEATURES.index(name + "_rel")]
         assert relative.tolist() == [v - max(want[name]) for v in want[name]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT)
+def test_duplicates_are_judged_on_the_same_bigrams_as_everything_else(a: str, b: str) -> None:
+    """`bigram_codes` (what near-duplicate collapse compares) holds the pairs of `char_bigrams`, as integers."""
+    from qa.text.match import bigram_codes, char_bigrams
+
+    assert len(bigram_codes(a)) == len(char_bigrams(a))
+    assert len(bigram_codes(a) & bigram_codes(b)) == len(char_bigrams(a) & char_bigrams(b))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.answer.results import Citation
-from qa.text.match import char_bigrams
+from qa.text.match import bigram_codes
 
 SIMILAR = 0.8  # bigram Jaccard above which two passages say the same thing
 PART_REPEAT = 0.5  # share of a part's bigrams already shown by a better part of the same paragraph
@@ -21,9 +21,9 @@ def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[
     better-ranked one stays and lists the other's id in `also_in`.
     """
     kept: list[Citation] = []
-    grams: list[frozenset[str]] = []
+    grams: list[frozenset[int]] = []
     for citation in citations:
-        mine = char_bigrams(citation.text)
+        mine = bigram_codes(citation.text)
         twin = next((i for i, k in enumerate(kept) if _same(k, citation, grams[i], mine, threshold)), None)
         if twin is None:
             kept.append(citation)
@@ -33,7 +33,7 @@ def collapse(citations: Sequence[Citation], threshold: float = SIMILAR) -> list[
     return [c if c.rank == i else replace(c, rank=i) for i, c in enumerate(kept, 1)]
 
 
-def _same(a: Citation, b: Citation, ga: frozenset[str], gb: frozenset[str], threshold: float) -> bool:
+def _same(a: Citation, b: Citation, ga: frozenset[int], gb: frozenset[int], threshold: float) -> bool:
     if a.source.doc_id == b.source.doc_id and a.source.paragraph == b.source.paragraph:
         # Parts of one paragraph share a sentence of overlap; the later part is a repeat only
         # when most of it is already shown, else it carries text (and answers) the first lacks.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -29,15 +30,32 @@ def terms_not_in(terms: Sequence[tuple[str, float]], text: str) -> list[tuple[st
     return [(t, w) for t, w in terms if t not in given]
 
 
-@lru_cache(maxsize=1 << 14)
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly the characters str.isalnum() rejects
+_ASTRAL = re.compile("[\U00020000-\U0010ffff]")
+
+
+def _alnum(folded: str) -> str:
+    """The letters, digits and ideographs of folded text, in order."""
+    if _ASTRAL.search(folded):  # CJK extension planes hold unassigned (not alnum) code points
+        return "".join(c for c in folded if is_cjk(c) or c.isalnum())
+    return _NOT_ALNUM.sub("", folded)
+
+
+@lru_cache(maxsize=1 << 12)  # questions and titles; passages go through `bigram_codes`
 def char_bigrams(text: str) -> frozenset[str]:
     """Bigrams of consecutive CJK characters / alphanumerics in folded text."""
-    folded = fold(text)
-    if folded and max(folded) >= "\U00020000":  # CJK extension planes hold unassigned (not alnum) code points
-        kept = "".join(c for c in folded if is_cjk(c) or c.isalnum())
-    else:  # every other CJK ideograph is alphanumeric: filter in C
-        kept = "".join(filter(str.isalnum, folded))
+    kept = _alnum(fold(text))
     return frozenset([kept[i : i + 2] for i in range(len(kept) - 1)])
+
+
+def bigram_codes(text: str) -> frozenset[int]:
+    """The bigrams of `char_bigrams`, each as one integer (its two code points). Not cached: a passage's
+    set of strings takes about 23 KB, so a cache of them grows by hundreds of MB on a large corpus."""
+    kept = _alnum(fold(text))
+    if len(kept) < 2:
+        return frozenset()
+    codes = np.frombuffer(kept.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return frozenset(((codes[:-1] << np.uint64(32)) | codes[1:]).tolist())
 
 
 def bigram_coverage(question_bigrams: frozenset[str] | set[str], text: str) -> float:
