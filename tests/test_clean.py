@@ -211,3 +211,37 @@ def test_synthetic_byline_gives_author_and_paper():
     assert article.author is not None and "王小明" in article.author and "李红" in article.author
     assert article.publisher == "本报"
     assert [b.text for b in article.blocks if b.kind == "para"] == [BODY_1, BODY_2]
+
+
+ONE_LINE_PAGE = (
+    "某某新闻网 > 本地新闻 > 正文 2023-05-06 08:30:00 来源：某某日报 作者：记者 张三 【字体：大 中 小】 【打印本页】 "
+    "市图书馆新馆今日开放 5月6日上午，市图书馆新馆正式对外开放，新馆建筑面积三万平方米，设有少儿阅览区和数字体验区。"
+    "本网声明：凡注明“来源：某某新闻网”的所有作品，版权均属于某某新闻网，未经本网授权不得转载。"
+    "（上接第一页）新馆每周二至周日开放，周一闭馆，读者凭身份证即可免费办理借阅证。"
+    "相关新闻： 市博物馆举办春季特展 | 区文化馆开设书法班 责任编辑：李四 关于我们 | 联系我们 | "
+    "Copyright © 2023 某某新闻网 All Rights Reserved"
+)
+
+
+def test_a_page_stored_on_one_line_loses_its_header_and_footer_and_keeps_every_sentence():
+    article = parse_article(ONE_LINE_PAGE)
+    assert article.title == "市图书馆新馆今日开放"
+    assert (article.date, article.publisher, article.author) == ("2023-05-06", "某某日报", "张三")
+    body = "\n".join(b.text for b in article.blocks)
+    assert body.startswith("5月6日上午，市图书馆新馆正式对外开放")
+    assert "周一闭馆，读者凭身份证即可免费办理借阅证。" in body  # the text after the legal notice stays
+    for junk in ("正文", "打印本页", "字体：", "本网声明", "版权", "相关新闻", "责任编辑", "关于我们", "Copyright"):
+        assert junk not in body, junk
+    rules = {d.rule for d in article.dropped}
+    assert {"navigation", "metadata", "widget", "legal", "footer"} <= rules
+
+
+def test_a_long_line_is_unfolded_only_when_it_opens_like_a_page_and_keeps_a_footer_phrase_before_text():
+    # One header part (a source) is not a page header; the line is content that names its source.
+    line = (
+        "来源：新华社 今年以来，全市新建社区图书室二十个，覆盖八成以上的街道和乡镇，"
+        "相关新闻：记者从市文化局获悉，明年还将新建十个，并为每个图书室配备两名管理员。"
+    )
+    article = parse_article(line)
+    assert "全市新建社区图书室二十个" in article.blocks[0].text
+    assert "并为每个图书室配备两名管理员。" in article.blocks[0].text  # a sentence follows 相关新闻：: nothing cut

@@ -7,7 +7,10 @@ lines, photo captions and credits. Each rule has a name (`qa.ingest.rules`).
 A rule written for a short header or footer line must not delete an article
 that a scraper stored on one line with a copyright phrase inside: on a long
 line (`LONG_LINE`), only the sentence or clause that matches goes
-(`strip_clauses`), and the rest of the line is kept.
+(`strip_clauses`), and the rest of the line is kept. Such a line may also carry
+the page's header (breadcrumb, date and source, buttons, the headline) and its
+footer (related links, editor, copyright): `unfold` cuts them off as lines of
+their own, for the line rules to read or drop.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ import re
 
 LONG_LINE = 60  # characters: a longer line is mostly content, and loses only what matches
 CLAUSE_MAX = 60  # the longest sentence or clause a rule may take out of a long line
+SENTENCE_REST = 20  # characters besides its matching clauses that a sentence opening with one may have to go whole
 
 _NAVIGATION = re.compile(
     r"^(当前位置|您的位置|你的位置|您现在的位置|现在位置|所在位置)\s*[:：]"
     r"|首页\s*(>|＞|»|›|&gt;)"
+    r"|(>|＞|»|›)\s*正文$"
     r"|^(手机细览|手机版|打印本页|关闭窗口|打印|关闭|收藏|纠错)(\s|$)"
     r"|^今天是\s*[:：]?"
-    r"|【?\s*字号\s*[:：]"
+    r"|【?\s*字[号体]\s*[:：]"
     r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]",
 )
 _LEGAL = re.compile(
     r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]ICP[备证]"
     r"|公网安备|版权所有|Copyright|©|All Rights Reserved"
-    r"|未经.{0,30}(授权|许可|同意).{0,15}(转载|复制|使用|摘编|镜像|链接)",
+    r"|未经.{0,30}(授权|许可|同意).{0,15}(转载|复制|使用|摘编|镜像|链接)"
+    r"|^本(网|站|报)声明|版权(均)?(归|属于)|追究其?(相关)?法律责任|授权范围内使用",
     re.IGNORECASE,
 )
 _CONTACT = re.compile(r"^(地址|邮编|电话|传真|邮箱|电子邮箱|技术支持|主办|承办|主管)\s*[:：]")
@@ -37,7 +43,7 @@ _CONTACT = re.compile(r"^(地址|邮编|电话|传真|邮箱|电子邮箱|技术
 _WIDGET = re.compile(
     r"^(联系我们|在线咨询|分享本页|分享到.*|分享|返回顶部|回到顶部|返回首页|网站地图|设为首页|"
     r"加入收藏|扫一扫.*|打印本页|关闭本页|关闭窗口|更多|点击查看|阅读原文|浏览次数.*|"
-    r"点击数.*|【打印】.*|【关闭】.*|微信|微博|QQ空间)$"
+    r"点击数.*|【打印】.*|【关闭】.*|微信|微博|QQ空间|【(打印本页|打印|关闭窗口|关闭|收藏|纠错|分享)】)$"
 )
 
 # A line that starts the page footer: everything after it is dropped.
@@ -58,6 +64,67 @@ _CREDIT = re.compile(
 # Where a long line is cut to look for a matching clause: sentence ends and wide gaps, then commas.
 _SENTENCES = re.compile(r"(?<=[。！？!?；;])|\s{2,}|\u3000+|\s*[|｜]\s*")
 _CLAUSES = re.compile(r"(?<=[，,、])")
+
+
+# The parts of a page header a scraper ran together, each taken from the start of a long line in turn;
+# the fields (date, source, author, views) that follow each other stay one line, a metadata line.
+_HEAD_PARTS = (
+    ("editor", re.compile(r"(责任编辑|责编|编辑)\s*[:：]\s*[\u4e00-\u9fff·]{2,4}(?=\s)")),
+    ("trail", re.compile(r"(?:[^\s>＞»›]{1,20}\s*[>＞»›]\s*){1,6}正文(?=\s)")),  # 青禾新闻网 > 本地新闻 > 正文
+    (
+        "field",
+        re.compile(
+            r"((发布)?(时间|日期)\s*[:：]\s*)?(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?(?=\s)"
+        ),
+    ),
+    ("field", re.compile(r"(来源|出处|稿源)\s*[:：]\s*[^\s【】|]{1,20}(?=[\s【])")),
+    ("field", re.compile(r"(作者|记者)\s*[:：]\s*(记者\s*)?[\u4e00-\u9fff·]{2,4}(?=[\s【])")),
+    ("field", re.compile(r"(浏览|阅读|点击)(次数|量)?\s*[:：]\s*\d+(?=[\s【])")),
+    ("button", re.compile(r"【[^【】]{1,12}】")),  # 【字体：大 中 小】 【打印本页】
+)
+_HEADLINE = re.compile(r"[^\s，。！？；,!?;]{4,40}(?=\s+\S)")
+# A footer that follows the text: related links, the editor, then the site's links and copyright.
+_TAIL = re.compile(r"(相关新闻|相关阅读|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐|猜你喜欢|责任编辑|责编)\s*[:：]")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def unfold(line: str) -> tuple[list[str], str | None]:
+    """A long line cut into the page header's parts, the headline, the text, and the footer.
+
+    The header is taken only when at least two of its parts open the line (a breadcrumb, a date, a
+    source, an author, a button: 青禾新闻网 > 本地新闻 > 正文 2023-12-28 来源：青禾日报 【打印本页】), and
+    the headline only after such a header. The footer is what follows a related-links or editor
+    field when no sentence ends after it: text after a footer-like phrase is kept.
+
+    Returns:
+        (the lines, in order; the footer or None).
+    """
+    head: list[str] = []
+    at, parts, last = 0, 0, ""
+    while True:
+        at += len(line[at:]) - len(line[at:].lstrip())
+        found = next(((kind, m) for kind, m in ((k, p.match(line, at)) for k, p in _HEAD_PARTS) if m), None)
+        if found is None or found[1].end() == at:
+            break
+        kind, match = found
+        if kind == "field" and last == "field":
+            head[-1] += " " + match.group(0)
+        else:
+            head.append(match.group(0))
+        at, parts, last = match.end(), parts + 1, kind
+    if parts >= 2:
+        title = _HEADLINE.match(line, at)
+        if title and len(line) - title.end() > LONG_LINE:
+            head.append(title.group(0))
+            at = title.end()
+    else:
+        head, at = [], 0
+    body, tail = line[at:].strip(), None
+    for match in _TAIL.finditer(body):
+        if match.start() > 0 and not _SENTENCE_END.search(body, match.start()):
+            body, tail = body[: match.start()].strip(), body[match.start() :].strip()
+            break
+    return [*head, body] if body else head, tail
 
 
 def rule_of(line: str) -> str | None:
@@ -91,8 +158,8 @@ def strip_clauses(line: str) -> tuple[str, list[tuple[str, str]]]:
     """A long line without the sentences or clauses that a rule matches.
 
     The line is cut at sentence ends (and wide gaps, `|` separators); a piece that a rule
-    matches goes when it is at most CLAUSE_MAX characters, else its clauses (cut at commas)
-    that match go. A longer matching clause stays: content is never deleted for a phrase in it.
+    matches goes when it is at most CLAUSE_MAX characters, or when it opens with a matching clause and
+    holds at most SENTENCE_REST other characters; else its clauses (cut at commas) that match go. A longer matching clause stays: content is never deleted for a phrase in it.
     An editor field at the start (编辑：刘晓) goes alone, not as the start of a footer.
 
     Returns:
@@ -110,8 +177,12 @@ def strip_clauses(line: str) -> tuple[str, list[tuple[str, str]]]:
         elif len(piece.strip()) <= CLAUSE_MAX:
             removed.append((piece.strip(), rule))
         else:
-            for clause in _pieces(piece, _CLAUSES):
-                inner = _clause_rule(clause.strip())
+            clauses = [(clause, _clause_rule(clause.strip())) for clause in _pieces(piece, _CLAUSES)]
+            matched = sum(len(c) for c, inner in clauses if inner is not None and len(c.strip()) <= CLAUSE_MAX)
+            if clauses[0][1] is not None and len(piece) - matched <= SENTENCE_REST:
+                removed.append((piece.strip(), rule))  # opens as boilerplate, little else: it goes whole
+                continue
+            for clause, inner in clauses:
                 if inner is not None and len(clause.strip()) <= CLAUSE_MAX:
                     removed.append((clause.strip(), inner))
                 else:

@@ -98,6 +98,7 @@ def _content_lines(
     """Drop boilerplate, pull metadata lines out, stop at the footer; record each line left out."""
     kept: list[_Line] = []
     in_body = False
+    lines = _unfolded(lines, dropped)
     for at, line in enumerate(lines):
         if len(line.text) > boilerplate.LONG_LINE:  # mostly content: only the matching clauses go
             line.text, removed = boilerplate.strip_clauses(line.text)
@@ -122,6 +123,21 @@ def _content_lines(
         found.authors.insert(0, " ".join(name.split()))
         dropped.append(Dropped(name, "byline"))
     return kept
+
+
+def _unfolded(lines: list[_Line], dropped: list[Dropped]) -> list[_Line]:
+    """Long lines cut into a scraped page's header parts, headline and text (`boilerplate.unfold`); a
+    footer run into the end of a line is left out."""
+    out: list[_Line] = []
+    for line in lines:
+        if len(line.text) <= boilerplate.LONG_LINE:
+            out.append(line)
+            continue
+        parts, tail = boilerplate.unfold(line.text)
+        out.extend(_Line(part, line.gap if k == 0 else 0) for k, part in enumerate(parts))
+        if tail:
+            dropped.append(Dropped(tail, "footer"))
+    return out
 
 
 def _rule(s: str, found: _Meta, in_body: bool) -> str | None:

@@ -56,7 +56,10 @@ def date_of(line: str) -> str | None:
 def author_field(line: str) -> str | None:
     """The author named in an 作者:… field (empty fields give None)."""
     match = _AUTHOR_FIELD.search(line)
-    return match.group(1).strip() if match else None
+    if not match:
+        return None
+    name = re.sub(r"^(记者|通讯员)\s*", "", match.group(1).strip())  # 作者：记者 何远帆
+    return name or None
 
 
 def byline(line: str) -> tuple[str, str | None] | None:
