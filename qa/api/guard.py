@@ -165,67 +165,58 @@ def install_guard(
             current = per_app[chosen.id] = RateLimiter(chosen.rate_limit)
         return current
 
-    async def check(
-        request: Request, console: bool, origin: str | None
-    ) -> tuple[Response | None, Access, bytes | None]:
-        """(the refusal, or None; the request's access; the body, when it had to be read to be measured)."""
+    async def check(request: Request, console: bool, origin: str | None) -> tuple[Access, bytes | None]:
+        """The request's access, and its body when it had to be read to be measured.
+
+        Raises:
+            _Refused: with the response to send instead of running the route.
+        """
         path = request.url.path
         if request.method == "OPTIONS" and origin and request.headers.get("access-control-request-method"):
             if console:
-                return (
+                raise _Refused(
                     error(
                         403,
                         "origin_not_allowed",
                         "管理后台不接受跨站请求。",
                         "the console takes no cross-site requests.",
-                    ),
-                    Access(),
-                    None,
+                    )
                 )
             # The headers asked for are allowed (Gradio's web component sends its own): what a request may
             # do is decided when it comes, by its key and origin, not by the preflight.
             asked = request.headers.get("access-control-request-headers", "")[:500] or CORS_HEADERS
-            return (
-                Response(status_code=204, headers=_cors(origin) | _PREFLIGHT | {"Access-Control-Allow-Headers": asked}),
-                Access(),
-                None,
+            raise _Refused(
+                Response(status_code=204, headers=_cors(origin) | _PREFLIGHT | {"Access-Control-Allow-Headers": asked})
             )
 
-        def refuse(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> Response:
+        def refuse(status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> _Refused:
             response = error(status, code, zh, en, headers=headers)
             if origin and not console:
                 response.headers.update(_cors(origin))  # the widget on that page can read why
-            return response
+            return _Refused(response)
 
         limit = body_limits.get(path, MAX_BODY)
         size = request.headers.get("content-length")
         body = None
         if size is not None and (not size.isdigit() or int(size) > limit):
-            return refuse(*_too_large(limit)), Access(), None
+            raise refuse(*_too_large(limit))
         if size is None and request.method in ("POST", "PUT", "PATCH"):
             # A chunked body has no length: read at most limit + 1 bytes, keep them for the route.
             body = b""
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > limit:
-                    return refuse(*_too_large(limit)), Access(), None
+                    raise refuse(*_too_large(limit))
 
         access = Access()
         if not console:
             try:
                 access = resolve(request, apps)
             except AccessError as exc:
-                return refuse(exc.status, exc.code, exc.zh, exc.en), access, None
+                raise refuse(exc.status, exc.code, exc.zh, exc.en) from None
             if access.kb is not None and _kb_scoped(path) and path_kb(path) != access.kb:
-                return (
-                    refuse(
-                        403,
-                        "kb_not_allowed",
-                        "该应用不能访问这个知识库。",
-                        "this app cannot reach that knowledge base.",
-                    ),
-                    access,
-                    None,
+                raise refuse(
+                    403, "kb_not_allowed", "该应用不能访问这个知识库。", "this app cannot reach that knowledge base."
                 )
 
         if request.method != "OPTIONS" and not _UNCOUNTED.search(path):
@@ -238,29 +229,21 @@ def install_guard(
             else:
                 wait = limiter.hit(client)
             if wait > 0:
-                return (
-                    refuse(
-                        429,
-                        "rate_limited",
-                        f"请求过于频繁，请 {wait} 秒后再试。",
-                        f"too many requests; retry in {wait} s.",
-                        headers={"Retry-After": str(wait)},
-                    ),
-                    access,
-                    None,
+                raise refuse(
+                    429,
+                    "rate_limited",
+                    f"请求过于频繁，请 {wait} 秒后再试。",
+                    f"too many requests; retry in {wait} s.",
+                    headers={"Retry-After": str(wait)},
                 )
             if path in _ASK and request.method == "POST" and access.app is not None and not quota.take(access.app):
-                return (
-                    refuse(
-                        429,
-                        "quota_exceeded",
-                        "该应用今天的提问次数已用完，请明天再试。",
-                        "this app has used up today's questions; try again tomorrow.",
-                    ),
-                    access,
-                    None,
+                raise refuse(
+                    429,
+                    "quota_exceeded",
+                    "该应用今天的提问次数已用完，请明天再试。",
+                    "this app has used up today's questions; try again tomorrow.",
                 )
-        return None, access, body
+        return access, body
 
     class Guard:
         """The checks as plain ASGI middleware: Starlette's `BaseHTTPMiddleware` would run every request
@@ -277,9 +260,10 @@ def install_guard(
             path = request.url.path
             console = path.startswith("/api/admin") or path == "/admin" or path.startswith("/admin/")
             origin = _origin(request)
-            refusal, access, body = await check(request, console, origin)
-            if refusal is not None:
-                await refusal(scope, receive, send)
+            try:
+                access, body = await check(request, console, origin)
+            except _Refused as refused:
+                await refused.response(scope, receive, send)
                 return
             request.state.access = access
             if body is not None:
@@ -314,6 +298,14 @@ _PREFLIGHT = {
 
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+class _Refused(Exception):
+    """A request the guard answers itself (an error, or a preflight's 204): `response` is sent instead."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
