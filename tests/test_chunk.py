@@ -168,3 +168,19 @@ def test_document_layout_title_headings_paragraphs():
     assert [doc.text[a:b] for a, b in doc.headings] == ["一、概况"]
     [para] = doc.paragraphs
     assert (doc.text[para.start : para.end], para.number, para.heading) == (SHORT, 1, "一、概况")
+
+
+def test_a_paragraph_that_asks_stays_with_the_answer_after_it():
+    doc = make_doc(
+        ("para", "问题：打印出来的页面有竖条纹。"),
+        ("para", "解决：取出硒鼓，左右轻轻摇晃五六次后装回。"),
+        ("para", "访客停车可以免费吗？"),
+        ("para", "访客凭前台登记的二维码可以免费停车两小时。"),
+        ("para", SHORT),
+    )
+    texts = [p.text for p in chunk(doc, max_chars=300, min_chars=12)]
+    assert texts == [
+        "问题：打印出来的页面有竖条纹。\n\n解决：取出硒鼓，左右轻轻摇晃五六次后装回。",
+        "访客停车可以免费吗？\n\n访客凭前台登记的二维码可以免费停车两小时。",
+        SHORT,
+    ]

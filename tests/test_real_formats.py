@@ -34,6 +34,10 @@ ANSWERABLE = {
     "显存优化有哪些方法？": ("outline.md", "混合精度"),
     "天文观测台什么时候向学生开放？": ("oneline_news.txt", "每周三和周六晚上"),
     "社区图书室今年新购了多少册图书？": ("pagebreak.txt", "八百册"),
+    # The line most like the question is a topic or an FAQ's question; the answer is the line after it.
+    "会议室应该怎么预约？": ("office_faq.md", "提前一天预约"),
+    "快递应该寄到哪里？": ("office_faq.md", "一楼收发室"),
+    "访客停车收费吗？": ("office_faq.md", "免费停车两小时"),
 }
 OFF_TOPIC = ["今天天气怎么样？", "深圳的住房公积金怎么提取？", "GPT-4有多少参数？", "如何申请美国签证？"]
 

@@ -193,3 +193,32 @@ def test_the_ranker_is_told_which_candidates_hold_the_issuing_line_asked_for(fak
         "第七条 本办法自2022年8月1日起施行。",
     }
     assert flagged("临时停车每天最多收多少钱？") == set()  # not asked: no candidate is flagged
+
+
+def test_a_quote_that_only_restates_the_question_goes_on_to_the_answer(tmp_path: Path, fake_encoder):
+    # A notes file whose list items are topics over their answers, and a manual's 问题：/解决： pairs:
+    # the line most like the question is the topic, and the answer is the line after it.
+    write(
+        tmp_path / "office.md",
+        "# 办公室备忘\n\n## 常见问题\n\n- 忘记打卡怎么办\n  - 当月可以在系统里补卡三次\n"
+        "- 工位电脑坏了\n  - 拨打内线分机8012报修\n",
+    )
+    write(
+        tmp_path / "printer.txt",
+        "激光打印机用户手册\n\n一、常见问题\n问题：卡纸。\n解决：关闭电源，打开后盖，双手握住纸张缓慢拉出。\n"
+        "问题：打印出来的页面有竖条纹。\n解决：取出硒鼓，左右轻轻摇晃五六次后装回。\n\n"
+        "二、保修说明\n整机自购买之日起保修一年，硒鼓属于耗材，不在保修范围内。\n",
+    )
+    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
+    answerer = Answerer(index, fake_encoder)
+    for question, answer in [
+        ("忘记打卡了怎么办？", "补卡三次"),
+        ("工位电脑坏了找谁修？", "分机8012"),
+        ("打印机卡纸了应该怎么处理？", "双手握住纸张缓慢拉出"),
+        ("打印的页面有竖条纹怎么解决？", "左右轻轻摇晃五六次"),
+    ]:
+        first = answerer.ask(question, keep_refused=True).passages[0]
+        assert answer in first.quote, (question, first.quote)
+    # A sentence that answers is not stretched: 保修 is quoted alone.
+    first = answerer.ask("硒鼓保修吗？", keep_refused=True).passages[0]
+    assert first.quote == "整机自购买之日起保修一年，硒鼓属于耗材，不在保修范围内。"

@@ -34,6 +34,10 @@ LIST_CHARS = 200  # the longest quote a list question extends to
 SHORT_LINE = 40  # characters: a line of a list, not a sentence of prose
 # The quote features of what a question asks beyond the document's title, heading and article label.
 _REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")]
+# A line that only restates the question (a list item over its answer, an FAQ's question, a 问题：… line):
+# most of its bigrams are the question's. A label such as 问题：/故障现象： before it is not counted.
+ECHO_SHARE = 0.7
+_LABEL = re.compile(r"^\s*[^，。；：:\n]{1,6}[：:]\s*")
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -305,7 +309,7 @@ def _structured(
     article (`asks_more` False) — quotes the article's first sentence; a question asking for several
     things (哪些) quoting one line of a list gets the lines under it.
     """
-    start, end = chosen
+    start, end = _past_echo(spans, sentences, clues.bigrams, chosen)
     named = clues.article is not None and article_number(passage.label or "") == clues.article
     if named and clues.item is not None:
         start, end = _item_span(spans, sentences, clues.item) or (start, end)
@@ -314,6 +318,22 @@ def _structured(
     if clues.wants_list:
         end = _list_end(passage.text, spans, start, end)
     return start, end
+
+
+def _past_echo(
+    spans: list[tuple[int, int]], sentences: list[str], question: frozenset[str], chosen: tuple[int, int]
+) -> tuple[int, int]:
+    """A quote of short lines ending in one that restates the question goes on to the next sentence, which
+    holds the answer: 损失出现 NaN → FP16 下先把学习率降到原来的一半; 问题：卡纸。→ 解决：…"""
+    start, end = chosen
+    inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+    if not inside or inside[-1] + 1 >= len(spans) or any(len(sentences[i]) > SHORT_LINE for i in inside):
+        return chosen
+    body = _LABEL.sub("", sentences[inside[-1]], count=1)
+    grams = char_bigrams(body)
+    if not grams or len(grams & question) < ECHO_SHARE * len(grams):
+        return chosen
+    return start, spans[inside[-1] + 1][1]
 
 
 def _item_span(spans: list[tuple[int, int]], sentences: list[str], item: int) -> tuple[int, int] | None:

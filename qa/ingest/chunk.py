@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from qa.config import MAX_CHARS, MIN_CHARS
 from qa.ingest.document import Document, Passage
 from qa.text.sentences import sentence_spans
 
 LEAD_CHARS = 120  # the longest lead-in a later part of a paragraph repeats
+# A paragraph that asks (问题：卡纸。, Q: …, 忘记打卡怎么办？) is answered by the next one: they stay together.
+_ASKS = re.compile(r"^\s*(?:问题?|提问|Q|q)\s*[：:]|[？?]\s*$")
 
 
 def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS) -> list[Passage]:
@@ -17,8 +21,9 @@ def chunk(doc: Document, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS)
     ends) into parts of at most `max_chars`, each part repeating the last sentence of the
     part before it; a part after the first carries the paragraph's lead-in (its first line,
     when it introduces items or is a numbered article) as `Passage.lead`, searched with it. A
-    paragraph shorter than `min_chars` is merged into the next paragraph under the same
-    heading (or the previous one when it is last).
+    paragraph shorter than `min_chars`, or one that asks a question (a FAQ's 问：… line), is
+    merged into the next paragraph under the same heading (a fragment that is last, into the
+    previous one).
 
     Args:
         doc: the cleaned document.
@@ -75,9 +80,10 @@ def _merged_paragraphs(doc: Document, min_chars: int) -> list[tuple[int, int, in
         out: list[tuple[int, int, int, str | None]] = []
         carry: tuple[int, int, int, str | None] | None = None
         for number, start, end, heading in section:
+            asks = _ASKS.search(doc.text[start:end]) is not None
             if carry is not None:
                 number, start = carry[0], carry[1]  # a fragment joins the paragraph after it
-            carry = (number, start, end, heading) if end - start < min_chars else None
+            carry = (number, start, end, heading) if end - start < min_chars or asks else None
             if carry is None:
                 out.append((number, start, end, heading))
         if carry is not None:  # a fragment at the end joins the paragraph before it
