@@ -253,3 +253,9 @@ def test_the_character_table_names_its_source_and_licence():
     header = [line for line in T2S_PATH.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
     assert any("OpenCC" in line for line in header)
     assert any("Apache-2.0" in line for line in header)
+
+
+def test_days_of_the_week_fold_to_one_name():
+    assert fold("星期一") == fold("礼拜一") == "周一" and fold("星期天") == fold("礼拜日") == "周日"
+    assert fold("本周天气") == "本周天气" and fold("星期") == "星期"  # 周天 and a bare 星期 stay
+    assert Tokenizer()("礼拜六开门吗") == Tokenizer()("周六开门吗")

@@ -61,6 +61,8 @@ def fold(text: str) -> str:
     Documents and questions are folded alike, so a simplified question matches a
     traditional document and vice versa; quotes are still sliced from the original.
 
+    The days of the week get one name, so 星期一 and 礼拜一 match 周一 (and 星期天 matches 周日).
+
     Args:
         text: any text.
 
@@ -70,7 +72,19 @@ def fold(text: str) -> str:
         zero-width characters. Its length may differ from the input, so never
         use its offsets on the original.
     """
-    return to_simplified(_nfkc(strip_invisible(text)).lower())
+    folded = to_simplified(_nfkc(strip_invisible(text)).lower())
+    if "期" in folded or "拜" in folded:
+        folded = _WEEKDAY.sub(_weekday, folded)
+    return folded
+
+
+# 星期一…星期日/天 and 礼拜一…礼拜日/天 → 周一…周日. Not 周天 (also 本周天气) and not 星期 alone.
+_WEEKDAY = re.compile("(?:星期|礼拜)([一二三四五六日天])")
+
+
+def _weekday(match: re.Match[str]) -> str:
+    day = match.group(1)
+    return "周日" if day == "天" else "周" + day
 
 
 # The characters that keep most Chinese text from being NFKC-normal (full-width punctuation, no-break
