@@ -114,6 +114,22 @@ def test_off_topic_question_is_refused_without_passages(answerer):
     assert json.loads(json.dumps(result.to_dict()))["passages"] == []
 
 
+def test_a_place_that_opens_a_compound_word_is_named_in_the_refusal(answerer):
+    # jieba holds 上海图书馆 as one word; the corpus never mentions 上海, though it does mention 图书馆-like words.
+    result = answerer.ask("上海图书馆办读者证要交押金吗？")
+    assert not result.answered
+    assert result.message == "未在资料中找到相关内容：资料中没有提到“上海”。"
+
+
+def test_who_holds_an_office_is_answered_by_a_passage_that_names_someone_in_it(answerer):
+    # The corpus names the 检察长 of 庆云县检察院 in one sentence only.
+    result = answerer.ask("庆云县检察院的检察长是谁？")
+    assert result.answered
+    assert "颜倩倩" in result.passages[0].quote
+    # It names a 副检察长 of 南沙区检察院, never its 检察长.
+    assert not answerer.ask("南沙区检察院的检察长是谁？").answered
+
+
 def test_refused_passages_only_with_keep_refused(answerer):
     assert answerer.ask("今天天气怎么样", keep_refused=True).passages
 

@@ -13,7 +13,7 @@ from qa.errors import IndexMismatchError
 from qa.ingest.corpus import load_corpus
 from qa.search import builds
 from qa.search.edits import build
-from qa.text.answer_type import KINDS, has, kinds_of, question_kind
+from qa.text.answer_type import KINDS, has, kinds_of, names_holder, offices_asked, question_kind
 from qa.text.match import char_bigrams
 
 DATED = "今年3月，庆云县检察院自主研发电子送达平台"
@@ -146,3 +146,33 @@ def test_format_1_index_is_refused(small, fake_encoder, tmp_path):
     path.write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="qa index"):
         builds.load(root)
+
+
+@pytest.mark.parametrize(
+    ("question", "offices"),
+    [
+        ("济阳区检察院的检察长是谁？", ("检察长",)),
+        ("东营市人民检察院的检察长叫什么名字？", ("检察长",)),
+        ("广州市南沙区检察院的副检察长是谁？", ("副检察长",)),
+        ("山东省委书记是谁？", ("书记",)),
+        ("检察长什么时候到基层宣讲？", ()),  # asks when, not who
+        ("谁带头讲党课？", ()),  # who, but of no office
+    ],
+)
+def test_offices_asked(question, offices):
+    assert offices_asked(question) == offices
+
+
+@pytest.mark.parametrize(
+    ("sentence", "office", "named"),
+    [
+        ("”庆云县检察院检察长颜倩倩介绍。", "检察长", True),  # a given name the tagger does not know
+        (NAMED, "检察长", True),
+        ("南沙区检察院副检察长李东蓊讲起了自家的党建品牌故事", "检察长", False),  # a deputy is not the 检察长
+        ("南沙区检察院副检察长李东蓊讲起了自家的党建品牌故事", "副检察长", True),
+        ("习近平总书记指出，机关党建要走在前头", "书记", False),
+        (OFFICE, "检察长", False),  # the office, but nobody in it
+    ],
+)
+def test_names_holder(sentence, office, named):
+    assert names_holder(sentence, office, kinds_of(sentence)) is named

@@ -100,7 +100,7 @@ def test_off_topic_questions_are_refused(answers: dict[str, dict]) -> None:
             assert answers[r["question"]]["message"].startswith("未在资料中找到相关内容")
             assert answers[r["question"]]["passages"] == []
     # The hardest ones share all their words with the corpus (济阳区检察院的检察长是谁？, 济南市有多少个区？);
-    # eval/offtopic.jsonl holds many of those on purpose (README: 10 of 66 answered).
+    # eval/offtopic.jsonl holds many of those on purpose (docs/evaluation.md: 9 of 73 answered).
     assert len(answered) / len(rows) <= 0.2, answered
 
 

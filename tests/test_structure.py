@@ -222,3 +222,24 @@ def test_a_quote_that_only_restates_the_question_goes_on_to_the_answer(tmp_path:
     # A sentence that answers is not stretched: 保修 is quoted alone.
     first = answerer.ask("硒鼓保修吗？", keep_refused=True).passages[0]
     assert first.quote == "整机自购买之日起保修一年，硒鼓属于耗材，不在保修范围内。"
+
+
+def test_a_quote_of_the_line_that_opens_a_list_goes_to_the_item_that_answers(tmp_path: Path, fake_encoder):
+    # The lead-in shares most words with the question, but only an item under it says how far.
+    write(
+        tmp_path / "ebike.txt",
+        "青禾市住宅小区电动自行车停放管理规定\n\n"
+        "第四条　物业服务企业应当在住宅小区内设置电动自行车集中停放场所，并符合下列要求：\n"
+        "（一）与住宅建筑保持不小于六米的防火间距；\n"
+        "（二）每五十个停车位至少配备两具灭火器；\n"
+        "（三）顶棚采用不燃材料建造。\n\n"
+        "第五条　禁止在楼梯间、走道和安全出口停放电动自行车。\n",
+    )
+    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
+    answerer = Answerer(index, fake_encoder)
+    first = answerer.ask("电动自行车集中停放场所离住宅建筑要多远？", keep_refused=True).passages[0]
+    assert first.quote == "（一）与住宅建筑保持不小于六米的防火间距；"
+    # A question asking for the whole list still gets the lead-in and the lines under it.
+    first = answerer.ask("电动自行车集中停放场所要符合哪些要求？", keep_refused=True).passages[0]
+    assert first.quote.startswith("第四条") or first.quote.startswith("物业服务企业"), first.quote
+    assert "顶棚" in first.quote

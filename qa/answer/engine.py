@@ -24,7 +24,7 @@ from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import has, place_names
+from qa.text.answer_type import has, names_holder, offices_asked, place_names
 from qa.text.match import char_bigrams
 from qa.text.normalize import strip_invisible
 
@@ -75,6 +75,7 @@ class Evidence:
     kind_missing: float = 0.0  # 1 when the question asks for a time/number/place/person the quote lacks
     named: bool = False  # the first passage is the article the question names: answered whatever the model says
     foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
+    unheld: tuple[str, ...] = ()  # offices the question asks the holder of that no passage shown names anyone in
 
     def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
@@ -142,7 +143,12 @@ class Answerer:
             query = followup.resolve(text, recent, self.index.tokenizer, bm25.idf_of)
         query = query[:QUERY_CHARS]
         citations, evidence = self.retrieve(query, max(1, min(int(top_k), MAX_TOP_K)))
-        answered = bool(citations) and not evidence.foreign and (evidence.named or self.decide(evidence))
+        answered = (
+            bool(citations)
+            and not evidence.foreign
+            and not evidence.unheld
+            and (evidence.named or self.decide(evidence))
+        )
         zh, en = (
             (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
             if answered
@@ -191,6 +197,16 @@ class Answerer:
         shown = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])[:top_k]
         by_id = {self.index.passages[hit.row].id: hit for hit in hits}
         cited = [self.quote(c, by_id[c.id], query, clues) for c in shown]
+        offices = offices_asked(text)
+        unheld: tuple[str, ...] = ()
+        if offices:
+            # Who holds an office is answered by a passage that names someone in it: the first such comes first.
+            holders = [i for i, c in enumerate(cited) if self.names_holders(by_id[c[0].id].row, offices)]
+            if holders:
+                cited.insert(0, cited.pop(holders[0]))
+                cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
+            else:
+                unheld = offices
         citations = [c[0] for c in cited]
         evidence = Evidence(
             max(h.dense for h in hits),
@@ -199,8 +215,15 @@ class Answerer:
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             named=bool(pinned) and hits[0].row in pinned,
             foreign=self.foreign_places(text) + self.foreign_codes(text),
+            unheld=unheld,
         )
         return citations, evidence
+
+    def names_holders(self, row: int, offices: Sequence[str]) -> bool:
+        """True when passage `row` names someone in each of `offices` (谁是…检察长？): a passage about the office,
+        or about a deputy, does not say who holds it."""
+        _, sentences, kinds = self.sentences(row)
+        return all(any(names_holder(s, o, k) for s, k in zip(sentences, kinds)) for o in offices)
 
     def citation(self, rank: int, hit: Hit) -> Citation:
         """The citation of one hit, its quote not chosen yet (empty)."""
@@ -246,7 +269,7 @@ class Answerer:
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
-            start, end = _structured(passage, spans, sentences, clues, asks_more, (start, end))
+            start, end = _structured(passage, spans, sentences, clues, asks_more, (start, end), blend)
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
         mask = 0
         for i in inside:
@@ -272,16 +295,24 @@ class Answerer:
     def foreign_places(self, text: str) -> tuple[str, ...]:
         """Place names in a question (words, not pieces of words) that no document mentions in any form the
         tokenizer gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents
-        about 青禾市."""
+        about 青禾市, nor one about 上海图书馆 by documents about 青禾市图书馆."""
         vocab = self.index.bm25.vocab
         tokenizer = self.index.tokenizer
-        return tuple(
-            dict.fromkeys(
+        found: list[str] = []
+        for word in tokenizer.words(text):
+            places = place_names([word])
+            if not places and word not in vocab:
+                # A place that opens a compound the dictionary holds as one word, before another word of two
+                # characters or more: 上海图书馆 is about 上海 (not 加多少 about 加多).
+                parts = tokenizer(word)
+                heads = [p for p in place_names(parts) if word.startswith(p) and len(word) - len(p) >= 2]
+                places = sorted((p for p in heads if word[len(p) :] in parts), key=len)[-1:]
+            found.extend(
                 place
-                for place in place_names(tokenizer.words(text))
+                for place in places
                 if place not in vocab and not any(t in vocab for t in place_names(tokenizer(place)) if t != place)
             )
-        )
+        return tuple(dict.fromkeys(found))
 
     def foreign_codes(self, text: str) -> tuple[str, ...]:
         """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
@@ -302,14 +333,18 @@ def _structured(
     clues: Clues,
     asks_more: bool,
     chosen: tuple[int, int],
+    scores: Sequence[float],
 ) -> tuple[int, int]:
     """The quote where the structure of the passage says better than the sentence model.
 
     第五条第二项 quotes item (二) of 第五条; 第十二条是怎么规定的？ — nothing asked beyond the
     article (`asks_more` False) — quotes the article's first sentence; a question asking for several
-    things (哪些) quoting one line of a list gets the lines under it.
+    things (哪些) quoting one line of a list gets the lines under it; one asking for one thing and
+    quoting the line that introduces a list (…符合下列要求：) gets the item that answers it.
     """
     start, end = _past_echo(spans, sentences, clues.bigrams, chosen)
+    if not clues.wants_list:
+        start, end = _past_lead_in(spans, sentences, scores, (start, end))
     named = clues.article is not None and article_number(passage.label or "") == clues.article
     if named and clues.item is not None:
         start, end = _item_span(spans, sentences, clues.item) or (start, end)
@@ -334,6 +369,25 @@ def _past_echo(
     if not grams or len(grams & question) < ECHO_SHARE * len(grams):
         return chosen
     return start, spans[inside[-1] + 1][1]
+
+
+def _past_lead_in(
+    spans: list[tuple[int, int]], sentences: list[str], scores: Sequence[float], chosen: tuple[int, int]
+) -> tuple[int, int]:
+    """A quote that is only the sentence introducing a list (…应当符合下列要求：) goes to the item of that list
+    most like the question by `scores` (lexical + semantic: the quote model's preference for longer sentences
+    means nothing among items): the lead-in says that there is an answer, an item says what it is."""
+    inside = [i for i, (a, e) in enumerate(spans) if chosen[0] <= a and e <= chosen[1]]
+    if len(inside) != 1 or not sentences[inside[0]].rstrip().endswith(("：", ":")):
+        return chosen
+    items = []
+    for j in range(inside[0] + 1, len(spans)):
+        if item_marker(sentences[j].lstrip()) is None:
+            break
+        items.append(j)
+    if not items:
+        return chosen
+    return spans[max(items, key=lambda j: scores[j])]
 
 
 def _item_span(spans: list[tuple[int, int]], sentences: list[str], item: int) -> tuple[int, int] | None:

@@ -56,6 +56,36 @@ _SENTENCE = {
 }
 
 
+# Offices whose holder a question may ask for. A deputy (副…) and a general secretary (总书记) hold other offices.
+_OFFICE = (
+    r"[副总]?(?:书记|检察长|主任|院长|局长|处长|科长|部长|市长|县长|区长|省长|镇长|乡长|村长|主席|总经理|经理|董事长|"
+    r"总裁|校长|馆长|社长|会长|行长|厂长|所长|队长|团长|主编|总监|总统|总理|首相)"
+)
+# Who holds it: …检察长是谁 / 叫什么名字 / 是哪位, 谁是…检察长 — not 谁饰演的市长 or 派谁给队长送信.
+_HOLDER = re.compile(rf"({_OFFICE})(?:是谁|叫什么|是哪位|姓什么)|谁是[^，,。？?]*?({_OFFICE})[？?]?$")
+
+
+def offices_asked(question: str) -> tuple[str, ...]:
+    """The offices whose holder `question` asks for: ("检察长",) for 济阳区检察院的检察长是谁？"""
+    return tuple(dict.fromkeys(o for m in _HOLDER.finditer(question) for o in m.groups() if o))
+
+
+def names_holder(sentence: str, office: str, mask: int) -> bool:
+    """True when `sentence` (answer kinds `mask`, from `kinds_of`) holds `office` itself, not only a deputy's
+    office (副检察长 does not answer who the 检察长 is, nor 总书记 who the 书记 is), and someone in it: a name
+    the tagger found, a surname right after the office (检察长颜倩倩, a given name the tagger does not know),
+    or 是/为/： right after it (社长是藤岛茱莉景子, a name from another language)."""
+    at = sentence.find(office)
+    while at >= 0:
+        end = at + len(office)
+        deputy = not office.startswith(("副", "总")) and at > 0 and sentence[at - 1] in "副总"
+        after = sentence[end : end + 1]
+        if not deputy and (has(mask, "person") or (after and (after in SURNAMES or after in "是为：:"))):
+            return True
+        at = sentence.find(office, end)
+    return False
+
+
 def question_kind(question: str) -> str | None:
     """The kind of answer `question` asks for ("time", "number", "place", "person"), or None."""
     for kind, pattern in _QUESTION:
