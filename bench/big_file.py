@@ -14,7 +14,6 @@ thing with the configured model. Prints one table, writes bench/results/big_file
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import resource
@@ -23,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from report import save
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,8 +110,7 @@ def main() -> int:
         f"{result['cpu_s']} | {result['peak_rss_mb']} | {result['index_mb']} |"
     )
     print(result["qa_index_says"])
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    save(args.out, result)
     return 0
 
 

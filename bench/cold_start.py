@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+from report import save
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
@@ -89,7 +90,7 @@ def main() -> int:
         "python": platform.python_version(),
         "load_average": list(os.getloadavg()),
     }
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    save(out, result)
     return 0
 
 

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from report import save  # noqa: E402
 
 from qa.config import MAX_CHARS, MIN_CHARS, Settings  # noqa: E402
 from qa.ingest.chunk import chunk  # noqa: E402
@@ -115,8 +116,7 @@ def main() -> int:
             f"{row['question_p50_ms']} | {row['question_p95_ms']} | "
             f"{row['min_cosine_to_fp32']:.5f} / {row['mean_cosine_to_fp32']:.5f} |"
         )
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    save(args.out, result)
     return 0
 
 

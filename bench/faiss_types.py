@@ -20,7 +20,6 @@ table, writes bench/results/faiss_types.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
+from report import save  # noqa: E402
 from scale import base_index, pooled_vectors, questions, variations  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
@@ -143,7 +143,7 @@ def main() -> int:
         "vectors": "real (base set) + pooled real sentence vectors beyond it",
         "rows": rows,
     }
-    Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    save(args.out, result)
     print(f"load average {os.getloadavg()[0]:.2f} · {len(queries)} questions · wrote {args.out}")
     return 0
 

@@ -32,6 +32,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from report import save
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "index_speed"
 STAGES = re.compile(r"time per stage: (.*)$", re.M)
@@ -164,11 +166,7 @@ def main() -> None:
         print(f"txtai ÷ ours (time per passage): {rows[1]['ms_per_passage'] / rows[0]['ms_per_passage']:.2f}")
     total = sum(rows[0]["stages"].values()) or 1
     print("our stages: " + " · ".join(f"{k} {v:.1f} s ({v / total:.0%})" for k, v in rows[0]["stages"].items()))
-    Path(args.out).write_text(
-        json.dumps({"date": str(date.today()), "files": len(list(corpus.rglob("*.txt"))), "rows": rows}, indent=2)
-        + "\n",
-        "utf-8",
-    )
+    save(args.out, {"date": str(date.today()), "files": len(list(corpus.rglob("*.txt"))), "rows": rows})
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from report import save  # noqa: E402
+
 from qa.config import MAX_CHARS, MIN_CHARS  # noqa: E402
 from qa.ingest.chunk import chunk  # noqa: E402
 from qa.ingest.corpus import Skipped, corpus_files, read_or_skip  # noqa: E402
@@ -115,8 +117,7 @@ def main() -> None:
         )
     for name, r in rows.items():
         print(f"\n{name}, skipped by reason: " + "; ".join(f"{k}: {v}" for k, v in r["reasons"].items()))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    save(args.out, rows)
 
 
 if __name__ == "__main__":

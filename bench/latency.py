@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+from report import save  # noqa: E402
 from scale import ATTRIBUTION, base_index, grown_index, questions  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
@@ -207,8 +208,7 @@ def main() -> int:
         "data": ATTRIBUTION,
         "rows": rows,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    save(args.out, result)
     print(f"load average {os.getloadavg()[0]:.2f} · wrote {args.out}")
     return 0
 

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+from report import save  # noqa: E402
 from scale import base_index, questions  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
@@ -213,7 +214,7 @@ def main() -> None:
             f"HTTP ({client}): round trip p50 {h['round_trip_p50']} ms · took_ms p50 {h['took_ms_p50']} · "
             f"added p50 {h['http_overhead_p50']} ms"
         )
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    save(args.out, result)
 
 
 if __name__ == "__main__":
