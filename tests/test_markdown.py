@@ -137,3 +137,20 @@ def test_indexing_names_a_file_that_lost_more_than_half_of_its_text(tmp_path: Pa
     [doc] = load_corpus(tmp_path, warn=warnings.append).documents
     assert doc.kept_share < 0.5
     assert len(warnings) == 1 and "page.txt" in warnings[0] and "qa inspect" in warnings[0]
+
+
+def test_a_footnote_is_read_as_a_note_and_its_marker_leaves_the_heading():
+    # Read as CommonMark alone, "[^1]: …" is a link definition: the note vanished, unlisted.
+    article = parse_markdown(
+        "# 机房巡检笔记[^1]\n\n## 温湿度\n\n温度保持在18～27℃[^t]。\n\n"
+        "[^1]: 本笔记仅供内部使用。\n[^t]: 夏季按\n    空调说明书调整。\n"
+    )
+    assert [b.text for b in article.blocks if b.kind == "heading"] == ["机房巡检笔记", "温湿度"]
+    paragraphs = [b.text for b in article.blocks if b.kind == "para"]
+    assert paragraphs == ["温度保持在18～27℃。", "注1：本笔记仅供内部使用。", "注t：夏季按\n空调说明书调整。"]
+    assert [d.text for d in article.dropped] == ["[^1]", "[^t]"]
+
+
+def test_task_list_boxes_become_marks_that_keep_whether_the_task_is_done():
+    article = parse_markdown("## 巡检\n\n- [x] 检查空调出风口\n- [ ] 检查漏水感应线\n")
+    assert [b.text for b in article.blocks if b.kind == "para"] == ["☑ 检查空调出风口\n☐ 检查漏水感应线"]

@@ -1,4 +1,4 @@
-"""Markdown → an `Article`, read by markdown-it-py (CommonMark, with tables).
+"""Markdown → an `Article`, read by markdown-it-py (CommonMark, with tables and footnotes).
 
 What each construct becomes:
 
@@ -11,6 +11,8 @@ What each construct becomes:
 * fenced and indented code: verbatim;
 * HTML blocks and inline tags, comments: removed, the text inside kept; images: removed;
   links: their text kept;
+* footnotes: the marker goes (recorded), each note is a paragraph 注1：… where the notes stand;
+* task list items: [x] and [ ] become ☑ and ☐;
 * a YAML front matter block (--- … ---): read for title, date, author and publisher.
 
 Everything removed is recorded with its rule (`Article.dropped`).
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 from qa.ingest.document import Article, Block, Dropped
 from qa.ingest.html import strip_markup
@@ -32,7 +36,8 @@ from qa.text.normalize import strip_invisible
 
 SHORT_ITEM = 40  # characters: a list whose items are all this short is one paragraph
 WRAPPED = 30  # characters: a line at least this long that ends no sentence was wrapped, not broken on purpose
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
+_TASK = re.compile(r"^\[([ xX])\] ")
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_KEYS = {
     "title": "title",
@@ -132,7 +137,13 @@ def _blocks(tokens: Sequence[Token], dropped: list[Dropped], depth: int = 0) -> 
             out.append(Block("para", token.content.strip("\n")))
         elif token.type == "html_block":
             out.extend(_html(token.content, dropped, depth))
-        i = end + 1 if token.nesting == 1 and token.type != "blockquote_open" else i + 1
+        elif token.type == "footnote_open":
+            # The note's own blocks, the first one led by its label (注1：…) as a printed note is.
+            notes = _blocks(tokens[i + 1 : end], dropped, depth)
+            if notes:
+                notes[0] = replace(notes[0], text=f"注{token.meta.get('label', '')}：{notes[0].text}")
+            out.extend(notes)
+        i = end + 1 if token.nesting == 1 and token.type not in ("blockquote_open", "footnote_block_open") else i + 1
     return out
 
 
@@ -159,7 +170,7 @@ def _list(tokens: Sequence[Token], dropped: list[Dropped]) -> list[Block]:
                 items.append([])
             number = f"{token.info}{token.markup} " if token.info else ""
         elif token.type == "inline" and items:
-            text = _text(token, dropped)
+            text = _TASK.sub(lambda m: "☐ " if m.group(1) == " " else "☑ ", _text(token, dropped))
             if text:
                 items[-1].extend((number + text).split("\n"))
                 number = ""
@@ -211,6 +222,8 @@ def _text(inline: Token, dropped: list[Dropped]) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
+        elif child.type == "footnote_ref":
+            dropped.append(Dropped(f"[^{child.meta.get('label', '')}]", "markup"))
         elif child.type == "image":
             dropped.append(Dropped(f"![{child.content}]({child.attrGet('src') or ''})", "image"))
         elif child.type == "html_inline":
