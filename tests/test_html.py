@@ -109,3 +109,42 @@ def test_sidecar_change_changes_the_fingerprint(tmp_path):
     write(tmp_path / "a.meta.json", json.dumps({"url": "https://example.com/changed"}))
     after, _ = fingerprint(tmp_path)
     assert before != after
+
+
+def test_a_data_table_is_read_as_name_value_pairs_and_a_layout_table_as_text(tmp_path):
+    page = (
+        "<html><body><h1>收费标准</h1><p>各类证件的工本费如下：</p>"
+        "<table><thead><tr><th>证件</th><th>工本费</th><th>备注</th></tr></thead><tbody>"
+        "<tr><td>借书证</td><td>10元</td><td></td></tr>"
+        "<tr><td>补办借书证</td><td>20元</td><td>遗失后<br>凭身份证办理</td></tr></tbody></table>"
+        "<table><tr><td>咨询电话</td><td>0571-8800-1234</td></tr><tr><td>开放时间</td><td>9:00至17:00</td></tr></table>"
+        "<table><tr><td>"
+        + "本馆实行免费开放，读者凭有效证件入馆，"
+        * 8
+        + "</td></tr><tr><td>每周一闭馆</td></tr></table>"
+        "</body></html>"
+    )
+    # The page alone: one line per row.
+    lines = parse_html(page).text.split("\n")
+    # A header row names the columns; an empty cell is left out; a <br> inside a cell is a space.
+    assert "证件：借书证，工本费：10元" in lines
+    assert "证件：补办借书证，工本费：20元，备注：遗失后 凭身份证办理" in lines
+    # Two cells and no header: 名：值.
+    assert "咨询电话：0571-8800-1234" in lines and "开放时间：9:00至17:00" in lines
+    # Long cells lay the page out: their text is read as it was, never turned into pairs.
+    assert any(line.startswith("本馆实行免费开放") for line in lines) and "每周一闭馆" in lines
+    # Through the web-page cleaner, which joins short lines into a paragraph, the pairs stay pairs.
+    write(tmp_path / "fees.html", page)
+    text = load_corpus(tmp_path).documents[0].text
+    assert "证件：借书证，工本费：10元" in text and "咨询电话：0571-8800-1234" in text
+
+
+def test_an_html_table_in_a_text_file_or_in_markdown_becomes_rows(tmp_path):
+    table = "<table><tr><td>机柜编号</td><td>A01</td></tr><tr><td>负责人</td><td>周工</td></tr></table>"
+    write(
+        tmp_path / "notes.txt", f"机房巡检记录\n\n巡检完毕后填写下表。\n{table}\n巡检表交给值班长存档，每月汇总一次。\n"
+    )
+    write(tmp_path / "notes.md", f"# 机房巡检笔记\n\n巡检完毕后填写下表。\n\n{table}\n")
+    docs = {d.path: d.text for d in load_corpus(tmp_path).documents}
+    assert "机柜编号：A01\n负责人：周工" in docs["notes.md"]  # Markdown keeps short lines as lines
+    assert "机柜编号：A01 负责人：周工" in docs["notes.txt"]

@@ -1,4 +1,9 @@
-"""HTML → plain text lines (scripts and styles dropped) plus the page's own metadata."""
+"""HTML → plain text lines (scripts and styles dropped) plus the page's own metadata.
+
+A table of short cells becomes one line per row, 列名：值 pairs under a header row (机柜编号：A01 for a
+two-cell row), as Markdown tables do; a table of long cells, or one holding another, lays a page out and
+is read as lines.
+"""
 
 from __future__ import annotations
 
@@ -54,10 +59,51 @@ class HtmlPage:
     headings: frozenset[str] = frozenset()  # the text of each <h1>…<h6>, spaces collapsed
 
 
+CELL_CHARS = 100  # a table whose cells are all this short holds data, not a page's layout
+
+
+@dataclass
+class _Table:
+    """A <table> being read: where its text starts in the page's parts, and its rows of cells."""
+
+    start: int
+    rows: list[list[str]] = field(default_factory=list)
+    heads: list[bool] = field(default_factory=list)  # per row: a header row (<thead>, or all <th>)
+    cell: list[str] | None = None
+    th_only: bool = True
+    in_head: bool = False
+    layout: bool = False  # holds another table: a page's layout, left as lines
+
+    def rows_text(self) -> str | None:
+        """The rows as lines of 列名：值 pairs (of 名：值 for a two-cell row), or None for a layout table."""
+        rows = [[" ".join(c.split()) for c in row] for row in self.rows]
+        rows = [row for row in rows if any(row)]
+        if self.layout or len(rows) < 2 or any(len(c) > CELL_CHARS for row in rows for c in row):
+            return None
+        heads = [h for h, row in zip(self.heads, self.rows) if any(c.strip() for c in row)]
+        header = rows[0] if heads[0] else None
+        lines = []
+        for head, row in zip(heads, rows):
+            if head:
+                continue
+            if header and len(header) == len(row):
+                pairs = [f"{k.rstrip('：:')}：{v}" if k else v for k, v in zip(header, row) if v]
+            elif len(row) == 2 and row[0] and row[1]:
+                pairs = [f"{row[0].rstrip('：:')}：{row[1]}"]
+            else:
+                pairs = [c for c in row if c]
+            if pairs:
+                lines.append("，".join(pairs))
+        if not lines:  # a table of headers only
+            lines = ["，".join(c for c in rows[0] if c)]
+        return "\n".join(lines)
+
+
 class _Extractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.tables: list[_Table] = []  # the tables open, innermost last
         self.heading: list[str] | None = None  # the text of the <h…> being read
         self.headings: set[str] = set()
         self.skip_depth = 0
@@ -86,6 +132,45 @@ class _Extractor(HTMLParser):
             self.skip_depth += 1
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
+        self._table_start(tag)
+
+    def _table_start(self, tag: str) -> None:
+        if tag == "table":
+            if self.tables:
+                self.tables[-1].layout = True
+            self.tables.append(_Table(start=len(self.parts)))
+        elif not self.tables:
+            return
+        table = self.tables[-1]
+        if tag == "thead":
+            table.in_head = True
+        elif tag == "tr":
+            table.rows.append([])
+            table.heads.append(table.in_head)
+            table.th_only = True
+        elif tag in ("td", "th") and table.rows:
+            table.th_only = table.th_only and tag == "th"
+            table.cell = []
+            table.rows[-1].append("")
+        elif tag == "br" and table.cell is not None:
+            table.cell.append(" ")
+
+    def _table_end(self, tag: str) -> None:
+        if not self.tables:
+            return
+        table = self.tables[-1]
+        if tag in ("td", "th") and table.cell is not None and table.rows:
+            table.rows[-1][-1] = "".join(table.cell)
+            table.cell = None
+        elif tag == "tr" and table.rows:
+            table.heads[-1] = table.heads[-1] or (table.th_only and any(table.rows[-1]))
+        elif tag == "thead":
+            table.in_head = False
+        elif tag == "table":
+            self.tables.pop()
+            text = table.rows_text()
+            if text is not None:
+                self.parts[table.start :] = ["\n\n", text, "\n\n"]
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -104,6 +189,7 @@ class _Extractor(HTMLParser):
             self.heading = None
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
+        self._table_end(tag)
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
@@ -115,6 +201,8 @@ class _Extractor(HTMLParser):
             self.h1 += data
         if self.heading is not None:
             self.heading.append(data)
+        if self.tables and self.tables[-1].cell is not None:
+            self.tables[-1].cell.append(data)
         self.parts.append(data)
 
 
