@@ -112,9 +112,6 @@ def profile(root: Path, texts: list[str]) -> dict:
     out["answer"] = round(max(0.0, out["total"] - parts), 2)
     out["took_ms_p50"] = round(statistics.median(took), 2)
     out["took_ms_p95"] = round(sorted(took)[int(0.95 * (len(took) - 1))], 2)
-    # `qa ask` and the API return 5 passages unless asked for more: fewer quotes to pick.
-    five = [answerer.ask(text, top_k=5).took_ms for text in texts]
-    out["took_ms_p50_top5"] = round(statistics.median(five), 2)
     out["passages"] = len(index.passages)
     return out
 
@@ -233,9 +230,7 @@ def main() -> None:
     print(
         f"| {p['total']} | {p['encode']} | {p['prepare']} | {p['dense']} | {p['bm25']} | {p['features']} | {p['answer']} |"
     )
-    print(
-        f"took_ms p50 {p['took_ms_p50']} · p95 {p['took_ms_p95']} · at top_k 5 (the default) p50 {p['took_ms_p50_top5']}"
-    )
+    print(f"took_ms p50 {p['took_ms_p50']} · p95 {p['took_ms_p95']}")
     if args.http:
         result["http"] = over_http(root, texts)
     for client, h in result.get("http", {}).items():
