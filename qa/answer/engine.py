@@ -201,9 +201,9 @@ class Answerer:
         unheld: tuple[str, ...] = ()
         if offices:
             # Who holds an office is answered by a passage that names someone in it: the first such comes first.
-            holders = [i for i, c in enumerate(cited) if self.names_holders(by_id[c[0].id].row, offices)]
-            if holders:
-                cited.insert(0, cited.pop(holders[0]))
+            holder = next((i for i, c in enumerate(cited) if self.names_holders(by_id[c[0].id].row, offices)), None)
+            if holder is not None:
+                cited.insert(0, cited.pop(holder))
                 cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
             else:
                 unheld = offices

@@ -76,14 +76,14 @@ class _Table:
 
     def rows_text(self) -> str | None:
         """The rows as lines of 列名：值 pairs (of 名：值 for a two-cell row), or None for a layout table."""
-        rows = [[" ".join(c.split()) for c in row] for row in self.rows]
-        rows = [row for row in rows if any(row)]
+        kept = [(head, [" ".join(c.split()) for c in row]) for head, row in zip(self.heads, self.rows)]
+        kept = [(head, row) for head, row in kept if any(row)]
+        rows = [row for _, row in kept]
         if self.layout or len(rows) < 2 or any(len(c) > CELL_CHARS for row in rows for c in row):
             return None
-        heads = [h for h, row in zip(self.heads, self.rows) if any(c.strip() for c in row)]
-        header = rows[0] if heads[0] else None
+        header = rows[0] if kept[0][0] else None
         lines = []
-        for head, row in zip(heads, rows):
+        for head, row in kept:
             if head:
                 continue
             if header and len(header) == len(row):

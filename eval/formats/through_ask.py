@@ -1,0 +1,68 @@
+"""The formats questions asked the way a user does: the documents and the bundled corpus in one folder,
+`qa index`, then `qa ask --json --batch`. A refused answer has no passages, so it counts as a miss.
+
+    .venv/bin/python eval/formats/through_ask.py [--split test|fit]
+
+Prints, for the half asked: the right file first, the answer inside the first quote, the off-topic questions
+answered, and each miss. `qa eval` keeps a refused answer's passages; this does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=("fit", "test"), default="test")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in (HERE / "questions.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == args.split]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
+        shutil.copytree(HERE / "docs", corpus)
+        for path in (ROOT / "corpus").iterdir():
+            shutil.copy(path, corpus / path.name)
+        qa = [sys.executable, "-m", "qa"]
+        where = ["--corpus", str(corpus), "--index", str(index)]
+        subprocess.run([*qa, "index", *where], check=True, cwd=ROOT, capture_output=True)
+        asked = "\n".join(r["question"] for r in rows) + "\n"
+        done = subprocess.run(
+            [*qa, "ask", *where, "--json", "--batch", "-"],
+            input=asked,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    files = quotes = answerable = answered_off = off = 0
+    for row, answer in zip(rows, answers):
+        first = answer["passages"][0] if answer["passages"] else None
+        if "answer" not in row:
+            off += 1
+            answered_off += answer["answered"]
+            continue
+        answerable += 1
+        files += bool(first) and Path(first["source"]["path"]).name == row["doc"]
+        in_quote = bool(first) and row["answer"] in first["quote"]
+        quotes += in_quote
+        if not in_quote:
+            print(f"miss {row['id']} {row['question']} · {first['quote'][:60] if first else answer['message']}")
+    print(
+        f"{args.split}: right file first {files}/{answerable} · answer in the first quote {quotes}/{answerable} · "
+        f"off-topic answered {answered_off}/{off}"
+    )
+
+
+if __name__ == "__main__":
+    main()
