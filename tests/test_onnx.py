@@ -222,32 +222,3 @@ def test_a_question_alone_uses_every_core_and_one_while_anything_else_is_encoded
     assert encoder.encode(["一", "二", "三"]).shape == (3, 2)  # a batch
     assert seen["second"] == 4
 
-
-def test_many_texts_are_encoded_one_batch_per_core_each_vector_in_its_text_s_row(monkeypatch):
-    """Indexing keeps both cores busy with a single-threaded run each, and every vector still lands in the
-    row of the text it encodes, however the batches finish."""
-    import threading
-    import time
-    from types import SimpleNamespace
-
-    from qa.search.onnx import OnnxEncoder
-
-    monkeypatch.setattr("qa.search.onnx.CORES", 2)
-    encoder = object.__new__(OnnxEncoder)
-    encoder.dim, encoder._running, encoder._lock = 1, 0, threading.Lock()
-    # A text of n characters has n tokens; its "vector" is its length.
-    encoder.tokenizer = SimpleNamespace(encode_batch=lambda texts: [SimpleNamespace(ids=list(t)) for t in texts])
-    threads_seen, names = [], set()
-
-    def run(encodings, threads):
-        threads_seen.append(threads)
-        names.add(threading.current_thread().name)
-        time.sleep(0.01 * (len(encodings[0].ids) % 3))  # batches finish out of order
-        return np.array([[len(e.ids)] for e in encodings], dtype=np.float32)
-
-    encoder._run = run
-    texts = ["字" * n for n in (400, 3, 900, 50, 1200, 7, 800, 600)]
-    vectors = encoder.encode(texts)
-    assert vectors[:, 0].tolist() == [len(t) for t in texts]
-    assert len(threads_seen) > 1 and set(threads_seen) == {1}
-    assert len(names) == 2

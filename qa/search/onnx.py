@@ -23,7 +23,6 @@ import os
 import threading
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -109,22 +108,11 @@ class OnnxEncoder:
                 batches.append([])
             batches[-1].append(i)
         bar = tqdm(total=len(texts), desc="编码 / encoding", unit="text") if progress else None
-
-        def run(part: list[int], threads: int) -> None:
-            out[part] = self._run([encodings[j] for j in part], threads)
-            if bar is not None:
-                bar.update(len(part))
-
-        batches = [part for part in batches if part]
-        if threads > 1 and len(batches) > 1:
-            # Many batches: one single-threaded run per core at a time keeps every core busy, where one
-            # run split over the cores waits for its slowest thread at every layer (bench/encode.py).
-            with ThreadPoolExecutor(threads) as pool:
-                for done in [pool.submit(run, part, 1) for part in batches]:
-                    done.result()
-        else:
-            for part in batches:
-                run(part, threads)
+        for part in batches:
+            if part:
+                out[part] = self._run([encodings[j] for j in part], threads)
+                if bar is not None:
+                    bar.update(len(part))
         if bar is not None:
             bar.close()
         return out
