@@ -130,6 +130,15 @@ def test_who_holds_an_office_is_answered_by_a_passage_that_names_someone_in_it(a
     assert not answerer.ask("南沙区检察院的检察长是谁？").answered
 
 
+def test_the_holder_of_an_office_of_one_place_is_not_the_holder_named_for_another(answerer):
+    # Only 庆云县检察院's 政治部主任 is named; the question asks about 东营市检察院's.
+    assert answerer.ask("庆云县检察院的政治部主任是谁？").passages[0].quote.count("周铭祥") == 1
+    assert not answerer.ask("东营市检察院的政治部主任是谁？").answered
+    # Its 第二检察部主任 is named; a 第三检察部主任 is not, and another department's head does not answer.
+    assert "解蔷" in answerer.ask("庆云县检察院的第二检察部主任是谁？").passages[0].quote
+    assert not answerer.ask("庆云县检察院的第三检察部主任是谁？").answered
+
+
 def test_refused_passages_only_with_keep_refused(answerer):
     assert answerer.ask("今天天气怎么样", keep_refused=True).passages
 

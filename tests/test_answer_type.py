@@ -155,6 +155,12 @@ def test_format_1_index_is_refused(small, fake_encoder, tmp_path):
         ("东营市人民检察院的检察长叫什么名字？", ("检察长",)),
         ("广州市南沙区检察院的副检察长是谁？", ("副检察长",)),
         ("山东省委书记是谁？", ("书记",)),
+        ("东营市检察院的政治部主任是谁？", ("政治部主任",)),  # the department is part of the office
+        ("庆云县检察院的第一检察部主任是谁？", ("第一检察部主任",)),
+        ("谁是庆云县检察院办公室主任？", ("办公室主任",)),
+        ("卫东区人民法院的党组副书记、常务副检察长是谁？", ("副检察长",)),  # 常务 is no department
+        ("数据组的组长是谁？", ("组长",)),
+        ("这份通知的联系人是谁？", ("联系人",)),
         ("检察长什么时候到基层宣讲？", ()),  # asks when, not who
         ("谁带头讲党课？", ()),  # who, but of no office
     ],
@@ -172,6 +178,10 @@ def test_offices_asked(question, offices):
         ("南沙区检察院副检察长李东蓊讲起了自家的党建品牌故事", "副检察长", True),
         ("习近平总书记指出，机关党建要走在前头", "书记", False),
         (OFFICE, "检察长", False),  # the office, but nobody in it
+        ("”该院第一检察部主任芦广庆介绍。", "第一检察部主任", True),  # a rare surname, before what he says
+        ("”该院第一检察部主任芦广庆介绍。", "政治部主任", False),  # another department's head
+        ("值班表每月最后一个周五由组长排好，发在群公告里。", "组长", False),
+        ("联系人：周明，电话：0796-2256018。", "联系人", True),
     ],
 )
 def test_names_holder(sentence, office, named):

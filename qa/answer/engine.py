@@ -32,6 +32,7 @@ QUERY_CHARS = 256  # what is searched of a long question
 MAX_PINNED = 20  # passages of a named article (第五条 of every document, each part) taken as candidates
 LIST_CHARS = 200  # the longest quote a list question extends to
 SHORT_LINE = 40  # characters: a line of a list, not a sentence of prose
+HOLDER_DEPTH = 20  # hits searched for the passage that names who holds an office (a news story names him last)
 # The quote features of what a question asks beyond the document's title, heading and article label.
 _REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")]
 # A line that only restates the question (a list item over its answer, an FAQ's question, a 问题：… line):
@@ -182,8 +183,11 @@ class Answerer:
         """Passages with quotes for `text`, and the evidence for the refusal decision."""
         query, pinned, blocked = self.plan(text)
         named = named_article(text)
-        # Fetch extra hits so that collapsing near-duplicates still leaves top_k.
-        hits = search(self.index, query, top_k * 2, self.ranker, pinned=pinned, blocked=blocked)
+        offices = offices_asked(text)
+        # Fetch extra hits so that collapsing near-duplicates still leaves top_k, and, for who holds an office,
+        # so that a passage naming the holder in its last sentence is among them.
+        fetch = max(top_k * 2, HOLDER_DEPTH) if offices else top_k * 2
+        hits = search(self.index, query, fetch, self.ranker, pinned=pinned, blocked=blocked)
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(
@@ -194,16 +198,27 @@ class Answerer:
             bool(_LIST.search(text)),
         )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
-        shown = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])[:top_k]
+        collapsed = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])
         by_id = {self.index.passages[hit.row].id: hit for hit in hits}
-        cited = [self.quote(c, by_id[c.id], query, clues) for c in shown]
-        offices = offices_asked(text)
+        cited = [self.quote(c, by_id[c.id], query, clues) for c in collapsed[:top_k]]
         unheld: tuple[str, ...] = ()
         if offices:
-            # Who holds an office is answered by a passage that names someone in it: the first such comes first.
-            holder = next((i for i, c in enumerate(cited) if self.names_holders(by_id[c[0].id].row, offices)), None)
+            # Who holds an office is answered by a passage that names someone in it: the first such comes first,
+            # from the passages fetched beyond those shown if need be (the last shown then makes room).
+            # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own;
+            # a place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
+            words = self.index.tokenizer.words(text)
+            places = (*self.places(text), *(w for w in words if len(w) >= 3 and w[-1] in "省市县区"))
+            rows = [by_id[c.id].row for c in collapsed]
+            holder = next(
+                (i for i, row in enumerate(rows) if self.names_holders(row, offices) and self.mentions(row, places)),
+                None,
+            )
             if holder is not None:
-                cited.insert(0, cited.pop(holder))
+                if holder < len(cited):
+                    cited.pop(holder)
+                first = self.quote(collapsed[holder], by_id[collapsed[holder].id], query, clues, holders=offices)
+                cited = [first, *cited][:top_k]
                 cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
             else:
                 unheld = offices
@@ -252,8 +267,11 @@ class Answerer:
             ),
         )
 
-    def quote(self, citation: Citation, hit: Hit, query: Query, clues: Clues | None) -> tuple[Citation, float, int]:
-        """`citation` with its quote, the quote's score (lexical + semantic blend) and answer kinds."""
+    def quote(
+        self, citation: Citation, hit: Hit, query: Query, clues: Clues | None, holders: Sequence[str] = ()
+    ) -> tuple[Citation, float, int]:
+        """`citation` with its quote, the quote's score (lexical + semantic blend) and answer kinds; with
+        `holders` (offices), a quote that misses the first sentence naming who holds one is that sentence."""
         passage = self.index.passages[hit.row]
         spans, sentences, kinds = self.sentences(hit.row)
         matrix = None
@@ -270,6 +288,9 @@ class Answerer:
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
             start, end = _structured(passage, spans, sentences, clues, asks_more, (start, end), blend)
+        named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
+        if named is not None and not start <= spans[named][0] < end:
+            start, end = spans[named]
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
         mask = 0
         for i in inside:
@@ -292,10 +313,9 @@ class Answerer:
         spans = list(zip(table.starts[rows.start : rows.stop].tolist(), table.ends[rows.start : rows.stop].tolist()))
         return spans, [passage.text[a:b] for a, b in spans], table.kinds[rows.start : rows.stop].tolist()
 
-    def foreign_places(self, text: str) -> tuple[str, ...]:
-        """Place names in a question (words, not pieces of words) that no document mentions in any form the
-        tokenizer gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents
-        about 青禾市, nor one about 上海图书馆 by documents about 青禾市图书馆."""
+    def places(self, text: str) -> tuple[str, ...]:
+        """The place names a question holds: its words that are places, and a place that opens a word the
+        corpus does not hold (上海图书馆 is about 上海)."""
         vocab = self.index.bm25.vocab
         tokenizer = self.index.tokenizer
         found: list[str] = []
@@ -307,12 +327,26 @@ class Answerer:
                 parts = tokenizer(word)
                 heads = [p for p in place_names(parts) if word.startswith(p) and len(word) - len(p) >= 2]
                 places = sorted((p for p in heads if word[len(p) :] in parts), key=len)[-1:]
-            found.extend(
-                place
-                for place in places
-                if place not in vocab and not any(t in vocab for t in place_names(tokenizer(place)) if t != place)
-            )
+            found.extend(places)
         return tuple(dict.fromkeys(found))
+
+    def foreign_places(self, text: str) -> tuple[str, ...]:
+        """Place names in a question (words, not pieces of words) that no document mentions in any form the
+        tokenizer gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents
+        about 青禾市, nor one about 上海图书馆 by documents about 青禾市图书馆."""
+        vocab = self.index.bm25.vocab
+        tokenizer = self.index.tokenizer
+        return tuple(
+            place
+            for place in self.places(text)
+            if place not in vocab and not any(t in vocab for t in place_names(tokenizer(place)) if t != place)
+        )
+
+    def mentions(self, row: int, places: Sequence[str]) -> bool:
+        """True when the document of passage `row` names each of `places`, with or without its 省/市/县/区
+        (东营 for 东营市)."""
+        text = self.index.documents[self.index.passages[row].doc_id].text
+        return all((p[:-1] if len(p) > 2 and p[-1] in "省市县区" else p) in text for p in places)
 
     def foreign_codes(self, text: str) -> tuple[str, ...]:
         """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
@@ -415,6 +449,11 @@ def _list_end(text: str, spans: list[tuple[int, int]], start: int, end: int) -> 
             break
         end = b
     return end
+
+
+def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:
+    """True when `sentence` names who holds one of `offices`."""
+    return any(names_holder(sentence, office, kinds) for office in offices)
 
 
 def _no_answer(foreign: Sequence[str]) -> tuple[str, str]:

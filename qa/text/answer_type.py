@@ -59,28 +59,44 @@ _SENTENCE = {
 # Offices whose holder a question may ask for. A deputy (副…) and a general secretary (总书记) hold other offices.
 _OFFICE = (
     r"[副总]?(?:书记|检察长|主任|院长|局长|处长|科长|部长|市长|县长|区长|省长|镇长|乡长|村长|主席|总经理|经理|董事长|"
-    r"总裁|校长|馆长|社长|会长|行长|厂长|所长|队长|团长|主编|总监|总统|总理|首相)"
+    r"总裁|校长|馆长|社长|会长|行长|厂长|所长|队长|团长|组长|班长|秘书长|主编|总监|主管|负责人|联系人|总统|总理|首相)"
 )
 # Who holds it: …检察长是谁 / 叫什么名字 / 是哪位, 谁是…检察长 — not 谁饰演的市长 or 派谁给队长送信.
 _HOLDER = re.compile(rf"({_OFFICE})(?:是谁|叫什么|是哪位|姓什么)|谁是[^，,。？?]*?({_OFFICE})[？?]?$")
 
 
+# A department named right before an office (政治部主任, 第一检察部主任): the run of characters back to 的, to the
+# institution (…院, …局) or to punctuation, ending in 部/处/科/室/组/股.
+_DEPARTMENT = re.compile(r"[^\W的院局厅所会司校]{1,8}[部处科室组股]$")
+# Someone named right after an office, before what he or she says: 主任芦广庆介绍 (a surname the list lacks).
+_SPEAKER = re.compile(r"[\u4e00-\u9fff]{2,3}(?:介绍|说|表示|指出|告诉|坦言|强调|谈到)")
+
+
 def offices_asked(question: str) -> tuple[str, ...]:
-    """The offices whose holder `question` asks for: ("检察长",) for 济阳区检察院的检察长是谁？"""
-    return tuple(dict.fromkeys(o for m in _HOLDER.finditer(question) for o in m.groups() if o))
+    """The offices whose holder `question` asks for: ("检察长",) for 济阳区检察院的检察长是谁？, with the
+    department when one is named: ("政治部主任",) for 东营市检察院的政治部主任是谁？"""
+    found = []
+    for m in _HOLDER.finditer(question):
+        for group in (1, 2):
+            if m.group(group):
+                department = _DEPARTMENT.search(question, 0, m.start(group))
+                found.append((department.group() if department else "") + m.group(group))
+    return tuple(dict.fromkeys(found))
 
 
 def names_holder(sentence: str, office: str, mask: int) -> bool:
     """True when `sentence` (answer kinds `mask`, from `kinds_of`) holds `office` itself, not only a deputy's
     office (副检察长 does not answer who the 检察长 is, nor 总书记 who the 书记 is), and someone in it: a name
     the tagger found, a surname right after the office (检察长颜倩倩, a given name the tagger does not know),
-    or 是/为/： right after it (社长是藤岛茱莉景子, a name from another language)."""
+    a name before what its bearer says (主任芦广庆介绍), or 是/为/： right after it (社长是藤岛茱莉景子, a name
+    from another language)."""
     at = sentence.find(office)
     while at >= 0:
         end = at + len(office)
         deputy = not office.startswith(("副", "总")) and at > 0 and sentence[at - 1] in "副总"
         after = sentence[end : end + 1]
-        if not deputy and (has(mask, "person") or (after and (after in SURNAMES or after in "是为：:"))):
+        named = has(mask, "person") or _SPEAKER.match(sentence, end)
+        if not deputy and (named or (after and (after in SURNAMES or after in "是为：:"))):
             return True
         at = sentence.find(office, end)
     return False
