@@ -104,6 +104,13 @@ def test_choose_adds_neighbour_that_covers_more_of_the_question():
     assert "电子送达" in TEXT[start:end] and "自助式" in TEXT[start:end]
 
 
+def test_choose_never_adds_a_neighbour_scored_minus_infinity():
+    terms = [("电子送达", 1.0), ("自助式", 1.0)]
+    scores = sentence_scores(terms, SENTENCES, [0.0, 0.0, 0.0])
+    scores[2] = float("-inf")  # what the answerer gives a sentence about another model
+    assert choose(SPANS, scores, TEXT, terms, pair_gain=0.25) == SPANS[1]
+
+
 def test_choose_keeps_one_sentence_when_gain_is_below_pair_gain():
     terms = [("电子送达", 1.0), ("自助式", 1.0)]
     scores = sentence_scores(terms, SENTENCES, [0.0, 0.0, 0.0])

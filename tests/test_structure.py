@@ -243,3 +243,22 @@ def test_a_quote_of_the_line_that_opens_a_list_goes_to_the_item_that_answers(tmp
     first = answerer.ask("电动自行车集中停放场所要符合哪些要求？", keep_refused=True).passages[0]
     assert first.quote.startswith("第四条") or first.quote.startswith("物业服务企业"), first.quote
     assert "顶棚" in first.quote
+
+
+def test_a_sentence_that_opens_with_another_model_is_not_the_quote(tmp_path: Path, fake_encoder):
+    # The answer sentence does not repeat X1; the sentence about X2 repeats every word asked.
+    write(
+        tmp_path / "robot.txt",
+        "扫地机器人新品介绍\n\n"
+        "X1面向大户型家庭，机身直径35厘米。满电状态下可连续清扫约180分钟，最大吸力为6000帕。"
+        "X2满电状态下可连续清扫约120分钟，最大吸力为4000帕。\n",
+    )
+    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
+    answerer = Answerer(index, fake_encoder)
+    assert "180分钟" in answerer.ask("X1满电状态下可连续清扫多久？", keep_refused=True).passages[0].quote
+    assert "120分钟" in answerer.ask("X2满电状态下可连续清扫多久？", keep_refused=True).passages[0].quote
+    # A number with a unit is a quantity, not a model: 2.4GHz does not make a sentence about another thing.
+    write(tmp_path / "robot.txt", "打印机说明\n\n打印机可以连无线网络。本机只支持2.4GHz频段，不支持5GHz频段。\n")
+    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
+    quote = Answerer(index, fake_encoder).ask("支持5GHz频段吗？", keep_refused=True).passages[0].quote
+    assert "不支持5GHz" in quote

@@ -4,7 +4,7 @@
     .venv/bin/python eval/formats/through_ask.py [--split test|fit]
 
 Prints, for the half asked: the right file first, the answer inside the first quote, the off-topic questions
-answered, and each miss. `qa eval` keeps a refused answer's passages; this does not.
+answered, and each miss and each off-topic question answered. `qa eval` keeps a refused answer's passages; this does not.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def main() -> None:
         if "answer" not in row:
             off += 1
             answered_off += answer["answered"]
+            if answer["answered"]:
+                print(f"answered {row['id']} {row['question']} · {first['quote'][:60] if first else ''}")
             continue
         answerable += 1
         files += bool(first) and Path(first["source"]["path"]).name == row["doc"]

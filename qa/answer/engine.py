@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ _REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")
 # most of its bigrams are the question's. A label such as 问题：/故障现象： before it is not counted.
 ECHO_SHARE = 0.7
 _LABEL = re.compile(r"^\s*[^，。；：:\n]{1,6}[：:]\s*")
+_DIGITS = re.compile(r"\d+")
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -64,6 +66,7 @@ class Clues:
     article: int | None = None  # the article the question names (第五条 → 5)
     item: int | None = None  # the item the question names (第五条第二项 → 2): it is the quote
     wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
+    codes: tuple[str, ...] = ()  # the model numbers and codes it names (T1线 → t1), folded
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ class Answerer:
             named[0] if named else None,
             named[1] if named else None,
             bool(_LIST.search(text)),
+            tuple(codes_in(text)),
         )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
         collapsed = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])
@@ -284,6 +288,12 @@ class Answerer:
         else:
             blend = scores = quote.sentence_scores(query.terms, sentences, hit.sentence_sims)
         margin = quote.QUOTE_MARGIN if scores is not blend else None
+        if clues is not None and clues.codes:
+            # A sentence whose first code is another of the same shape is about that one: asked about T1线, the
+            # sentence that opens with T2线 is not the answer, though it repeats every word asked.
+            other = [_about_another(s, clues.codes) for s in sentences]
+            if any(other) and not all(other):
+                scores = [-math.inf if o else x for x, o in zip(scores, other)]
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
@@ -449,6 +459,16 @@ def _list_end(text: str, spans: list[tuple[int, int]], start: int, end: int) -> 
             break
         end = b
     return end
+
+
+def _about_another(sentence: str, codes: Sequence[str]) -> bool:
+    """True when the first code in `sentence` is not one of `codes` but has the shape of one (T2 for T1). Only
+    a name with a number counts (X1, GPT-3): a number with a unit (2.4GHz for 5GHz) is a quantity."""
+    found = [c for c in codes_in(sentence) if c[0].isalpha()]
+    if not found or found[0] in codes:
+        return False
+    shape = _DIGITS.sub("#", found[0])
+    return any(_DIGITS.sub("#", c) == shape for c in codes)
 
 
 def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:

@@ -127,7 +127,7 @@ def choose(
     `pair_gain` more of the question's terms than the best one alone, or when
     its score is within `margin` of the best (scores from `QuoteModel`, whose
     logits make "nearly as likely" meaningful), and the two stay under
-    MAX_PAIR_CHARS.
+    MAX_PAIR_CHARS. A sentence scored -inf is never quoted, alone or as a neighbour.
 
     Returns:
         (start, end) offsets into `text`; the whole text when there are no spans.
@@ -139,7 +139,7 @@ def choose(
     alone = coverage(terms, text[start:end])
     options = []
     for other in (best - 1, best + 1):
-        if 0 <= other < len(spans):
+        if 0 <= other < len(spans) and scores[other] > -math.inf:  # -inf: a sentence never to quote
             a, b = min(start, spans[other][0]), max(end, spans[other][1])
             if b - a <= MAX_PAIR_CHARS:
                 close = margin is not None and scores[best] - scores[other] <= margin
