@@ -221,4 +221,3 @@ def test_a_question_alone_uses_every_core_and_one_while_anything_else_is_encoded
     assert seen == {"first": 4}
     assert encoder.encode(["一", "二", "三"]).shape == (3, 2)  # a batch
     assert seen["second"] == 4
-
