@@ -59,6 +59,16 @@ def test_search_is_best_first_and_limited_to_k(bm25):
     assert scores[0] == pytest.approx(full.max())
 
 
+def test_a_word_the_corpus_never_uses_stands_for_the_word_it_shortens():
+    bm25 = BM25().build([["租金", "押金"], ["电动自行车", "充电"], ["电瓶", "充电"]])
+    assert bm25.abbreviated("电动车") == "电动自行车"
+    assert bm25.abbreviated("租期") is None  # nothing it could shorten yet
+    assert bm25.abbreviated("电车") is None  # 电动自行车 is three characters longer: another word
+    bm25.add([["租赁期", "自", "三月"], ["租赁期", "满"]])
+    assert bm25.abbreviated("租期") == "租赁期"  # the vocabulary grew: its index is made again
+    assert bm25.abbreviated("期") is None and bm25.abbreviated("gpu") is None  # one character, not Chinese
+
+
 def test_save_load_round_trip(bm25, tmp_path):
     names = bm25.save(tmp_path)
     assert all((tmp_path / n).is_file() for n in names)

@@ -262,3 +262,15 @@ def test_a_sentence_that_opens_with_another_model_is_not_the_quote(tmp_path: Pat
     index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
     quote = Answerer(index, fake_encoder).ask("支持5GHz频段吗？", keep_refused=True).passages[0].quote
     assert "不支持5GHz" in quote
+
+
+def test_a_question_word_that_shortens_a_document_word_finds_it(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "contract.txt",
+        "房屋租赁合同\n\n第一条 房屋坐落于青禾市临川区桂园路16号。\n\n"
+        "第二条 租赁期自2024年3月1日起至2025年2月28日止，共计12个月。\n\n"
+        "第三条 月租金为2800元，每月5日前支付。\n",
+    )
+    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
+    first = Answerer(index, fake_encoder).ask("房屋租期从哪天开始？", keep_refused=True).passages[0]
+    assert "2024年3月1日起" in first.quote

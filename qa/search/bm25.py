@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from qa.text.normalize import is_cjk
+
 
 class BM25:
     """BM25 with term weights precomputed at build time.
@@ -29,6 +31,8 @@ class BM25:
         self.k1 = k1
         self.b = b
         self.vocab: dict[str, int] = {}
+        self._ends: dict[tuple[str, str], list[str]] = {}  # vocabulary words by first and last character
+        self._ends_key: tuple[int, int] | None = None
         self.idf = np.zeros(0, dtype=np.float32)
         self.counts = sparse.csr_matrix((0, 0), dtype=np.float32)  # term counts, rows × vocab
         self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)  # BM25 weights, same shape
@@ -142,6 +146,26 @@ class BM25:
         top = top[np.argsort(-scores[top], kind="stable")]
         return top.astype(np.int64), scores[top]
 
+    def abbreviated(self, term: str) -> str | None:
+        """The corpus word that `term`, a Chinese word the corpus never uses, shortens: one that begins with its
+        first character, ends with its last, holds its characters in order and is at most two longer
+        (租期 → 租赁期, 电动车 → 电动自行车); the most common such word, or None."""
+        if not 2 <= len(term) <= 4 or not all(is_cjk(c) for c in term):
+            return None
+        key = (id(self.vocab), len(self.vocab))
+        if self._ends_key != key:  # the vocabulary changed (built, loaded, added to): index its words again
+            ends: dict[tuple[str, str], list[str]] = {}
+            for word in self.vocab:
+                if 3 <= len(word) <= 7 and all(is_cjk(c) for c in word):
+                    ends.setdefault((word[0], word[-1]), []).append(word)
+            self._ends, self._ends_key = ends, key
+        found = [
+            w
+            for w in self._ends.get((term[0], term[-1]), ())
+            if len(term) < len(w) <= len(term) + 2 and _in_order(term, w)
+        ]
+        return min(found, key=lambda w: (self.idf_of(w), w), default=None)
+
     def idf_of(self, term: str) -> float:
         """The idf of a term (0 when unseen)."""
         col = self.vocab.get(term)
@@ -176,3 +200,9 @@ class BM25:
         if bm25.matrix.shape != bm25.counts.shape or len(sizes) != 1:
             raise ValueError("BM25 parts disagree / BM25 各部分大小不一致")
         return bm25
+
+
+def _in_order(short: str, long: str) -> bool:
+    """True when the characters of `short` occur in `long` in the same order."""
+    rest = iter(long)
+    return all(c in rest for c in short)

@@ -50,11 +50,13 @@ class Query:
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     """Tokenize `text` with the index's tokenizer and weight its terms by idf.
 
-    Terms the corpus never uses weigh as much as its rarest term: a question
-    about something absent should look poorly covered.
+    A term the corpus never uses but that shortens one of its words stands for that word
+    (`BM25.abbreviated`); other terms the corpus never uses weigh as much as its rarest term:
+    a question about something absent should look poorly covered.
     """
-    tokens = index.tokenizer(text)
     bm25 = index.bm25
+    # A word the corpus never uses may shorten one it does (租期 for 租赁期): the question means that word.
+    tokens = [t if t in bm25.vocab else bm25.abbreviated(t) or t for t in index.tokenizer(text)]
     ceiling = float(bm25.idf.max()) if len(bm25.idf) else 1.0
     weights: dict[str, float] = {}
     for token in tokens:
