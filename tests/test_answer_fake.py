@@ -139,6 +139,14 @@ def test_the_holder_of_an_office_of_one_place_is_not_the_holder_named_for_anothe
     assert not answerer.ask("庆云县检察院的第三检察部主任是谁？").answered
 
 
+def test_a_question_about_another_city_is_refused_and_the_refusal_names_it(answerer):
+    # Only 庆云县's article tells of the 电子送达平台; another article mentions 东营市, but not this one.
+    assert answerer.ask("庆云县检察院什么时候自主研发了电子送达平台？").answered
+    result = answerer.ask("东营市检察院什么时候自主研发了电子送达平台？")
+    assert not result.answered and result.passages == ()
+    assert "东营市" in result.message and "东营市" in result.message_en
+
+
 def test_refused_passages_only_with_keep_refused(answerer):
     assert answerer.ask("今天天气怎么样", keep_refused=True).passages
 

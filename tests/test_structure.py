@@ -274,3 +274,18 @@ def test_a_question_word_that_shortens_a_document_word_finds_it(tmp_path: Path, 
     index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
     first = Answerer(index, fake_encoder).ask("房屋租期从哪天开始？", keep_refused=True).passages[0]
     assert "2024年3月1日起" in first.quote
+
+
+def test_only_an_administrative_area_the_answer_never_names_refuses(tmp_path: Path, fake_encoder):
+    write(tmp_path / "tree.txt", "猴面包树\n\n非洲猴面包树的果实长约15至20厘米，果肉可以食用。\n")
+    write(
+        tmp_path / "aid.txt",
+        "企业补贴申请指南\n\n高新区企业申请研发补贴，应当在每年3月底前提交申请表和研发费用明细。\n",
+    )
+    write(tmp_path / "ruler.txt", "钢卷尺\n\n钢卷尺的长度为5米，刻度精确到毫米。\n")  # 长度 is a word of the corpus
+    answerer = Answerer(build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12), fake_encoder)
+    # The dictionary tags 长度 as a place, and 开发区 ends in 区: neither is an area the answer must name.
+    assert answerer.ask("非洲的猴面包树果实的长度约是多少厘米？").answered
+    assert answerer.ask("开发区的企业申请研发补贴要提交什么？").answered
+    refused = answerer.ask("青禾市的企业申请研发补贴要提交什么？")
+    assert not refused.answered and "青禾市" in refused.message

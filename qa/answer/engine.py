@@ -27,7 +27,8 @@ from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, names_holder, offices_asked, place_names
 from qa.text.match import char_bigrams
-from qa.text.normalize import strip_invisible
+from qa.text.normalize import is_cjk, strip_invisible
+from qa.text.tokenize import STOPWORDS, is_word
 
 QUERY_CHARS = 256  # what is searched of a long question
 MAX_PINNED = 20  # passages of a named article (第五条 of every document, each part) taken as candidates
@@ -41,6 +42,7 @@ _REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")
 ECHO_SHARE = 0.7
 _LABEL = re.compile(r"^\s*[^，。；：:\n]{1,6}[：:]\s*")
 _DIGITS = re.compile(r"\d+")
+_AREA = "省市县区州镇乡"  # the last character of an administrative area's name
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -80,6 +82,7 @@ class Evidence:
     named: bool = False  # the first passage is the article the question names: answered whatever the model says
     foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
     unheld: tuple[str, ...] = ()  # offices the question asks the holder of that no passage shown names anyone in
+    elsewhere: tuple[str, ...] = ()  # places the question names that the first passage's document never does
 
     def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
@@ -150,13 +153,14 @@ class Answerer:
         answered = (
             bool(citations)
             and not evidence.foreign
+            and not evidence.elsewhere
             and not evidence.unheld
             and (evidence.named or self.decide(evidence))
         )
         zh, en = (
             (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
             if answered
-            else _no_answer(evidence.foreign)
+            else _no_answer(evidence.foreign, evidence.elsewhere)
         )
         return Answer(
             question=text,
@@ -187,6 +191,9 @@ class Answerer:
         query, pinned, blocked = self.plan(text)
         named = named_article(text)
         offices = offices_asked(text)
+        # A place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
+        words = self.index.tokenizer.words(text)
+        places = tuple(dict.fromkeys((*self.places(text), *(w for w in words if len(w) >= 3 and w[-1] in "省市县区"))))
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k, and, for who holds an office,
         # so that a passage naming the holder in its last sentence is among them.
         fetch = max(top_k * 2, HOLDER_DEPTH) if offices else top_k * 2
@@ -209,10 +216,7 @@ class Answerer:
         if offices:
             # Who holds an office is answered by a passage that names someone in it: the first such comes first,
             # from the passages fetched beyond those shown if need be (the last shown then makes room).
-            # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own;
-            # a place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
-            words = self.index.tokenizer.words(text)
-            places = (*self.places(text), *(w for w in words if len(w) >= 3 and w[-1] in "省市县区"))
+            # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own.
             rows = [by_id[c.id].row for c in collapsed]
             holder = next(
                 (i for i, row in enumerate(rows) if self.names_holders(row, offices) and self.mentions(row, places)),
@@ -235,6 +239,8 @@ class Answerer:
             named=bool(pinned) and hits[0].row in pinned,
             foreign=self.foreign_places(text) + self.foreign_codes(text),
             unheld=unheld,
+            # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营.
+            elsewhere=tuple(p for p in _regions(words) if not self.mentions(by_id[citations[0].id].row, [p])),
         )
         return citations, evidence
 
@@ -461,6 +467,28 @@ def _list_end(text: str, spans: list[tuple[int, int]], start: int, end: int) -> 
     return end
 
 
+def _regions(words: Sequence[str]) -> tuple[str, ...]:
+    """The administrative areas a question names: a place name and the 省/市/县/区/州/镇/乡 after it, in one word
+    (东营市) or apart (南沙 区; 青 禾 市, a name the dictionary does not know, cut into characters). A place name is
+    one the dictionary tags so, or a two-character stem it does not know (青禾市): 开发区, 风景区 and 住宅小区
+    are not areas, and 长度, which the dictionary tags as a place, has no 市."""
+    found = []
+    for i, word in enumerate(words):
+        if len(word) >= 3 and word[-1] in _AREA and _place_stem(word[:-1]):
+            found.append(word)
+        elif word in _AREA and i > 0:
+            stem = words[i - 1]
+            if len(stem) == 1 and i > 1 and len(words[i - 2]) == 1:
+                stem = words[i - 2] + stem
+            if not any(c in STOPWORDS for c in stem) and _place_stem(stem):
+                found.append(stem + word)
+    return tuple(dict.fromkeys(found))
+
+
+def _place_stem(stem: str) -> bool:
+    return bool(place_names([stem])) or (len(stem) == 2 and all(is_cjk(c) for c in stem) and not is_word(stem))
+
+
 def _about_another(sentence: str, codes: Sequence[str]) -> bool:
     """True when the first code in `sentence` is not one of `codes` but has the shape of one (T2 for T1). Only
     a name with a number counts (X1, GPT-3): a number with a unit (2.4GHz for 5GHz) is a quantity."""
@@ -476,8 +504,15 @@ def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:
     return any(names_holder(sentence, office, kinds) for office in offices)
 
 
-def _no_answer(foreign: Sequence[str]) -> tuple[str, str]:
-    """The refusal message; it names the places no document mentions, when that is why."""
+def _no_answer(foreign: Sequence[str], elsewhere: Sequence[str] = ()) -> tuple[str, str]:
+    """The refusal message; it names the places no document mentions, or that the documents found never do,
+    when that is why."""
+    if not foreign and elsewhere:
+        names = "、".join(f"“{p}”" for p in elsewhere)
+        return (
+            f"{NO_ANSWER[0][:-1]}：找到的资料没有提到{names}。",
+            f"{NO_ANSWER[1][:-1]}: the documents found never mention {', '.join(elsewhere)}.",
+        )
     if not foreign:
         return NO_ANSWER
     names = "、".join(f"“{p}”" for p in foreign)

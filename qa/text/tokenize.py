@@ -61,6 +61,11 @@ def _main_dictionary() -> jieba.Tokenizer:
     return tok
 
 
+def is_word(text: str) -> bool:
+    """True when jieba's main dictionary holds `text` as a word."""
+    return _main_dictionary().FREQ.get(text, 0) > 0
+
+
 class Tokenizer:
     """jieba in search mode with a private dictionary, stopwords removed.
 
