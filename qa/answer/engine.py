@@ -191,9 +191,7 @@ class Answerer:
         query, pinned, blocked = self.plan(text)
         named = named_article(text)
         offices = offices_asked(text)
-        # A place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
         words = self.index.tokenizer.words(text)
-        places = tuple(dict.fromkeys((*self.places(text), *(w for w in words if len(w) >= 3 and w[-1] in "省市县区"))))
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k, and, for who holds an office,
         # so that a passage naming the holder in its last sentence is among them.
         fetch = max(top_k * 2, HOLDER_DEPTH) if offices else top_k * 2
@@ -216,7 +214,9 @@ class Answerer:
         if offices:
             # Who holds an office is answered by a passage that names someone in it: the first such comes first,
             # from the passages fetched beyond those shown if need be (the last shown then makes room).
-            # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own.
+            # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own;
+            # a place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
+            places = (*self.places(text), *(w for w in words if len(w) >= 3 and w[-1] in "省市县区"))
             rows = [by_id[c.id].row for c in collapsed]
             holder = next(
                 (i for i, row in enumerate(rows) if self.names_holders(row, offices) and self.mentions(row, places)),
