@@ -29,6 +29,11 @@ from qa.search.edits import build
 FORMATS = TESTS_DIR / "data" / "formats"
 
 
+def _answerer(folder: Path, encoder) -> Answerer:
+    """An answerer over the documents written into `folder`, with passages small enough to show the structure."""
+    return Answerer(build(load_corpus(folder).documents, encoder, max_chars=300, min_chars=12), encoder)
+
+
 def doc(name: str) -> Document:
     return read_document(FORMATS / name, name)
 
@@ -209,8 +214,7 @@ def test_a_quote_that_only_restates_the_question_goes_on_to_the_answer(tmp_path:
         "问题：打印出来的页面有竖条纹。\n解决：取出硒鼓，左右轻轻摇晃五六次后装回。\n\n"
         "二、保修说明\n整机自购买之日起保修一年，硒鼓属于耗材，不在保修范围内。\n",
     )
-    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
-    answerer = Answerer(index, fake_encoder)
+    answerer = _answerer(tmp_path, fake_encoder)
     for question, answer in [
         ("忘记打卡了怎么办？", "补卡三次"),
         ("工位电脑坏了找谁修？", "分机8012"),
@@ -235,8 +239,7 @@ def test_a_quote_of_the_line_that_opens_a_list_goes_to_the_item_that_answers(tmp
         "（三）顶棚采用不燃材料建造。\n\n"
         "第五条　禁止在楼梯间、走道和安全出口停放电动自行车。\n",
     )
-    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
-    answerer = Answerer(index, fake_encoder)
+    answerer = _answerer(tmp_path, fake_encoder)
     first = answerer.ask("电动自行车集中停放场所离住宅建筑要多远？", keep_refused=True).passages[0]
     assert first.quote == "（一）与住宅建筑保持不小于六米的防火间距；"
     # A question asking for the whole list still gets the lead-in and the lines under it.
@@ -253,14 +256,12 @@ def test_a_sentence_that_opens_with_another_model_is_not_the_quote(tmp_path: Pat
         "X1面向大户型家庭，机身直径35厘米。满电状态下可连续清扫约180分钟，最大吸力为6000帕。"
         "X2满电状态下可连续清扫约120分钟，最大吸力为4000帕。\n",
     )
-    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
-    answerer = Answerer(index, fake_encoder)
+    answerer = _answerer(tmp_path, fake_encoder)
     assert "180分钟" in answerer.ask("X1满电状态下可连续清扫多久？", keep_refused=True).passages[0].quote
     assert "120分钟" in answerer.ask("X2满电状态下可连续清扫多久？", keep_refused=True).passages[0].quote
     # A number with a unit is a quantity, not a model: 2.4GHz does not make a sentence about another thing.
     write(tmp_path / "robot.txt", "打印机说明\n\n打印机可以连无线网络。本机只支持2.4GHz频段，不支持5GHz频段。\n")
-    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
-    quote = Answerer(index, fake_encoder).ask("支持5GHz频段吗？", keep_refused=True).passages[0].quote
+    quote = _answerer(tmp_path, fake_encoder).ask("支持5GHz频段吗？", keep_refused=True).passages[0].quote
     assert "不支持5GHz" in quote
 
 
@@ -271,8 +272,7 @@ def test_a_question_word_that_shortens_a_document_word_finds_it(tmp_path: Path, 
         "第二条 租赁期自2024年3月1日起至2025年2月28日止，共计12个月。\n\n"
         "第三条 月租金为2800元，每月5日前支付。\n",
     )
-    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
-    first = Answerer(index, fake_encoder).ask("房屋租期从哪天开始？", keep_refused=True).passages[0]
+    first = _answerer(tmp_path, fake_encoder).ask("房屋租期从哪天开始？", keep_refused=True).passages[0]
     assert "2024年3月1日起" in first.quote
 
 
@@ -283,7 +283,7 @@ def test_only_an_administrative_area_the_answer_never_names_refuses(tmp_path: Pa
         "企业补贴申请指南\n\n高新区企业申请研发补贴，应当在每年3月底前提交申请表和研发费用明细。\n",
     )
     write(tmp_path / "ruler.txt", "钢卷尺\n\n钢卷尺的长度为5米，刻度精确到毫米。\n")  # 长度 is a word of the corpus
-    answerer = Answerer(build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12), fake_encoder)
+    answerer = _answerer(tmp_path, fake_encoder)
     # The dictionary tags 长度 as a place, and 开发区 ends in 区: neither is an area the answer must name.
     assert answerer.ask("非洲的猴面包树果实的长度约是多少厘米？").answered
     assert answerer.ask("开发区的企业申请研发补贴要提交什么？").answered

@@ -43,6 +43,7 @@ ECHO_SHARE = 0.7
 _LABEL = re.compile(r"^\s*[^，。；：:\n]{1,6}[：:]\s*")
 _DIGITS = re.compile(r"\d+")
 _AREA = "省市县区州镇乡"  # the last character of an administrative area's name
+_LEVEL = "省市县区"  # a place's name is found with or without these (东营 for 东营市)
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -216,7 +217,7 @@ class Answerer:
             # from the passages fetched beyond those shown if need be (the last shown then makes room).
             # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own;
             # a place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
-            places = (*self.places(text), *(w for w in words if len(w) >= 3 and w[-1] in "省市县区"))
+            places = (*self.places(words), *(w for w in words if len(w) >= 3 and w[-1] in _LEVEL))
             rows = [by_id[c.id].row for c in collapsed]
             holder = next(
                 (i for i, row in enumerate(rows) if self.names_holders(row, offices) and self.mentions(row, places)),
@@ -237,7 +238,7 @@ class Answerer:
             cited[0][1],
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             named=bool(pinned) and hits[0].row in pinned,
-            foreign=self.foreign_places(text) + self.foreign_codes(text),
+            foreign=self.foreign_places(words) + self.foreign_codes(text),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营.
             elsewhere=tuple(p for p in _regions(words) if not self.mentions(by_id[citations[0].id].row, [p])),
@@ -329,13 +330,13 @@ class Answerer:
         spans = list(zip(table.starts[rows.start : rows.stop].tolist(), table.ends[rows.start : rows.stop].tolist()))
         return spans, [passage.text[a:b] for a, b in spans], table.kinds[rows.start : rows.stop].tolist()
 
-    def places(self, text: str) -> tuple[str, ...]:
-        """The place names a question holds: its words that are places, and a place that opens a word the
-        corpus does not hold (上海图书馆 is about 上海)."""
+    def places(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The place names among a question's `words` (the index tokenizer's): words that are places, and a place
+        that opens a word the corpus does not hold (上海图书馆 is about 上海)."""
         vocab = self.index.bm25.vocab
         tokenizer = self.index.tokenizer
         found: list[str] = []
-        for word in tokenizer.words(text):
+        for word in words:
             places = place_names([word])
             if not places and word not in vocab:
                 # A place that opens a compound the dictionary holds as one word, before another word of two
@@ -346,15 +347,15 @@ class Answerer:
             found.extend(places)
         return tuple(dict.fromkeys(found))
 
-    def foreign_places(self, text: str) -> tuple[str, ...]:
-        """Place names in a question (words, not pieces of words) that no document mentions in any form the
+    def foreign_places(self, words: Sequence[str]) -> tuple[str, ...]:
+        """Place names among a question's `words` (words, not pieces of words) that no document mentions in any form the
         tokenizer gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents
         about 青禾市, nor one about 上海图书馆 by documents about 青禾市图书馆."""
         vocab = self.index.bm25.vocab
         tokenizer = self.index.tokenizer
         return tuple(
             place
-            for place in self.places(text)
+            for place in self.places(words)
             if place not in vocab and not any(t in vocab for t in place_names(tokenizer(place)) if t != place)
         )
 
@@ -362,7 +363,7 @@ class Answerer:
         """True when the document of passage `row` names each of `places`, with or without its 省/市/县/区
         (东营 for 东营市)."""
         text = self.index.documents[self.index.passages[row].doc_id].text
-        return all((p[:-1] if len(p) > 2 and p[-1] in "省市县区" else p) in text for p in places)
+        return all((p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) in text for p in places)
 
     def foreign_codes(self, text: str) -> tuple[str, ...]:
         """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
