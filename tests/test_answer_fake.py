@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from qa.answer.engine import _area_name
 from qa.errors import InputError
 
 QUESTION = "庆云县检察院什么时候自主研发了电子送达平台？"
@@ -145,6 +146,22 @@ def test_a_question_about_another_city_is_refused_and_the_refusal_names_it(answe
     result = answerer.ask("东营市检察院什么时候自主研发了电子送达平台？")
     assert not result.answered and result.passages == ()
     assert "东营市" in result.message and "东营市" in result.message_en
+
+
+def test_a_city_named_without_its_shi_is_one_the_document_must_name(answerer):
+    # 北京 is in another article of the corpus, not in 庆云县's; 德州 is in 庆云县's.
+    assert answerer.ask("德州庆云检察院什么时候自主研发了电子送达平台？").answered
+    result = answerer.ask("北京的检察院什么时候自主研发了电子送达平台？")
+    assert not result.answered and "“北京”" in result.message and "北京" in result.message_en
+
+
+@pytest.mark.parametrize(
+    ("place", "area"),
+    [("上海", True), ("山东", True), ("东营", True), ("长度", False), ("商城", False), ("东营市", False)],
+)
+def test_a_place_is_a_city_or_province_when_the_dictionary_knows_it_with_its_level(place, area):
+    # 长度 is tagged as a place by jieba; 商城 is a county (商城县) but mostly a shopping mall; 东营市 has its level.
+    assert _area_name(place) is area
 
 
 def test_refused_passages_only_with_keep_refused(answerer):

@@ -27,7 +27,7 @@ from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, names_holder, offices_asked, place_names
 from qa.text.match import char_bigrams
-from qa.text.normalize import is_cjk, strip_invisible
+from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
 
 QUERY_CHARS = 256  # what is searched of a long question
@@ -240,8 +240,13 @@ class Answerer:
             named=bool(pinned) and hits[0].row in pinned,
             foreign=self.foreign_places(words) + self.foreign_codes(text),
             unheld=unheld,
-            # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营.
-            elsewhere=tuple(p for p in _regions(words) if not self.mentions(by_id[citations[0].id].row, [p])),
+            # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
+            # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海.
+            elsewhere=tuple(
+                p
+                for p in dict.fromkeys((*_regions(words), *filter(_area_name, self.places(words))))
+                if not self.mentions(by_id[citations[0].id].row, [p])
+            ),
         )
         return citations, evidence
 
@@ -361,9 +366,11 @@ class Answerer:
 
     def mentions(self, row: int, places: Sequence[str]) -> bool:
         """True when the document of passage `row` names each of `places`, with or without its 省/市/县/区
-        (东营 for 东营市)."""
-        text = self.index.documents[self.index.passages[row].doc_id].text
-        return all((p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) in text for p in places)
+        (东营 for 东营市), in either script."""
+        if not places:
+            return True
+        text = fold(self.index.documents[self.index.passages[row].doc_id].text)  # 臺灣 names 台湾
+        return all(fold(p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) in text for p in places)
 
     def foreign_codes(self, text: str) -> tuple[str, ...]:
         """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
@@ -484,6 +491,13 @@ def _regions(words: Sequence[str]) -> tuple[str, ...]:
             if not any(c in STOPWORDS for c in stem) and _place_stem(stem):
                 found.append(stem + word)
     return tuple(dict.fromkeys(found))
+
+
+def _area_name(place: str) -> bool:
+    """True for a place named without its level that the dictionary knows with one: a city or a province (上海 for
+    上海市, 山东 for 山东省). 长度, which the dictionary tags as a place, is neither; county names are often common
+    words (商城县, 长安县), so a county counts only with its 县."""
+    return place[-1] not in _AREA and any(is_word(place + level) for level in "省市")
 
 
 def _place_stem(stem: str) -> bool:
