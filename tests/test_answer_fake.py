@@ -127,8 +127,11 @@ def test_who_holds_an_office_is_answered_by_a_passage_that_names_someone_in_it(a
     result = answerer.ask("庆云县检察院的检察长是谁？")
     assert result.answered
     assert "颜倩倩" in result.passages[0].quote
-    # It names a 副检察长 of 南沙区检察院, never its 检察长.
-    assert not answerer.ask("南沙区检察院的检察长是谁？").answered
+    # It names a 副检察长 of 南沙区检察院, never its 检察长, and the refusal says so.
+    refused = answerer.ask("南沙区检察院的检察长是谁？")
+    assert not refused.answered
+    assert refused.message == "未在资料中找到相关内容：找到的资料没有写明谁担任“检察长”。"
+    assert "检察长" in refused.message_en
 
 
 def test_the_holder_of_an_office_of_one_place_is_not_the_holder_named_for_another(answerer):

@@ -161,7 +161,7 @@ class Answerer:
         zh, en = (
             (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
             if answered
-            else _no_answer(evidence.foreign, evidence.elsewhere)
+            else _no_answer(evidence)
         )
         return Answer(
             question=text,
@@ -519,22 +519,18 @@ def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:
     return any(names_holder(sentence, office, kinds) for office in offices)
 
 
-def _no_answer(foreign: Sequence[str], elsewhere: Sequence[str] = ()) -> tuple[str, str]:
-    """The refusal message; it names the places no document mentions, or that the documents found never do,
-    when that is why."""
-    if not foreign and elsewhere:
-        names = "、".join(f"“{p}”" for p in elsewhere)
-        return (
-            f"{NO_ANSWER[0][:-1]}：找到的资料没有提到{names}。",
-            f"{NO_ANSWER[1][:-1]}: the documents found never mention {', '.join(elsewhere)}.",
-        )
-    if not foreign:
-        return NO_ANSWER
-    names = "、".join(f"“{p}”" for p in foreign)
-    return (
-        f"{NO_ANSWER[0][:-1]}：资料中没有提到{names}。",
-        f"{NO_ANSWER[1][:-1]}: the documents never mention {', '.join(foreign)}.",
-    )
+def _no_answer(evidence: Evidence) -> tuple[str, str]:
+    """The refusal message. It says why when a rule refused: the places no document mentions, those the
+    documents found never do, or the offices whose holder no passage found names."""
+    for names, zh, en in (
+        (evidence.foreign, "资料中没有提到{}", "the documents never mention {}"),
+        (evidence.elsewhere, "找到的资料没有提到{}", "the documents found never mention {}"),
+        (evidence.unheld, "找到的资料没有写明谁担任{}", "the passages found do not say who the {} is"),
+    ):
+        if names:
+            quoted = "、".join(f"“{n}”" for n in names)
+            return f"{NO_ANSWER[0][:-1]}：{zh.format(quoted)}。", f"{NO_ANSWER[1][:-1]}: {en.format(', '.join(names))}."
+    return NO_ANSWER
 
 
 def _closest_topics(citations: Sequence[Citation], n: int = 3) -> tuple[str, ...]:
