@@ -160,10 +160,19 @@ def test_a_city_named_without_its_shi_is_one_the_document_must_name(answerer):
 
 @pytest.mark.parametrize(
     ("place", "area"),
-    [("上海", True), ("山东", True), ("东营", True), ("长度", False), ("商城", False), ("东营市", False)],
+    [
+        ("上海", True),
+        ("山东", True),
+        ("广州", True),
+        ("德州", True),
+        ("长度", False),
+        ("商城", False),
+        ("东营市", False),
+    ],
 )
 def test_a_place_is_a_city_or_province_when_the_dictionary_knows_it_with_its_level(place, area):
-    # 长度 is tagged as a place by jieba; 商城 is a county (商城县) but mostly a shopping mall; 东营市 has its level.
+    # 广州 ends in 州 but has no level; 长度 is tagged as a place by jieba; 商城 is a county (商城县) but mostly a
+    # shopping mall; 东营市 has its level.
     assert _area_name(place) is area
 
 

@@ -497,7 +497,7 @@ def _area_name(place: str) -> bool:
     """True for a place named without its level that the dictionary knows with one: a city or a province (上海 for
     上海市, 山东 for 山东省). 长度, which the dictionary tags as a place, is neither; county names are often common
     words (商城县, 长安县), so a county counts only with its 县."""
-    return place[-1] not in _AREA and any(is_word(place + level) for level in "省市")
+    return any(is_word(place + level) for level in "省市")  # 广州 ends in 州 but is named without its 市
 
 
 def _place_stem(stem: str) -> bool:
