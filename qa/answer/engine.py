@@ -193,6 +193,7 @@ class Answerer:
         named = named_article(text)
         offices = offices_asked(text)
         words = self.index.tokenizer.words(text)
+        named_places = self.places(words)
         # Fetch extra hits so that collapsing near-duplicates still leaves top_k, and, for who holds an office,
         # so that a passage naming the holder in its last sentence is among them.
         fetch = max(top_k * 2, HOLDER_DEPTH) if offices else top_k * 2
@@ -217,7 +218,7 @@ class Answerer:
             # from the passages fetched beyond those shown if need be (the last shown then makes room).
             # The holder of 东营市检察院's office is not named by a document about 庆云县 that names its own;
             # a place is a word the dictionary tags so, or one that ends in 省/市/县/区 (东营市, 卫东区 are not tagged).
-            places = (*self.places(words), *(w for w in words if len(w) >= 3 and w[-1] in _LEVEL))
+            places = (*named_places, *(w for w in words if len(w) >= 3 and w[-1] in _LEVEL))
             rows = [by_id[c.id].row for c in collapsed]
             holder = next(
                 (i for i, row in enumerate(rows) if self.names_holders(row, offices) and self.mentions(row, places)),
@@ -238,13 +239,13 @@ class Answerer:
             cited[0][1],
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             named=bool(pinned) and hits[0].row in pinned,
-            foreign=self.foreign_places(words) + self.foreign_codes(text),
+            foreign=self.foreign_places(named_places) + self.foreign_codes(text),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
             # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海.
             elsewhere=tuple(
                 p
-                for p in dict.fromkeys((*_regions(words), *filter(_area_name, self.places(words))))
+                for p in dict.fromkeys((*_regions(words), *filter(_area_name, named_places)))
                 if not self.mentions(by_id[citations[0].id].row, [p])
             ),
         )
@@ -352,15 +353,15 @@ class Answerer:
             found.extend(places)
         return tuple(dict.fromkeys(found))
 
-    def foreign_places(self, words: Sequence[str]) -> tuple[str, ...]:
-        """Place names among a question's `words` (words, not pieces of words) that no document mentions in any form the
-        tokenizer gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents
-        about 青禾市, nor one about 上海图书馆 by documents about 青禾市图书馆."""
+    def foreign_places(self, places: Sequence[str]) -> tuple[str, ...]:
+        """Those of a question's `places` (from `places`) that no document mentions in any form the tokenizer
+        gives (北京市 is known where 北京 is): a question about 深圳 is not answered by documents about 青禾市,
+        nor one about 上海图书馆 by documents about 青禾市图书馆."""
         vocab = self.index.bm25.vocab
         tokenizer = self.index.tokenizer
         return tuple(
             place
-            for place in self.places(words)
+            for place in places
             if place not in vocab and not any(t in vocab for t in place_names(tokenizer(place)) if t != place)
         )
 
