@@ -289,3 +289,24 @@ def test_only_an_administrative_area_the_answer_never_names_refuses(tmp_path: Pa
     assert answerer.ask("开发区的企业申请研发补贴要提交什么？").answered
     refused = answerer.ask("青禾市的企业申请研发补贴要提交什么？")
     assert not refused.answered and "青禾市" in refused.message
+
+
+def test_another_kind_of_what_a_document_is_about_is_not_answered_by_it(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "heater.txt",
+        "储水式电热水器使用说明书\n\n一、安装\n热水器必须由专业人员安装，插座应单独使用并可靠接地。\n\n"
+        "二、保养\n内胆的镁棒建议每18个月检查一次，消耗超过三分之二时应当更换。\n",
+    )
+    write(tmp_path / "lease.txt", "房屋租赁合同\n\n第一条 水电燃气等费用由乙方承担。\n")  # 燃气 is a word of the corpus
+    answerer = _answerer(tmp_path, fake_encoder)
+    # The manual's own kinds (电热水器, 储水式), and words that name no kind (维修, 这台), are answered.
+    for question in (
+        "储水式电热水器的镁棒多久检查一次？",
+        "维修热水器要找专业人员吗？",
+        "这台热水器的镁棒多久检查一次？",
+    ):
+        assert answerer.ask(question).answered, question
+    refused = answerer.ask("燃气热水器的镁棒多久检查一次？")
+    assert not refused.answered
+    assert refused.message == "未在资料中找到相关内容：找到的资料没有提到“燃气热水器”。"
+    assert not answerer.ask("太阳能热水器需要专业人员安装吗？").answered

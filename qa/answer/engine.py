@@ -25,7 +25,7 @@ from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import has, names_holder, offices_asked, place_names
+from qa.text.answer_type import has, names_a_thing, names_holder, offices_asked, place_names
 from qa.text.match import char_bigrams
 from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
@@ -242,12 +242,14 @@ class Answerer:
             foreign=self.foreign_places(named_places) + self.foreign_codes(text),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
-            # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海.
+            # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海; nor one about
+            # 燃气热水器 by the manual of an 电热水器.
             elsewhere=tuple(
                 p
                 for p in dict.fromkeys((*_regions(words), *filter(_area_name, named_places)))
                 if not self.mentions(by_id[citations[0].id].row, [p])
-            ),
+            )
+            + self.other_kinds(text, words, by_id[citations[0].id].row, named_places),
         )
         return citations, evidence
 
@@ -372,6 +374,36 @@ class Answerer:
             return True
         text = fold(self.index.documents[self.index.passages[row].doc_id].text)  # 臺灣 names 台湾
         return all(fold(p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) in text for p in places)
+
+    def other_kinds(self, text: str, words: Sequence[str], row: int, places: Sequence[str]) -> tuple[str, ...]:
+        """The kinds of what the document of passage `row` is about that the question names and the document
+        never does: 燃气热水器 asked of the manual titled 储水式电热水器使用说明书, 喷墨打印机 of a 激光打印机's.
+
+        A kind is a word of two or more characters right before a word of the title (热水器) in the question,
+        one that may name a thing (`names_a_thing`: not 维修, not 这份) and is not a place (those have their own
+        check). The document must name neither the word nor the pair: 储水式电热水器 is asked of its own manual.
+        """
+        doc = self.index.documents[self.index.passages[row].doc_id]
+        title = fold(doc.title)
+        pairs = [
+            (m, h)
+            for m, h in zip(words, words[1:])
+            if len(h) >= 2 and h in title and len(m) >= 2 and m not in STOPWORDS and m not in places
+        ]
+        if not pairs:
+            return ()
+        asked, body = fold(text), fold(doc.text)
+        return tuple(
+            dict.fromkeys(
+                m + h
+                for m, h in pairs
+                if all(is_cjk(c) for c in m)
+                and names_a_thing(m)
+                and m + h in asked
+                and m not in body
+                and m + h not in body
+            )
+        )
 
     def foreign_codes(self, text: str) -> tuple[str, ...]:
         """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
