@@ -213,6 +213,34 @@ def test_docx_headings_and_paragraphs(tmp_path: Path, fake_encoder):
     assert " 页" not in source_line(answer.passages[0].source)
 
 
+REGULATION = [
+    "青禾市养犬管理规定",
+    "（2023年6月15日青禾市人民代表大会常务委员会第九次会议通过）",
+    "第一条 为了规范养犬行为，保障公民人身安全和健康，制定本规定。",
+    "第二条 本规定适用于本市行政区域内的养犬及相关管理活动。",
+    "第三条 市公安机关是本市养犬管理工作的主管部门。",
+]
+
+
+def test_a_docx_typed_without_styles_is_titled_by_its_first_line_and_dated_by_its_adoption(tmp_path: Path):
+    document = docx.Document()
+    for line in REGULATION:
+        document.add_paragraph(line)
+    document.core_properties.created = dt.datetime(2026, 12, 1, 9, 0)  # when the file was made
+    document.save(str(tmp_path / "dogs.docx"))
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.title == "青禾市养犬管理规定"  # not the file's name
+    assert doc.date == "2023-06-15"  # the adoption line, not when the file was made
+    assert all(doc.text[p.start : p.end] != "青禾市养犬管理规定" for p in doc.paragraphs)
+    assert [p.label for p in doc.paragraphs if p.label] == ["第一条", "第二条", "第三条"]
+
+
+def test_a_pdf_regulation_is_dated_by_its_adoption_not_by_when_the_file_was_made(tmp_path: Path):
+    make_pdf(tmp_path / "dogs.pdf", [REGULATION], title="青禾市养犬管理规定", header=None)  # reportlab stamps today
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.date == "2023-06-15"
+
+
 def test_scanned_pdf_is_skipped_and_the_rest_still_loads(tmp_path: Path):
     make_scanned_pdf(tmp_path / "scan.pdf")
     make_docx(tmp_path / "notice.docx")

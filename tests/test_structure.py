@@ -248,6 +248,27 @@ def test_a_quote_of_the_line_that_opens_a_list_goes_to_the_item_that_answers(tmp
     assert "顶棚" in first.quote
 
 
+def test_a_lead_in_that_holds_the_time_asked_is_the_quote_and_a_list_question_gets_its_items(
+    tmp_path: Path, fake_encoder
+):
+    # The time limit stands in the sentence that introduces the list of papers, not in any item.
+    write(
+        tmp_path / "dogs.txt",
+        "青禾市养犬管理规定\n\n"
+        "第三条　市公安机关是本市养犬管理工作的主管部门，负责犬只登记和违法养犬行为的查处。\n\n"
+        "第四条　本市实行养犬登记制度。个人饲养犬只的，应当自取得犬只之日起三十日内，持下列材料到居住地的"
+        "公安派出所办理养犬登记：\n"
+        "（一）居民身份证；\n"
+        "（二）犬只近期正面和侧面照片；\n"
+        "（三）动物诊疗机构出具的狂犬病免疫证明。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    first = answerer.ask("饲养犬只要在多少天内办理养犬登记？", keep_refused=True).passages[0]
+    assert "三十日内" in first.quote
+    first = answerer.ask("办理养犬登记要带哪些材料？", keep_refused=True).passages[0]
+    assert "持下列材料" in first.quote and "居民身份证" in first.quote and "狂犬病免疫证明" in first.quote
+
+
 def test_a_sentence_that_opens_with_another_model_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The answer sentence does not repeat X1; the sentence about X2 repeats every word asked.
     write(

@@ -20,12 +20,12 @@ from qa.answer.results import Answer, Citation, Source
 from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
 from qa.ingest.document import HEADING_PATH, Passage
-from qa.ingest.structure import article_number, item_marker, named_article
+from qa.ingest.structure import after_article_label, article_number, item_marker, named_article
 from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import has, names_a_thing, names_holder, offices_asked, place_names
+from qa.text.answer_type import has, kinds_of, names_a_thing, names_holder, offices_asked, place_names
 from qa.text.match import char_bigrams
 from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
@@ -312,7 +312,7 @@ class Answerer:
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
-            start, end = _structured(passage, spans, sentences, clues, asks_more, (start, end), blend)
+            start, end = _structured(passage, spans, sentences, kinds, clues, asks_more, (start, end), blend)
         named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
         if named is not None and not start <= spans[named][0] < end:
             start, end = spans[named]
@@ -415,6 +415,7 @@ def _structured(
     passage: Passage,
     spans: list[tuple[int, int]],
     sentences: list[str],
+    kinds: Sequence[int],
     clues: Clues,
     asks_more: bool,
     chosen: tuple[int, int],
@@ -424,12 +425,16 @@ def _structured(
 
     第五条第二项 quotes item (二) of 第五条; 第十二条是怎么规定的？ — nothing asked beyond the
     article (`asks_more` False) — quotes the article's first sentence; a question asking for several
-    things (哪些) quoting one line of a list gets the lines under it; one asking for one thing and
-    quoting the line that introduces a list (…符合下列要求：) gets the item that answers it.
+    things (哪些) quoting one line of a list, or the sentence that introduces one (…持下列材料办理：), gets
+    the lines under it; one asking for one thing and quoting the line that introduces a list
+    (…符合下列要求：) gets the item that answers it, unless only the line holds the kind of answer asked
+    (多少天内 of 应当自取得之日起三十日内，持下列材料…：).
     """
     start, end = _past_echo(spans, sentences, clues.bigrams, chosen)
     if not clues.wants_list:
-        start, end = _past_lead_in(spans, sentences, scores, (start, end))
+        start, end = _past_lead_in(spans, sentences, kinds, clues.kind, scores, (start, end))
+    else:
+        end = _through_items(spans, sentences, start, end)
     named = clues.article is not None and article_number(passage.label or "") == clues.article
     if named and clues.item is not None:
         start, end = _item_span(spans, sentences, clues.item) or (start, end)
@@ -457,11 +462,17 @@ def _past_echo(
 
 
 def _past_lead_in(
-    spans: list[tuple[int, int]], sentences: list[str], scores: Sequence[float], chosen: tuple[int, int]
+    spans: list[tuple[int, int]],
+    sentences: list[str],
+    kinds: Sequence[int],
+    kind: str | None,
+    scores: Sequence[float],
+    chosen: tuple[int, int],
 ) -> tuple[int, int]:
     """A quote that is only the sentence introducing a list (…应当符合下列要求：) goes to the item of that list
     most like the question by `scores` (lexical + semantic: the quote model's preference for longer sentences
-    means nothing among items): the lead-in says that there is an answer, an item says what it is."""
+    means nothing among items): the lead-in says that there is an answer, an item says what it is. When the
+    lead-in holds the `kind` of answer asked (a time, a number) and that item does not, the lead-in is it."""
     inside = [i for i, (a, e) in enumerate(spans) if chosen[0] <= a and e <= chosen[1]]
     if len(inside) != 1 or not sentences[inside[0]].rstrip().endswith(("：", ":")):
         return chosen
@@ -472,7 +483,24 @@ def _past_lead_in(
         items.append(j)
     if not items:
         return chosen
-    return spans[max(items, key=lambda j: scores[j])]
+    best = max(items, key=lambda j: scores[j])
+    lead = kinds_of(after_article_label(sentences[inside[0]]))  # 第四条 is no number asked for
+    if has(lead, kind) and not has(kinds[best], kind):
+        return chosen
+    return spans[best]
+
+
+def _through_items(spans: list[tuple[int, int]], sentences: list[str], start: int, end: int) -> int:
+    """Where a quote ending in the sentence that introduces a list (…持下列材料办理：) ends when the question
+    asks for several things: after the items of the list, up to LIST_CHARS of them."""
+    inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+    if not inside or not sentences[inside[-1]].rstrip().endswith(("：", ":")):
+        return end
+    for j in range(inside[-1] + 1, len(spans)):
+        if item_marker(sentences[j].lstrip()) is None or spans[j][1] - spans[inside[-1] + 1][0] > LIST_CHARS:
+            break
+        end = spans[j][1]
+    return end
 
 
 def _item_span(spans: list[tuple[int, int]], sentences: list[str], item: int) -> tuple[int, int] | None:

@@ -81,6 +81,12 @@ def cn_number(text: str) -> int | None:
     return total + current if text else None
 
 
+def after_article_label(text: str) -> str:
+    """`text` without the article label it opens with (第四条　物业服务企业… → 物业服务企业…)."""
+    match = _ARTICLE.match(text.lstrip())
+    return text.lstrip()[match.end() :].lstrip() if match else text
+
+
 def article_number(text: str) -> int | None:
     """The number of the article a paragraph opens (第十二条 … → 12), or None."""
     match = _ARTICLE.match(text)
@@ -189,7 +195,9 @@ def restructure(article: Article) -> Article:
     return replace(
         article,
         blocks=tuple(blocks),
-        date=article.date or date,
+        # A PDF's or Word file's own date is when the file was made; an adoption or issuing line says when the
+        # text was (2023年6月15日…通过 in a PDF generated years later).
+        date=date if date and article.kind in ("pdf", "docx") else article.date or date,
         publisher=article.publisher or publisher,
         kind=f"{article.kind}+structured" if legal else article.kind,
     )

@@ -10,10 +10,11 @@ from typing import Any
 
 import docx
 
+from qa.ingest.clean import TITLE_MAX_CHARS
 from qa.ingest.decode import NotTextError
 from qa.ingest.document import Article, Block
 from qa.ingest.layout import join_lines, meta_value
-from qa.text.normalize import strip_invisible
+from qa.text.normalize import cjk_count, strip_invisible
 
 HEADING_STYLES = ("Heading", "heading", "标题", "Title")  # Word's built-in names in English and Chinese
 SUBTITLE_STYLES = ("Subtitle", "副标题")
@@ -30,7 +31,7 @@ def read_docx(data: bytes) -> Article:
         Paragraphs styled Heading…/标题…/Title as headings, the others as
         paragraphs (tables, headers and footers are not read); the title,
         author and date from the document's core properties where present,
-        else the first heading as the title.
+        else the first heading, or a short first paragraph, as the title.
 
     Raises:
         NotTextError: the file is encrypted, an old .doc, or damaged; the message says which.
@@ -46,6 +47,11 @@ def read_docx(data: bytes) -> Article:
         raise NotTextError(f"DOCX 文件已损坏，无法读取 / damaged DOCX, cannot be read ({type(exc).__name__})") from exc
 
 
+def _title_like(text: str) -> bool:
+    """A short line of Chinese in which no sentence ends."""
+    return len(text) <= TITLE_MAX_CHARS and cjk_count(text) > 0 and not any(c in text for c in "。！？!?；;")
+
+
 def _article(document: Any) -> Article:
     blocks: list[Block] = []
     subtitle = None
@@ -58,15 +64,19 @@ def _article(document: Any) -> Article:
             subtitle = subtitle or text
         else:
             blocks.append(_block(text, style))
+    read = sum(len("".join(b.text.split())) for b in blocks) + len("".join((subtitle or "").split()))
     props = document.core_properties
     title = meta_value(props.title)
     if title is None and blocks and blocks[0].kind == "heading":
         title = blocks[0].text
+    elif title is None and len(blocks) > 1 and _title_like(blocks[0].text):
+        # A document typed without styles opens with its title as a plain paragraph (青禾市养犬管理规定), as
+        # a text file does: it is the title, not a passage, and the citation names it rather than the file.
+        title, blocks = blocks[0].text, blocks[1:]
     created = props.created
     date = created.date().isoformat() if created else None
     if date == _TEMPLATE_DATE:  # python-docx's blank template, not the document's date: leave it unknown
         date = None
-    read = sum(len("".join(b.text.split())) for b in blocks) + len("".join((subtitle or "").split()))
     return Article(title, subtitle, None, date, meta_value(props.author), tuple(blocks), kind="docx", chars_read=read)
 
 
