@@ -14,6 +14,8 @@ class Text(html.parser.HTMLParser):
         if not self.skip: self.parts.append(data)
 
 def doc_text(name):
+    if name.endswith(".pdf"):  # typeset from its source text by make_pdf.py
+        name = os.path.join("..", "sources", name[:-4] + ".txt")
     raw = open(os.path.join(HERE, "docs", name), encoding="utf-8").read()
     if name.endswith(".html"):
         p = Text(); p.feed(raw); return "".join(p.parts)
