@@ -83,7 +83,7 @@ class Evidence:
     named: bool = False  # the first passage is the article the question names: answered whatever the model says
     foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
     unheld: tuple[str, ...] = ()  # offices the question asks the holder of that no passage shown names anyone in
-    elsewhere: tuple[str, ...] = ()  # places the question names that the first passage's document never does
+    elsewhere: tuple[str, ...] = ()  # places and kinds (燃气热水器) asked that the first passage's document never names
 
     def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
@@ -581,8 +581,8 @@ def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:
 
 
 def _no_answer(evidence: Evidence) -> tuple[str, str]:
-    """The refusal message. It says why when a rule refused: the places no document mentions, those the
-    documents found never do, or the offices whose holder no passage found names."""
+    """The refusal message. It says why when a rule refused: the places no document mentions, the places and
+    kinds of thing the documents found never do, or the offices whose holder no passage found names."""
     for names, zh, en in (
         (evidence.foreign, "资料中没有提到{}", "the documents never mention {}"),
         (evidence.elsewhere, "找到的资料没有提到{}", "the documents found never mention {}"),
