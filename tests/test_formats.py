@@ -309,6 +309,10 @@ def test_join_lines_keeps_spaces_only_between_half_width_text():
     assert join_lines("长江是中国", "最长的河流。") == "长江是中国最长的河流。"
     assert join_lines("the Yangtze", "river") == "the Yangtze river"
     assert join_lines("长度约 6300", "公里") == "长度约 6300公里"
+    # A break inside a number set among Chinese characters is a typesetter's, not a space.
+    assert join_lines("会议通过　2", "023年9月1日起施行") == "会议通过　2023年9月1日起施行"
+    assert join_lines("page 2", "3 items") == "page 2 3 items"
+    assert join_lines("共 12", "34 人") == "共 12 34 人"  # spaces around the numbers: two numbers
     assert join_lines("infor-", "mation") == "information"
 
 

@@ -74,16 +74,31 @@ def join_lines(left: str, right: str) -> str:
     """Join two wrapped lines of one paragraph.
 
     A space is kept only between two half-width characters (so English words
-    and numbers stay apart); a CJK line break leaves nothing, and a word
-    hyphenated at the end of a line is mended.
+    and numbers stay apart), unless the break cuts a number set among Chinese
+    characters; a CJK line break leaves nothing, and a word hyphenated at the
+    end of a line is mended.
     """
     if not left or not right:
         return left or right
     if left.endswith("-") and left[-2:-1].isalpha() and left[-2:-1].isascii() and right[0].islower():
         return left[:-1] + right
-    if _half_width(left[-1]) and _half_width(right[0]):
+    if _half_width(left[-1]) and _half_width(right[0]) and not _split_number(left, right):
         return f"{left} {right}"
     return left + right
+
+
+def _split_number(left: str, right: str) -> bool:
+    """True when a line break falls inside a number set among Chinese characters (通过　2 | 023年): a Chinese
+    typesetter breaks anywhere, an English one only between words."""
+    head, tail = left.rstrip("0123456789"), right.lstrip("0123456789")
+    return (
+        head != left
+        and tail != right
+        and bool(head)
+        and bool(tail)
+        and not _half_width(head[-1])
+        and not _half_width(tail[0])
+    )
 
 
 def _half_width(ch: str) -> bool:
