@@ -13,7 +13,7 @@ from qa.errors import IndexMismatchError
 from qa.ingest.corpus import load_corpus
 from qa.search import builds
 from qa.search.edits import build
-from qa.text.answer_type import KINDS, has, kinds_of, names_a_thing, names_holder, offices_asked, question_kind
+from qa.text.answer_type import KINDS, has, kinds_of, names_holder, offices_asked, question_kind
 from qa.text.match import char_bigrams
 
 DATED = "今年3月，庆云县检察院自主研发电子送达平台"
@@ -186,12 +186,3 @@ def test_offices_asked(question, offices):
 )
 def test_names_holder(sentence, office, named):
     assert names_holder(sentence, office, kinds_of(sentence)) is named
-
-
-@pytest.mark.parametrize(
-    ("word", "names"),
-    [("燃气", True), ("家用", True), ("擦窗", True), ("维修", False), ("这份", False), ("二手", False)],
-)
-def test_a_word_names_a_kind_unless_the_dictionary_says_it_does_something_else(word, names):
-    # 擦窗 is not in the dictionary; 维修 is a verb, 这份 a demonstrative and measure, 二手 a number word.
-    assert names_a_thing(word) is names

@@ -312,22 +312,21 @@ def test_only_an_administrative_area_the_answer_never_names_refuses(tmp_path: Pa
     assert not refused.answered and "青禾市" in refused.message
 
 
-def test_another_kind_of_what_a_document_is_about_is_not_answered_by_it(tmp_path: Path, fake_encoder):
+def test_a_word_before_what_a_manual_is_about_that_it_never_writes_does_not_refuse(tmp_path: Path, fake_encoder):
+    # 公司 and 卫生间 say where the printer or the heater stands, not another kind of it: the manual answers.
+    write(
+        tmp_path / "printer.txt",
+        "青禾 LP-2200 激光打印机 用户手册\n\n五、常见问题\n问题：卡纸。\n"
+        "解决：关闭电源，打开后盖，双手握住纸张两侧缓慢向外拉出，不要用力撕扯。\n",
+    )
     write(
         tmp_path / "heater.txt",
-        "储水式电热水器使用说明书\n\n一、安装\n热水器必须由专业人员安装，插座应单独使用并可靠接地。\n\n"
-        "二、保养\n内胆的镁棒建议每18个月检查一次，消耗超过三分之二时应当更换。\n",
+        "储水式电热水器使用说明书\n\n五、常见故障\n安全阀滴水：加热时内胆水压升高，安全阀少量滴水属于正常泄压，不影响使用。\n",
     )
-    write(tmp_path / "lease.txt", "房屋租赁合同\n\n第一条 水电燃气等费用由乙方承担。\n")  # 燃气 is a word of the corpus
     answerer = _answerer(tmp_path, fake_encoder)
-    # The manual's own kinds (电热水器, 储水式), and words that name no kind (维修, 这台), are answered.
-    for question in (
-        "储水式电热水器的镁棒多久检查一次？",
-        "维修热水器要找专业人员吗？",
-        "这台热水器的镁棒多久检查一次？",
-    ):
-        assert answerer.ask(question).answered, question
-    refused = answerer.ask("燃气热水器的镁棒多久检查一次？")
-    assert not refused.answered
-    assert refused.message == "未在资料中找到相关内容：找到的资料没有提到“燃气热水器”。"
-    assert not answerer.ask("太阳能热水器需要专业人员安装吗？").answered
+    # (This tiny corpus never uses 公司, so the fake encoder's coverage rule may still refuse; no refusal may say
+    # that the documents never mention a 公司打印机.)
+    for question in ("公司打印机卡纸了怎么处理？", "卫生间热水器的安全阀滴水正常吗？"):
+        result = answerer.ask(question, keep_refused=True)
+        assert "没有提到" not in result.message, result.message
+        assert "向外拉出" in result.passages[0].quote or "正常泄压" in result.passages[0].quote

@@ -25,7 +25,7 @@ from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
-from qa.text.answer_type import has, kinds_of, names_a_thing, names_holder, offices_asked, place_names
+from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
 from qa.text.match import char_bigrams
 from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
@@ -83,7 +83,7 @@ class Evidence:
     named: bool = False  # the first passage is the article the question names: answered whatever the model says
     foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
     unheld: tuple[str, ...] = ()  # offices the question asks the holder of that no passage shown names anyone in
-    elsewhere: tuple[str, ...] = ()  # places and kinds (燃气热水器) asked that the first passage's document never names
+    elsewhere: tuple[str, ...] = ()  # places the question names that the first passage's document never does
 
     def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
@@ -242,14 +242,12 @@ class Answerer:
             foreign=self.foreign_places(named_places) + self.foreign_codes(text),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
-            # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海; nor one about
-            # 燃气热水器 by the manual of an 电热水器.
+            # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海.
             elsewhere=tuple(
                 p
                 for p in dict.fromkeys((*_regions(words), *filter(_area_name, named_places)))
                 if not self.mentions(by_id[citations[0].id].row, [p])
-            )
-            + self.other_kinds(text, words, by_id[citations[0].id].row, named_places),
+            ),
         )
         return citations, evidence
 
@@ -372,32 +370,6 @@ class Answerer:
         (东营 for 东营市), in either script."""
         text = self.index.documents[self.index.passages[row].doc_id].text
         return all(_names(text, p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) for p in places)
-
-    def other_kinds(self, text: str, words: Sequence[str], row: int, places: Sequence[str]) -> tuple[str, ...]:
-        """The kinds of what the document of passage `row` is about that the question names and the document
-        never does: 燃气热水器 asked of the manual titled 储水式电热水器使用说明书, 喷墨打印机 of a 激光打印机's.
-
-        A kind is a word of two or more characters right before a word of the title (热水器) in the question,
-        one that may name a thing (`names_a_thing`: not 维修, not 这份) and is not a place (those have their own
-        check). The document must never name the word: 储水式电热水器 is asked of its own manual.
-        """
-        doc = self.index.documents[self.index.passages[row].doc_id]
-        title = fold(doc.title)
-        pairs = [
-            (m, h)
-            for m, h in zip(words, words[1:])
-            if len(h) >= 2 and h in title and len(m) >= 2 and m not in STOPWORDS and m not in places
-        ]
-        if not pairs:
-            return ()
-        asked = fold(text)
-        return tuple(
-            dict.fromkeys(
-                m + h
-                for m, h in pairs
-                if all(is_cjk(c) for c in m) and names_a_thing(m) and m + h in asked and not _names(doc.text, m)
-            )
-        )
 
     def foreign_codes(self, text: str) -> tuple[str, ...]:
         """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
@@ -581,8 +553,8 @@ def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:
 
 
 def _no_answer(evidence: Evidence) -> tuple[str, str]:
-    """The refusal message. It says why when a rule refused: the places no document mentions, the places and
-    kinds of thing the documents found never do, or the offices whose holder no passage found names."""
+    """The refusal message. It says why when a rule refused: the places no document mentions, those the
+    documents found never do, or the offices whose holder no passage found names."""
     for names, zh, en in (
         (evidence.foreign, "资料中没有提到{}", "the documents never mention {}"),
         (evidence.elsewhere, "找到的资料没有提到{}", "the documents found never mention {}"),

@@ -180,38 +180,15 @@ def _all_cjk(word: str) -> bool:
     return all("\u4e00" <= c <= "\u9fff" for c in word)
 
 
-# Dictionary tags of words that name a thing or a kind of one: nouns, names, places, organisations,
-# abbreviations and distinguishing words (家用, 公共).
-_NAMING = frozenset(("n", "nr", "nrt", "nrfg", "ns", "nz", "nt", "j", "b", "ng"))
-_dictionary: tuple[frozenset[str], frozenset[str]] | None = None
-
-
-def _tags() -> tuple[frozenset[str], frozenset[str]]:
-    """jieba's dictionary, read once: its place names, and its words that name no thing (verbs, adverbs,
-    numbers and measures, idioms…)."""
-    global _dictionary
-    if _dictionary is None:
-        import jieba
-
-        places, other = set(), set()
-        with open(jieba.Tokenizer().get_dict_file().name, encoding="utf-8") as handle:
-            for entry in (line.split() for line in handle):
-                if len(entry) == 3:
-                    if entry[2] == "ns":
-                        places.add(entry[0])
-                    elif entry[2] not in _NAMING:
-                        other.add(entry[0])
-        _dictionary = frozenset(places), frozenset(other)
-    return _dictionary
+_places: frozenset[str] | None = None
 
 
 def place_names(tokens: Sequence[str]) -> list[str]:
     """The tokens jieba's dictionary tags as place names ("ns": 深圳, 杭州, 庆云县)."""
-    places = _tags()[0]
-    return [t for t in tokens if len(t) >= 2 and t in places]
+    global _places
+    if _places is None:
+        import jieba
 
-
-def names_a_thing(word: str) -> bool:
-    """True when `word` may name a thing or a kind of one (燃气, 喷墨, 家用), as far as jieba's dictionary tells:
-    not a verb (维修), an adverb, a number or measure (这份, 二手) or an idiom. A word it does not hold counts."""
-    return word not in _tags()[1]
+        with open(jieba.Tokenizer().get_dict_file().name, encoding="utf-8") as handle:
+            _places = frozenset(p[0] for p in (line.split() for line in handle) if len(p) == 3 and p[2] == "ns")
+    return [t for t in tokens if len(t) >= 2 and t in _places]
