@@ -239,7 +239,7 @@ class Answerer:
             cited[0][1],
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             named=bool(pinned) and hits[0].row in pinned,
-            foreign=self.foreign_places(named_places) + self.foreign_codes(text),
+            foreign=self.foreign_places(named_places) + self.foreign_codes(clues.codes),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
             # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海.
@@ -311,9 +311,10 @@ class Answerer:
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
             start, end = _structured(passage, spans, sentences, kinds, clues, asks_more, (start, end), blend)
-        named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
-        if named is not None and not start <= spans[named][0] < end:
-            start, end = spans[named]
+        if holders:  # only an office question looks for the sentence that names the holder
+            named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
+            if named is not None and not start <= spans[named][0] < end:
+                start, end = spans[named]
         inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
         mask = 0
         for i in inside:
@@ -371,10 +372,11 @@ class Answerer:
         text = self.index.documents[self.index.passages[row].doc_id].text
         return all(_names(text, p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) for p in places)
 
-    def foreign_codes(self, text: str) -> tuple[str, ...]:
-        """Model numbers and codes the question names that no document writes (GPT-4 where only GPT-3 is)."""
+    def foreign_codes(self, codes: Sequence[str]) -> tuple[str, ...]:
+        """Those of a question's model numbers and codes (`codes_in`) that no document writes (GPT-4 where only
+        GPT-3 is)."""
         known = self.index.codes
-        return tuple(dict.fromkeys(c for c in codes_in(text) if c not in known))
+        return tuple(dict.fromkeys(c for c in codes if c not in known))
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""

@@ -115,7 +115,7 @@ def _content_lines(
             dropped.append(Dropped(s, rule))
             continue
         marked = s in headings and len(s) <= TITLE_MAX_CHARS
-        line.kind = "short" if marked or _is_short(s) or (not kept and _is_title_like(s)) else "body"
+        line.kind = "short" if marked or _is_short(s) or (not kept and is_title_like(s)) else "body"
         in_body = in_body or (line.kind == "body" and bool(kept))
         kept.append(line)
     while in_body and kept and kept[-1].kind == "short" and meta.is_name_line(kept[-1].text):
@@ -182,7 +182,7 @@ def _is_short(s: str) -> bool:
     return not any(ch in s for ch in "。！？!?；;")
 
 
-def _is_title_like(s: str) -> bool:
+def is_title_like(s: str) -> bool:
     """The first line may be a long headline: no sentence ends inside it."""
     return len(s) <= TITLE_MAX_CHARS and not any(ch in s[:-1] for ch in "。；;") and not s.endswith("。")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import docx
 
-from qa.ingest.clean import TITLE_MAX_CHARS
+from qa.ingest.clean import is_title_like
 from qa.ingest.decode import NotTextError
 from qa.ingest.document import Article, Block
 from qa.ingest.layout import join_lines, meta_value
@@ -48,8 +48,8 @@ def read_docx(data: bytes) -> Article:
 
 
 def _title_like(text: str) -> bool:
-    """A short line of Chinese in which no sentence ends."""
-    return len(text) <= TITLE_MAX_CHARS and cjk_count(text) > 0 and not any(c in text for c in "。！？!?；;")
+    """A line a text file's title could be (`is_title_like`), in Chinese, that neither asks nor exclaims."""
+    return is_title_like(text) and cjk_count(text) > 0 and not any(c in text for c in "！？!?；;")
 
 
 def _article(document: Any) -> Article:
