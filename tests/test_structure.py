@@ -24,6 +24,7 @@ from qa.ingest.structure import (
     named_article,
 )
 from qa.render import source_line
+from qa.search.bm25 import BM25
 from qa.search.edits import build
 
 FORMATS = TESTS_DIR / "data" / "formats"
@@ -330,3 +331,48 @@ def test_a_word_before_what_a_manual_is_about_that_it_never_writes_does_not_refu
         result = answerer.ask(question, keep_refused=True)
         assert "没有提到" not in result.message, result.message
         assert "向外拉出" in result.passages[0].quote or "正常泄压" in result.passages[0].quote
+
+
+def test_an_everyday_word_finds_the_word_a_regulation_or_contract_writes(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "pets.txt",
+        "临川区犬只管理办法\n\n第三条 每户居民限养一只犬，饲养犬只应当办理登记。\n\n"
+        "第六条 携犬出户时，应当为犬束犬链，犬链长度不超过二米。\n\n"
+        "第九条 犬只在户外排泄的，携犬人应当立即清除粪便；未清除的，处五十元罚款。\n",
+    )
+    write(
+        tmp_path / "lease.txt",
+        "房屋租赁合同\n\n第四条 出租人应当在承租人退租之日起七日内退还押金。\n\n第五条 每月租金一千五百元，按月支付。\n",
+    )
+    write(tmp_path / "park.txt", "公园开放时间\n\n滨河公园每天早上六点开放，晚上十点关闭，游客可以散步、跑步。\n")
+    answerer = _answerer(tmp_path, fake_encoder)
+    # 狗 and 房东 occur in no document: each stands for the word the documents write (犬, 出租人).
+    dog = answerer.ask("每户居民可以养几只狗？")
+    assert dog.answered and "限养一只犬" in dog.passages[0].quote
+    landlord = answerer.ask("房东要在几天之内退押金？")
+    assert landlord.answered and "七日内" in landlord.passages[0].quote
+
+
+def test_an_everyday_word_stays_when_the_corpus_writes_it_more():
+    from qa.search.retrieve import _corpus_word
+
+    regulation = BM25().build([["犬只", "登记"], ["犬", "犬链"], ["犬", "粪便"], ["狗", "新闻"]])
+    assert _corpus_word(regulation, "狗") == "犬"  # 犬 in two passages, 狗 in one
+    pets = BM25().build([["狗", "猫"], ["狗", "狗粮"], ["犬", "品种"]])
+    assert _corpus_word(pets, "狗") == "狗"  # pet news says 狗: the question's word stays
+    assert _corpus_word(pets, "房东") == "房东"  # no written form in the corpus: unchanged
+    assert _corpus_word(regulation, "狗粮") == "狗粮"  # not in the table, not a shortening
+
+
+def test_a_lead_in_that_holds_the_number_asked_stays_the_quote_when_the_items_hold_other_numbers(
+    tmp_path: Path, fake_encoder
+):
+    write(
+        tmp_path / "team.txt",
+        "临川区应急志愿服务队管理办法\n\n"
+        "第三条 年满18周岁、身体健康，并具备下列条件之一的居民，可以报名参加应急志愿服务队：\n"
+        "（一）持有急救证书满2年的；\n（二）从事消防工作5年以上的。\n\n"
+        "第四条 队员每年参加训练不少于4次。\n",
+    )
+    quote = _answerer(tmp_path, fake_encoder).ask("报名参加应急志愿服务队要年满多少周岁？", keep_refused=True)
+    assert "年满18周岁" in quote.passages[0].quote  # not an item's 2年 or 5年

@@ -459,7 +459,7 @@ def _past_lead_in(
         return chosen
     best = max(items, key=lambda j: scores[j])
     lead = kinds_of(after_article_label(sentences[inside[0]]))  # 第四条 is no number asked for
-    if has(lead, kind) and not has(kinds[best], kind):
+    if has(lead, kind):
         return chosen
     return spans[best]
 

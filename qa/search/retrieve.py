@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa.ingest.structure import about_issuing, has_issuing
+from qa.search.bm25 import BM25
 from qa.search.fusion import rrf
 from qa.search.index import Index
 from qa.search.ranker import Ranker, rr
 from qa.text.answer_type import KINDS, question_kind
+from qa.text.colloquial import written_forms
 from qa.text.match import char_bigrams, contains, coverage
 from qa.text.normalize import fold
 
@@ -55,13 +57,25 @@ def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     a question about something absent should look poorly covered.
     """
     bm25 = index.bm25
-    # A word the corpus never uses may shorten one it does (租期 for 租赁期): the question means that word.
-    tokens = [t if t in bm25.vocab else bm25.abbreviated(t) or t for t in index.tokenizer(text)]
+    tokens = [_corpus_word(bm25, t) for t in index.tokenizer(text)]
     ceiling = float(bm25.idf.max()) if len(bm25.idf) else 1.0
     weights: dict[str, float] = {}
     for token in tokens:
         weights[token] = bm25.idf_of(token) if token in bm25.vocab else ceiling
     return Query(text, tokens, list(weights.items()), vector, question_kind(text), about_issuing(text))
+
+
+def _corpus_word(bm25: BM25, token: str) -> str:
+    """The word the corpus writes for the question's `token`.
+
+    An everyday word stands for its written form when the corpus uses that form in more passages
+    (狗 → 犬 in a dog regulation; 狗 stays in pet news). A word the corpus never uses may shorten one it
+    does (租期 for 租赁期).
+    """
+    forms = [f for f in written_forms().get(token, ()) if f in bm25.vocab]
+    if forms:
+        return min([token, *forms] if token in bm25.vocab else forms, key=lambda w: (bm25.idf_of(w), w != token))
+    return token if token in bm25.vocab else bm25.abbreviated(token) or token
 
 
 def search(
