@@ -61,6 +61,20 @@ def test_sentence_kinds():
     assert not kinds(OFFICE) & {"person", "time"}  # an office is not a person
 
 
+@pytest.mark.parametrize(
+    ("text", "timed"),
+    [
+        ("周一到周五 7:20-7:50，每天2位家长", True),
+        ("人工服务时间为工作日8:30—17:30。", True),
+        ("售后服务热线：400-862-7305（每日8：00～20：00）", True),
+        ("地图比例为1:50000。", False),  # a ratio, not a time
+        ("请升级到3.10版本。", False),
+    ],
+)
+def test_a_clock_time_is_a_time(text, timed):
+    assert ("time" in kinds(text)) is timed
+
+
 @pytest.mark.parametrize("text", ["", "   ", "The prosecutor met the press.", "Hello world"])
 def test_text_without_kinds(text):
     assert kinds_of(text) == 0

@@ -376,3 +376,13 @@ def test_a_lead_in_that_holds_the_number_asked_stays_the_quote_when_the_items_ho
     )
     quote = _answerer(tmp_path, fake_encoder).ask("报名参加应急志愿服务队要年满多少周岁？", keep_refused=True)
     assert "年满18周岁" in quote.passages[0].quote  # not an item's 2年 or 5年
+
+
+def test_a_topic_line_of_notes_goes_on_to_the_line_under_it_that_holds_the_time_asked(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "notes.md",
+        "# 读书会筹备记录\n\n## 分工\n\n- 周六签到处（志愿者在图书馆门口值守）\n  - 上午 9:00-9:30，两位志愿者\n"
+        "  - 桌椅由小林借\n- 茶歇由阿梅负责，预算300元\n",
+    )
+    quote = _answerer(tmp_path, fake_encoder).ask("周六在图书馆门口值守签到是几点到几点？", keep_refused=True)
+    assert "9:00-9:30" in quote.passages[0].quote

@@ -405,6 +405,7 @@ def _structured(
     (多少天内 of 应当自取得之日起三十日内，持下列材料…：).
     """
     start, end = _past_echo(spans, sentences, clues.bigrams, chosen)
+    start, end = _past_topic(spans, sentences, kinds, clues.kind, (start, end))
     if not clues.wants_list:
         start, end = _past_lead_in(spans, sentences, kinds, clues.kind, scores, (start, end))
     else:
@@ -433,6 +434,23 @@ def _past_echo(
     if not grams or len(grams & question) < ECHO_SHARE * len(grams):
         return chosen
     return start, spans[inside[-1] + 1][1]
+
+
+def _past_topic(
+    spans: list[tuple[int, int]], sentences: list[str], kinds: Sequence[int], kind: str | None, chosen: tuple[int, int]
+) -> tuple[int, int]:
+    """A quote that is only the short first line of a passage and lacks the kind of answer asked (a time, a
+    number) goes on to the first line under it that holds one: in notes, a list item names the topic and the
+    items under it say what is asked (早上护导（家长在校门口站岗） → 周一到周五 7:20-7:50)."""
+    inside = [i for i, (a, e) in enumerate(spans) if chosen[0] <= a and e <= chosen[1]]
+    if kind is None or inside != [0] or len(sentences[0]) > SHORT_LINE or has(kinds[0], kind):
+        return chosen
+    for j in range(1, len(spans)):
+        if len(sentences[j]) > SHORT_LINE or spans[j][1] - chosen[0] > LIST_CHARS:
+            break
+        if has(kinds[j], kind):
+            return chosen[0], spans[j][1]
+    return chosen
 
 
 def _past_lead_in(

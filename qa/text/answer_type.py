@@ -46,7 +46,7 @@ _TITLES = re.compile(
 _NOT_NAME_END = re.compile(r"[区县市省州镇乡村路街党国]$")
 _SENTENCE = {
     "time": re.compile(
-        rf"(?:{_NUM})+\s*(?:年|月|日|号|世纪|年代|点|时|分钟|小时|天|周|个月)|[春夏秋冬]季|上午|下午|凌晨|晚上|今年|去年|明年|当年|时期|[汉唐宋元明清]朝"
+        rf"(?:{_NUM})+\s*(?:年|月|日|号|世纪|年代|点|时|分钟|小时|天|周|个月)|(?<![0-9])[0-2]?[0-9][:：][0-5][0-9](?![0-9])|[春夏秋冬]季|上午|下午|凌晨|晚上|今年|去年|明年|当年|时期|[汉唐宋元明清]朝"
     ),
     # A digit, two numerals in a row, or a numeral with a measure word: not the 一 of 统一 or 进一步.
     "number": re.compile(
