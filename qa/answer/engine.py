@@ -315,7 +315,7 @@ class Answerer:
             named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
             if named is not None and not start <= spans[named][0] < end:
                 start, end = spans[named]
-        inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+        inside = _inside(spans, start, end)
         mask = 0
         for i in inside:
             mask |= kinds[i]
@@ -401,8 +401,9 @@ def _structured(
     article (`asks_more` False) — quotes the article's first sentence; a question asking for several
     things (哪些) quoting one line of a list, or the sentence that introduces one (…持下列材料办理：), gets
     the lines under it; one asking for one thing and quoting the line that introduces a list
-    (…符合下列要求：) gets the item that answers it, unless only the line holds the kind of answer asked
-    (多少天内 of 应当自取得之日起三十日内，持下列材料…：).
+    (…符合下列要求：) gets the item that answers it, unless the line holds the kind of answer asked
+    (多少天内 of 应当自取得之日起三十日内，持下列材料…：); a short topic line of notes goes on to the line under
+    it that holds that kind.
     """
     start, end = _past_echo(spans, sentences, clues.bigrams, chosen)
     start, end = _past_topic(spans, sentences, kinds, clues.kind, (start, end))
@@ -420,13 +421,18 @@ def _structured(
     return start, end
 
 
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:
+    """The sentences (by index into `spans`) that a quote from `start` to `end` holds whole."""
+    return [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+
+
 def _past_echo(
     spans: list[tuple[int, int]], sentences: list[str], question: frozenset[str], chosen: tuple[int, int]
 ) -> tuple[int, int]:
     """A quote of short lines ending in one that restates the question goes on to the next sentence, which
     holds the answer: 损失出现 NaN → FP16 下先把学习率降到原来的一半; 问题：卡纸。→ 解决：…"""
     start, end = chosen
-    inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+    inside = _inside(spans, start, end)
     if not inside or inside[-1] + 1 >= len(spans) or any(len(sentences[i]) > SHORT_LINE for i in inside):
         return chosen
     body = _LABEL.sub("", sentences[inside[-1]], count=1)
@@ -442,7 +448,7 @@ def _past_topic(
     """A quote that is only the short first line of a passage and lacks the kind of answer asked (a time, a
     number) goes on to the first line under it that holds one: in notes, a list item names the topic and the
     items under it say what is asked (早上护导（家长在校门口站岗） → 周一到周五 7:20-7:50)."""
-    inside = [i for i, (a, e) in enumerate(spans) if chosen[0] <= a and e <= chosen[1]]
+    inside = _inside(spans, *chosen)
     if kind is None or inside != [0] or len(sentences[0]) > SHORT_LINE or has(kinds[0], kind):
         return chosen
     for j in range(1, len(spans)):
@@ -464,8 +470,8 @@ def _past_lead_in(
     """A quote that is only the sentence introducing a list (…应当符合下列要求：) goes to the item of that list
     most like the question by `scores` (lexical + semantic: the quote model's preference for longer sentences
     means nothing among items): the lead-in says that there is an answer, an item says what it is. When the
-    lead-in holds the `kind` of answer asked (a time, a number) and that item does not, the lead-in is it."""
-    inside = [i for i, (a, e) in enumerate(spans) if chosen[0] <= a and e <= chosen[1]]
+    lead-in holds the `kind` of answer asked (a time, a number), the lead-in is it, whatever its items hold."""
+    inside = _inside(spans, *chosen)
     if len(inside) != 1 or not sentences[inside[0]].rstrip().endswith(("：", ":")):
         return chosen
     items = []
@@ -475,17 +481,15 @@ def _past_lead_in(
         items.append(j)
     if not items:
         return chosen
-    best = max(items, key=lambda j: scores[j])
-    lead = kinds_of(after_article_label(sentences[inside[0]]))  # 第四条 is no number asked for
-    if has(lead, kind):
+    if has(kinds_of(after_article_label(sentences[inside[0]])), kind):  # 第四条 is no number asked for
         return chosen
-    return spans[best]
+    return spans[max(items, key=lambda j: scores[j])]
 
 
 def _through_items(spans: list[tuple[int, int]], sentences: list[str], start: int, end: int) -> int:
     """Where a quote ending in the sentence that introduces a list (…持下列材料办理：) ends when the question
     asks for several things: after the items of the list, up to LIST_CHARS of them."""
-    inside = [i for i, (a, e) in enumerate(spans) if start <= a and e <= end]
+    inside = _inside(spans, start, end)
     if not inside or not sentences[inside[-1]].rstrip().endswith(("：", ":")):
         return end
     for j in range(inside[-1] + 1, len(spans)):

@@ -52,9 +52,9 @@ class Query:
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     """Tokenize `text` with the index's tokenizer and weight its terms by idf.
 
-    A term the corpus never uses but that shortens one of its words stands for that word
-    (`BM25.abbreviated`); other terms the corpus never uses weigh as much as its rarest term:
-    a question about something absent should look poorly covered.
+    Each word is searched as the corpus writes it (`_corpus_word`: 犬 for 狗, 租赁期 for 租期); terms the
+    corpus never uses weigh as much as its rarest term: a question about something absent should look
+    poorly covered.
     """
     bm25 = index.bm25
     tokens = [_corpus_word(bm25, t) for t in index.tokenizer(text)]

@@ -1,7 +1,7 @@
 """Everyday words a question uses for what documents write formally: 狗 for 犬, 房东 for 出租人, 坏了 for 故障.
 
 Regulations, contracts and manuals keep to a written register that people asking do not. A question's
-word stands for the written form its corpus uses more (`corpus_word`), so keyword search and the
+word stands for the written form its corpus uses more (`qa.search.retrieve._corpus_word`), so keyword search and the
 evidence that a passage covers the question see the document's word. The dense leg needs no help here:
 the embedding places 狗 and 犬 close already.
 """
