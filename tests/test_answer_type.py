@@ -31,6 +31,12 @@ OFFICE = "市人民检察院打造了检察长党课"
         ("快递几时能到？", "time"),
         ("读者证在啥地方办？", "place"),
         ("会议是哪一天召开的？", "time"),
+        ("烧一箱热水要多长时间？", "duration"),  # a time is not enough: 冬季 does not answer it
+        ("门锁要等多久才能打开？", "duration"),
+        ("最多能提前几天预约？", "duration"),
+        ("申请后几个工作日办结？", "duration"),
+        ("几月开学？", "time"),
+        ("孩子上几年级了？", "number"),
         ("全市共有多少个党支部？", "number"),
         ("该院有几个党支部？", "number"),
         ("他是第几批入选的检察官？", "number"),
@@ -76,6 +82,23 @@ def test_sentence_kinds():
 )
 def test_a_clock_time_is_a_time(text, timed):
     assert ("time" in kinds(text)) is timed
+
+
+@pytest.mark.parametrize(
+    ("text", "lasting"),
+    [
+        ("从15℃加热到65℃，大约需要110分钟。", True),
+        ("应当自收到申请之日起十五日内作出决定。", True),
+        ("门锁有延时保护，约2分钟后自动解锁。", True),
+        ("保修期为3个月，半小时内响应。", True),
+        ("冬季长时间不用时，应当放净内胆中的水。", False),  # a season and 长时间 are no length of time
+        ("本办法自2024年3月1日起施行。", False),  # a date: its year and day are not lengths
+        ("年满18周岁的居民可以报名。", False),  # an age
+        ("第二天上午到现场复查。", False),
+    ],
+)
+def test_a_length_of_time_is_told_from_a_date_or_an_age(text, lasting):
+    assert ("duration" in kinds(text)) is lasting
 
 
 @pytest.mark.parametrize("text", ["", "   ", "The prosecutor met the press.", "Hello world"])

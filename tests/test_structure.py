@@ -26,6 +26,7 @@ from qa.ingest.structure import (
 from qa.render import source_line
 from qa.search.bm25 import BM25
 from qa.search.edits import build
+from qa.text.tokenize import Tokenizer
 
 FORMATS = TESTS_DIR / "data" / "formats"
 
@@ -386,3 +387,28 @@ def test_a_topic_line_of_notes_goes_on_to_the_line_under_it_that_holds_the_time_
     )
     quote = _answerer(tmp_path, fake_encoder).ask("周六在图书馆门口值守签到是几点到几点？", keep_refused=True)
     assert "9:00-9:30" in quote.passages[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "dropped"),
+    [
+        ("滤网多长时间清理一次？", {"滤网", "清理"}, {"多长时间", "长时间", "时间"}),
+        ("在手机上最多能提前几天约号？", {"手机", "提前"}, {"几天"}),
+        ("一次最多借几本书？", {"书"}, {"几本书", "几本", "本书"}),
+        ("孩子几岁可以办卡？", {"孩子", "卡"}, {"几岁"}),
+        ("哪一天开始报名？", {"报名"}, {"哪一天", "一天"}),
+    ],
+)
+def test_question_words_and_the_words_inside_them_are_not_searched(question: str, kept: set, dropped: set):
+    words = set(Tokenizer()(question))
+    assert kept <= words and not dropped & words
+
+
+def test_a_duration_asked_finds_the_duration_not_a_sentence_that_says_long_time(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "heater.txt",
+        "储水式电热水器使用说明书\n\n一、注意事项\n\n1. 冬季长时间不用时，应当放净热水器内胆中的水，以防冻裂。\n\n"
+        "二、使用方法\n\n1. 首次使用时，一箱冷水从15℃加热到65℃，大约需要110分钟。\n",
+    )
+    first = _answerer(tmp_path, fake_encoder).ask("烧一箱热水要多长时间？", keep_refused=True).passages[0]
+    assert "110分钟" in first.quote

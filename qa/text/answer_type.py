@@ -13,14 +13,21 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-KINDS = ("time", "number", "place", "person")
+KINDS = ("time", "number", "place", "person", "duration")
 
-# Checked in this order: "哪一年" asks for a time, not a number.
+# Checked in this order: "多长时间" asks for a duration (a time is not enough: 冬季 does not answer it), "哪一年" for a
+# time, not a number.
 _QUESTION = (
+    (
+        "duration",
+        re.compile(
+            r"多久|多长时间|几个?(?:小时|钟头|工作日)|几(?:天|周|个星期|个月|年(?!级))|几分钟|多少(?:天|年|个月|小时|分钟|个?工作日)"
+        ),
+    ),
     (
         "time",
         re.compile(
-            r"什么时[候间]|啥时[候间]?|几时|多会儿|何时|哪[一个]?年|哪[一个]?天|哪[一个]?月|几月|几号|何年|年份|日期|哪[个一]?朝代|什么年代|几点|多久|多长时间"
+            r"什么时[候间]|啥时[候间]?|几时|多会儿|何时|哪[一个]?年|哪[一个]?天|哪[一个]?月|几月|几号|何年|年份|日期|哪[个一]?朝代|什么年代|几点"
         ),
     ),
     (
@@ -53,6 +60,12 @@ _SENTENCE = {
         r"[0-9０-９]|[零〇一二两三四五六七八九十百千万亿]{2,}|[一二两三四五六七八九十百千万亿半][个名位次项条种届年月日天人元岁件家所倍成层座]"
     ),
     "place": re.compile(r"[\u4e00-\u9fff](?:省|市|县|区|镇|乡|村|州|国|岛|山|河|江|湖|海|港|城|路|街|洲)"),
+    # A count of a unit of time: 30分钟, 半小时, 十五日内, 3个月, not the day of a date (3月1日), a year (2024年) or an
+    # age (18周岁).
+    "duration": re.compile(
+        r"(?<![0-9０-９零〇一二两三四五六七八九十百千万月第])(?:[0-9０-９]{1,3}(?:\.[0-9]+)?|[零一二两三四五六七八九十百半]{1,3})\s*"
+        r"(?:分钟|小时|钟头|个?半?小时|天|日|周(?!岁)|个?星期|个月|个?工作日|年)"
+    ),
 }
 
 
@@ -103,7 +116,7 @@ def names_holder(sentence: str, office: str, mask: int) -> bool:
 
 
 def question_kind(question: str) -> str | None:
-    """The kind of answer `question` asks for ("time", "number", "place", "person"), or None."""
+    """The kind of answer `question` asks for ("duration", "time", "number", "place", "person"), or None."""
     for kind, pattern in _QUESTION:
         if pattern.search(question):
             return kind
@@ -117,9 +130,9 @@ def kinds_of(text: str) -> int:
     for index time: the mask of every sentence is stored with the index.
     """
     mask = 0
-    for i, kind in enumerate(KINDS[:3]):
-        if _SENTENCE[kind].search(text):
-            mask |= 1 << i
+    for kind, pattern in _SENTENCE.items():
+        if pattern.search(text):
+            mask |= 1 << KINDS.index(kind)
     if _has_name(text):
         mask |= 1 << KINDS.index("person")
     return mask

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from qa.text.normalize import fold
 
 jieba.setLogLevel(logging.WARNING)
 
-TOKENIZER_NAME = "jieba-search-v2"  # v2: folding maps traditional characters to simplified
+TOKENIZER_NAME = "jieba-search-v3"  # v2: folding maps traditional characters to simplified; v3: `_ASKING` dropped
 
 # Question words, particles and function words: they say what kind of answer
 # is wanted, not what it is about, so they must never count as a match.
@@ -29,6 +29,14 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Question words jieba keeps whole or at the head of a word (几天, 几点, 多长时间, 哪个, 啥时候, 几本书): how
+# many, when, which, not a word of the topic. Each is 几/哪/啥/什么/多 and a measure word, so no list is whole.
+_ASKING = re.compile(
+    r"几[十百千万]?(?:分钟|小时|星期|公斤|公里|个月|[天点岁号年月日次个回遍楼层块元分周时名位种样张本份台辆间趟顿斤倍成站页条项步期届])"
+    r"|哪一?[个些天里儿年月日位家种类条款项边次样间所部本台辆张份号点]"
+    r"|啥|什么"
+    r"|多(?:少|长|久|大|远|高|宽|厚|深)(?:时间|年纪|岁数)?"
+)
 _WORD = re.compile(r"\w", re.UNICODE)
 # Terms a document itself marks as names: “四心”, 《轻微刑事案件赔偿保证金提存制度》.
 _QUOTED = re.compile(r"“([^“”\s]{2,16})”|《([^《》\s]{2,30})》")
@@ -108,6 +116,24 @@ class Tokenizer:
         return [w for w in (w.strip() for w in self._jieba.lcut(fold(text), HMM=False)) if w and _WORD.search(w)]
 
     def __call__(self, text: str) -> list[str]:
-        """Tokenize `text` into content words (folded, stopwords dropped)."""
-        words = self._jieba.lcut_for_search(fold(text), HMM=False)
-        return [w for w in (w.strip() for w in words) if w and _WORD.search(w) and w not in STOPWORDS]
+        """Tokenize `text` into content words (folded, stopwords and question words dropped)."""
+        return [
+            w
+            for w in (w.strip() for w in self._search_words(fold(text)))
+            if w and _WORD.search(w) and w not in STOPWORDS
+        ]
+
+    def _search_words(self, text: str) -> Iterator[str]:
+        """jieba's search mode (each word, after the dictionary words of two and three characters inside
+        it), with the question word at the head of a word cut off first: 多长时间 gives no 长时间 to match
+        长时间不用, and 几本书 gives 书."""
+        known = self._jieba.FREQ
+        for word in self._jieba.cut(text, HMM=False):
+            asking = None if word in STOPWORDS else _ASKING.match(word)
+            if asking:
+                word = word[asking.end() :]
+            for n in (2, 3):
+                if len(word) > n:
+                    yield from (g for g in (word[i : i + n] for i in range(len(word) - n + 1)) if known.get(g))
+            if word:
+                yield word
