@@ -31,12 +31,11 @@ STOPWORDS = frozenset(
 
 # Question words jieba keeps whole or at the head of a word (几天, 几点, 多长时间, 哪个, 啥时候, 几本书): how
 # many, when, which, not a word of the topic. Each is 几/哪/啥/什么/多 and a measure word, so no list is whole.
-_ASKING = re.compile(
-    r"几[十百千万]?(?:分钟|小时|星期|公斤|公里|个月|[天点岁号年月日次个回遍楼层块元分周时名位种样张本份台辆间趟顿斤倍成站页条项步期届])"
-    r"|哪一?[个些天里儿年月日位家种类条款项边次样间所部本台辆张份号点]"
-    r"|啥|什么"
-    r"|多(?:少|长|久|大|远|高|宽|厚|深)(?:时间|年纪|岁数)?"
-)
+_MEASURE = r"[十百千万]?(?:分钟|小时|星期|公斤|公里|个月|[天点岁号年月日次个回遍楼层块元分周时名位种样张本份台辆间趟顿斤倍成站页条项步期届])"
+_WHICH = r"一?[个些天里儿年月日位家种类条款项边次样间所部本台辆张份号点]"
+_ASKING = re.compile(rf"几{_MEASURE}|哪{_WHICH}|啥|什么|多(?:少|长|久|大|远|高|宽|厚|深)(?:时间|年纪|岁数)?")
+# The measure word of a question word that jieba cut off on its own (哪 / 天, 几 / 个人).
+_AFTER = {"几": re.compile(_MEASURE), "哪": re.compile(_WHICH)}
 _WORD = re.compile(r"\w", re.UNICODE)
 # Terms a document itself marks as names: “四心”, 《轻微刑事案件赔偿保证金提存制度》.
 _QUOTED = re.compile(r"“([^“”\s]{2,16})”|《([^《》\s]{2,30})》")
@@ -126,10 +125,13 @@ class Tokenizer:
     def _search_words(self, text: str) -> Iterator[str]:
         """jieba's search mode (each word, after the dictionary words of two and three characters inside
         it), with the question word at the head of a word cut off first: 多长时间 gives no 长时间 to match
-        长时间不用, and 几本书 gives 书."""
+        长时间不用, 几本书 gives 书, and 哪天 gives nothing, though jieba cuts it 哪 / 天."""
         known = self._jieba.FREQ
+        after = None
         for word in self._jieba.cut(text, HMM=False):
-            asking = None if word in STOPWORDS else _ASKING.match(word)
+            asking = _AFTER[after].match(word) if after else None
+            asking = asking or (None if word in STOPWORDS else _ASKING.match(word))
+            after = word if word in _AFTER else None
             if asking:
                 word = word[asking.end() :]
             for n in (2, 3):
