@@ -37,6 +37,9 @@ OFFICE = "市人民检察院打造了检察长党课"
         ("申请后几个工作日办结？", "duration"),
         ("几月开学？", "time"),
         ("孩子上几年级了？", "number"),
+        ("在楼道停电动车会被罚多少钱？", "money"),  # a number is not enough: 10月25日 does not answer it
+        ("公积金贷款最多能贷多少？", "money"),
+        ("一年要交多少材料？", "number"),
         ("全市共有多少个党支部？", "number"),
         ("该院有几个党支部？", "number"),
         ("他是第几批入选的检察官？", "number"),
@@ -226,3 +229,18 @@ def test_offices_asked(question, offices):
 )
 def test_names_holder(sentence, office, named):
     assert names_holder(sentence, office, kinds_of(sentence)) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "priced"),
+    [
+        ("对个人处五百元以下罚款。", True),
+        ("交通：大巴2辆，总共2200元，从班费出", True),
+        ("门票：跟队家长25元/人", True),
+        ("单方缴存职工最高可贷40万元。", True),
+        ("秋游家长门票，10月25日，家长自理", False),  # a date is a number, not money
+        ("住在7栋2单元502室。", False),
+    ],
+)
+def test_an_amount_of_money_is_told_from_other_numbers(text, priced):
+    assert ("money" in kinds(text)) is priced

@@ -413,3 +413,13 @@ def test_a_duration_asked_finds_the_duration_not_a_sentence_that_says_long_time(
     )
     first = _answerer(tmp_path, fake_encoder).ask("烧一箱热水要多长时间？", keep_refused=True).passages[0]
     assert "110分钟" in first.quote
+
+
+def test_a_question_about_money_goes_past_a_topic_line_whose_only_number_is_a_date(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "notes.md",
+        "# 家委会碰头会记录\n\n## 秋游\n\n- 湿地公园门票（10月25日当天买）\n  - 跟队家长25元/人，学生免票\n"
+        "- 大巴由王爸联系\n",
+    )
+    quote = _answerer(tmp_path, fake_encoder).ask("秋游湿地公园门票家长要花多少钱？", keep_refused=True)
+    assert "25元/人" in quote.passages[0].quote

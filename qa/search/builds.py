@@ -34,8 +34,9 @@ from qa.text.tokenize import TOKENIZER_NAME
 
 # 2: sentences carry answer-kind masks; 3: vector ids per passage, BM25 term counts;
 # 4: sentence vectors and BM25 counts in .npy files read by memory map, the vector store's type in the manifest;
-# 5: a clock time (8:30, 17:00) is a time in the answer-kind masks; 6: durations (30分钟, 十五日内) are a kind
-FORMAT = 6
+# 5: a clock time (8:30, 17:00) is a time in the answer-kind masks; 6: durations (30分钟, 十五日内) are a kind;
+# 7: amounts of money (600元, 5万元) are a kind
+FORMAT = 7
 HASH_ON_LOAD = 256 * 2**20  # bytes: larger files are checked by size when loading, by sha256 in `qa index`
 REBUILD = "qa index --rebuild"
 Options = Mapping[str, Mapping[str, str]]  # each vector store backend's settings, by its name

@@ -13,15 +13,22 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-KINDS = ("time", "number", "place", "person", "duration")
+KINDS = ("time", "number", "place", "person", "duration", "money")
 
-# Checked in this order: "多长时间" asks for a duration (a time is not enough: 冬季 does not answer it), "哪一年" for a
-# time, not a number.
+# Checked in this order: "多长时间" asks for a duration (a time is not enough: 冬季 does not answer it), "罚多少钱" for
+# an amount of money (a number is not enough: 10月25日 does not answer it), "哪一年" for a time, not a number.
 _QUESTION = (
     (
         "duration",
         re.compile(
             r"多久|多长时间|几个?(?:小时|钟头|工作日)|几(?:天|周|个星期|个月|年(?!级))|几分钟|多少(?:天|年|个月|小时|分钟|个?工作日)"
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"多少钱|几块钱|多少[元块]|多少费用|费用?是多少|什么价|价格|"
+            r"(?:罚|交|缴|补贴?|赔|收|花|贷|付|退|报销?)多少(?=[？?，,。！!吗呢啊]|$)"
         ),
     ),
     (
@@ -65,6 +72,10 @@ _SENTENCE = {
     "duration": re.compile(
         r"(?<![0-9０-９零〇一二两三四五六七八九十百千万月第])(?:[0-9０-９]{1,3}(?:\.[0-9]+)?|[零一二两三四五六七八九十百半]{1,3})\s*"
         r"(?:分钟|小时|钟头|个?半?小时|天|日|周(?!岁)|个?星期|个月|个?工作日|年)"
+    ),
+    # An amount of money: 600元, 5万元, 25元/人, 三百块钱, ￥99.
+    "money": re.compile(
+        r"(?:[0-9０-９][0-9０-９,，.]*|[零〇一二两三四五六七八九十百千万亿]+)\s*[多余]?\s*[万亿]?\s*(?:元|块钱)|[￥¥]\s*[0-9]"
     ),
 }
 
@@ -116,7 +127,7 @@ def names_holder(sentence: str, office: str, mask: int) -> bool:
 
 
 def question_kind(question: str) -> str | None:
-    """The kind of answer `question` asks for ("duration", "time", "number", "place", "person"), or None."""
+    """The kind of answer `question` asks for ("duration", "money", "time", "number", "place", "person"), or None."""
     for kind, pattern in _QUESTION:
         if pattern.search(question):
             return kind
