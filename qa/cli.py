@@ -114,7 +114,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from qa.evaluation.calibrate import calibrate
 
     distractors = [Path(d) for d in args.distractors or ()]
-    print(calibrate(_settings(args), Path(args.data), Path(args.out), distractors, log=_warn))
+    report = calibrate(
+        _settings(args), Path(args.data), Path(args.out), distractors, log=_warn, refusal_only=args.refusal_only
+    )
+    print(report)
     return 0
 
 
@@ -277,6 +280,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=str(DEFAULT_CALIBRATION), help="写入的校准文件 / calibration file to write")
     sp.add_argument(
         "--distractors", action="append", metavar="DIR", help="与 CMRC 一并索引的干扰文档 / news indexed with CMRC"
+    )
+    sp.add_argument(
+        "--refusal-only",
+        action="store_true",
+        help="沿用校准文件中的排序与引文模型，只拟合“无答案”模型 / keep the ranker and quote model, refit the no-answer model",
     )
     sp.set_defaults(func=cmd_calibrate)
 

@@ -94,6 +94,7 @@ def test_a_clock_time_is_a_time(text, timed):
         ("应当自收到申请之日起十五日内作出决定。", True),
         ("门锁有延时保护，约2分钟后自动解锁。", True),
         ("保修期为3个月，半小时内响应。", True),
+        ("筒自洁：建议每月1次。", True),  # how often answers 多久洗一次
         ("冬季长时间不用时，应当放净内胆中的水。", False),  # a season and 长时间 are no length of time
         ("本办法自2024年3月1日起施行。", False),  # a date: its year and day are not lengths
         ("年满18周岁的居民可以报名。", False),  # an age

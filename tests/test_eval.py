@@ -261,3 +261,25 @@ def test_calibrate_labels_models_with_the_base_model_so_the_answerer_uses_them(t
     assert saved["model"] == HashEncoder(FAKE_DIM).name == saved["ranker"]["model"]
     index = build(load_corpus(SEED_DIR).documents, encoder, max_chars=300, min_chars=12)
     assert Answerer(index, encoder, ranker=Ranker.load_default(out)).ranker is not None
+
+
+def test_calibrate_refusal_only_keeps_the_ranker_and_quote_model_and_refits_the_no_answer_model(tmp_path, fake_env):
+    from helpers import SEED_DIR
+
+    from qa.errors import ConfigError
+    from qa.evaluation.calibrate import calibrate
+
+    out = tmp_path / "calibration.json"
+    encoder = HashEncoder(FAKE_DIM)
+    settings = Settings(corpus_dir=SEED_DIR)
+    with pytest.raises(ConfigError, match="no ranker and quote model"):
+        calibrate(settings, TESTS_DIR.parent / "eval", out, log=lambda _: None, encoder=encoder, refusal_only=True)
+    calibrate(settings, TESTS_DIR.parent / "eval", out, log=lambda _: None, encoder=encoder)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    saved["ranker"]["weights"] = [0.5] * len(saved["ranker"]["weights"])  # a ranker no fit would give
+    saved["refusal"]["weights"] = [0.0] * len(saved["refusal"]["weights"])
+    out.write_text(json.dumps(saved), encoding="utf-8")
+    calibrate(settings, TESTS_DIR.parent / "eval", out, log=lambda _: None, encoder=encoder, refusal_only=True)
+    again = json.loads(out.read_text(encoding="utf-8"))
+    assert again["ranker"] == saved["ranker"] and again["quote"] == saved["quote"]
+    assert any(w != 0.0 for w in again["refusal"]["weights"])

@@ -423,3 +423,16 @@ def test_a_question_about_money_goes_past_a_topic_line_whose_only_number_is_a_da
     )
     quote = _answerer(tmp_path, fake_encoder).ask("秋游湿地公园门票家长要花多少钱？", keep_refused=True)
     assert "25元/人" in quote.passages[0].quote
+
+
+def test_a_question_asking_how_long_is_quoted_the_sentence_with_a_length_of_time(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "washer.txt",
+        "滚筒洗衣机使用说明书\n\n三、洗涤步骤\n\n1. 打开水龙头，将电源插头插入插座，按电源键开机，显示屏点亮。\n"
+        "2. 打开机门放入衣服，衣服总量不宜超过滚筒容积的四分之三，洗完之前机门打不开。\n"
+        "3. 拉出洗涤剂盒，在主洗涤格中加入洗涤剂，柔顺剂加入软化剂格，加入量不得超过刻度线。\n"
+        "4. 旋转程序旋钮选择洗涤程序，可按温度、转速键调整参数，再按启动键开始洗涤。\n"
+        "5. 程序结束后蜂鸣器鸣响，显示屏显示End，约2分钟后自动解锁。\n",
+    )
+    quote = _answerer(tmp_path, fake_encoder).ask("洗完衣服机门打不开，要等多久？", keep_refused=True)
+    assert "约2分钟后自动解锁" in quote.passages[0].quote

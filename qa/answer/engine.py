@@ -90,6 +90,9 @@ class Evidence:
         return (self.dense, self.coverage, self.sentence, self.kind_missing)
 
 
+MEASURED = ("duration", "money")  # kinds of answer specific enough that a quote without one cannot answer
+
+
 def clean_question(question: object) -> str:
     """Validate and tidy a question.
 
@@ -311,6 +314,11 @@ class Answerer:
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
             start, end = _structured(passage, spans, sentences, kinds, clues, asks_more, (start, end), blend)
+        # The quote's score (evidence for answering) is that of the sentences that matched the question, before a
+        # length of time or an amount asked for moved the quote to the sentence that has one.
+        scored = _inside(spans, start, end)
+        if clues is not None and not clues.wants_list:
+            start, end = _to_measure(spans, kinds, clues.kind, blend, (start, end))
         if holders:  # only an office question looks for the sentence that names the holder
             named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
             if named is not None and not start <= spans[named][0] < end:
@@ -327,7 +335,7 @@ class Answerer:
         before = doc.text[len(doc.title) : passage.start + start] if url else ""
         link = text_fragment(url, text, before) if url else None
         quoted = replace(citation, quote=text, quote_start=start, quote_end=end, link=link)
-        return quoted, max([blend[i] for i in inside] or blend, default=0.0), mask
+        return quoted, max([blend[i] for i in scored] or blend, default=0.0), mask
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], list[str], list[int]]:
         """Spans (offsets in the passage), texts and answer-kind masks of the sentences of passage `row`."""
@@ -419,6 +427,22 @@ def _structured(
     if clues.wants_list:
         end = _list_end(passage.text, spans, start, end)
     return start, end
+
+
+def _to_measure(
+    spans: list[tuple[int, int]],
+    kinds: Sequence[int],
+    kind: str | None,
+    scores: Sequence[float],
+    chosen: tuple[int, int],
+) -> tuple[int, int]:
+    """A question asking how long or how much money is not answered by a quote without a length of time or an
+    amount: the best sentence of the passage that has one is the quote (门拉不开，要等多久 → 机门约2分钟后自动解锁,
+    not 打开机门放入衣物). Any number or time is too common for this: a date is a number."""
+    if kind not in MEASURED or any(has(kinds[i], kind) for i in _inside(spans, *chosen)):
+        return chosen
+    held = [i for i in range(len(spans)) if has(kinds[i], kind)]
+    return spans[max(held, key=lambda i: scores[i])] if held else chosen
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:

@@ -26,6 +26,7 @@ from qa.answer.quote import QuoteModel, sentence_features
 from qa.answer.refusal import FEATURES as REFUSAL_FEATURES
 from qa.answer.refusal import Refusal
 from qa.config import MAX_CHARS, MIN_CHARS, Settings
+from qa.errors import ConfigError
 from qa.evaluation.evaluate import Question, build_eval_index, contains, read_jsonl, read_squad
 from qa.ingest.corpus import load_corpus
 from qa.linear import fit_listwise
@@ -91,6 +92,7 @@ def calibrate(
     distractors: Sequence[Path] = (),
     log: Callable[[str], None] = print,
     encoder: Encoder | None = None,
+    refusal_only: bool = False,
 ) -> str:
     """Fit the ranker and the refusal model; write `out`; return the report as text.
 
@@ -102,6 +104,9 @@ def calibrate(
             ranker learns to tell the gold passage from look-alikes.
         log: progress lines.
         encoder: the encoder to fit with (default: the configured one behind the vector cache).
+        refusal_only: keep the ranker and the quote model of the calibration file `out` and fit only the
+            no-answer model on what they give: what a change to the refusal evidence (the answer kinds a quote
+            holds, the question's words) needs, without moving the ranking. Both must be fitted for this encoder.
 
     The models are labelled with the encoder's base model (`m3e-small@…`, not `…+int8`): the answerer
     uses models fitted for a model with every variant of it, and would ignore a variant's label.
@@ -110,6 +115,13 @@ def calibrate(
 
     encoder = encoder or cached_encoder(settings)
     model = base_model(encoder.name)
+    kept_ranker = Ranker.load_default(out) if refusal_only else None
+    kept_quoter = QuoteModel.load_default(out) if refusal_only else None
+    if refusal_only and not (kept_ranker and kept_quoter and kept_ranker.model == model and kept_quoter.model == model):
+        raise ConfigError(
+            f"{out} 中没有为 {model} 拟合的排序与引文模型，不能只拟合“无答案”模型。",
+            f"{out} holds no ranker and quote model fitted for {model}: cannot fit the no-answer model alone.",
+        )
     log("编码种子语料 / encoding the bundled corpus…")
     seed = build(load_corpus(settings.corpus_dir).documents, encoder, max_chars=MAX_CHARS, min_chars=MIN_CHARS)
     cmrc_docs, cmrc_q = read_squad(data / "cmrc2018" / "cmrc2018_trial.json")
@@ -132,21 +144,28 @@ def calibrate(
         for s in ("fit", "test")
     }
 
-    log("拟合排序模型 / fitting the ranker…")
-    # Listwise (softmax over each question's candidates): fits "the answer first", which a
-    # classifier of single passages only approximates (bench/ablation.py measures both).
-    groups = ranker_examples(seed, encoder, part["fit"][0]) + ranker_examples(cmrc, encoder, part["fit"][2])
-    groups += ranker_examples(formats, encoder, [q for q in fmt["fit"] if q.answers])
-    weights = fit_listwise(groups)
-    ranker = Ranker(model, RANKER_FEATURES, tuple(float(w) for w in weights), 0.0)
+    if kept_ranker is not None:
+        log("沿用排序与引文模型 / keeping the ranker and the quote model…")
+        ranker = kept_ranker
+    else:
+        log("拟合排序模型 / fitting the ranker…")
+        # Listwise (softmax over each question's candidates): fits "the answer first", which a
+        # classifier of single passages only approximates (bench/ablation.py measures both).
+        groups = ranker_examples(seed, encoder, part["fit"][0]) + ranker_examples(cmrc, encoder, part["fit"][2])
+        groups += ranker_examples(formats, encoder, [q for q in fmt["fit"] if q.answers])
+        weights = fit_listwise(groups)
+        ranker = Ranker(model, RANKER_FEATURES, tuple(float(w) for w in weights), 0.0)
 
-    log("拟合引文模型 / fitting the quote model…")
     seed_a, cmrc_a = Answerer(seed, encoder, None, ranker), Answerer(cmrc, encoder, None, ranker)
     formats_a = Answerer(formats, encoder, None, ranker)
-    x1, y1 = quote_examples(seed_a, part["fit"][0])
-    x2, y2 = quote_examples(cmrc_a, part["fit"][2])
-    x3, y3 = quote_examples(formats_a, [q for q in fmt["fit"] if q.answers])
-    quoter = QuoteModel.fit(model, QUOTE_FEATURES, np.vstack([x1, x2, x3]), np.concatenate([y1, y2, y3]))
+    if kept_quoter is not None:
+        quoter = kept_quoter
+    else:
+        log("拟合引文模型 / fitting the quote model…")
+        x1, y1 = quote_examples(seed_a, part["fit"][0])
+        x2, y2 = quote_examples(cmrc_a, part["fit"][2])
+        x3, y3 = quote_examples(formats_a, [q for q in fmt["fit"] if q.answers])
+        quoter = QuoteModel.fit(model, QUOTE_FEATURES, np.vstack([x1, x2, x3]), np.concatenate([y1, y2, y3]))
     seed_a.quoter = cmrc_a.quoter = formats_a.quoter = quoter
 
     log("拟合“无答案”模型 / fitting the no-answer model…")

@@ -68,10 +68,11 @@ _SENTENCE = {
     ),
     "place": re.compile(r"[\u4e00-\u9fff](?:省|市|县|区|镇|乡|村|州|国|岛|山|河|江|湖|海|港|城|路|街|洲)"),
     # A count of a unit of time: 30分钟, 半小时, 十五日内, 3个月, not the day of a date (3月1日), a year (2024年) or an
-    # age (18周岁).
+    # age (18周岁); or how often (每月, 每周).
     "duration": re.compile(
         r"(?<![0-9０-９零〇一二两三四五六七八九十百千万月第])(?:[0-9０-９]{1,3}(?:\.[0-9]+)?|[零一二两三四五六七八九十百半]{1,3})\s*"
         r"(?:分钟|小时|钟头|个?半?小时|天|日|周(?!岁)|个?星期|个月|个?工作日|年)"
+        r"|每(?:天|日|周|月|年|个?星期|个?季度|隔)"  # how often: 多久洗一次 is answered by 每月1次
     ),
     # An amount of money: 600元, 5万元, 25元/人, 三百块钱, ￥99.
     "money": re.compile(
