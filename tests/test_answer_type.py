@@ -40,6 +40,7 @@ OFFICE = "市人民检察院打造了检察长党课"
         ("在楼道停电动车会被罚多少钱？", "money"),  # a number is not enough: 10月25日 does not answer it
         ("公积金贷款最多能贷多少？", "money"),
         ("一年要交多少材料？", "number"),
+        ("价格法第十条规定了什么？", None),  # a law's name, not a price asked
         ("全市共有多少个党支部？", "number"),
         ("该院有几个党支部？", "number"),
         ("他是第几批入选的检察官？", "number"),
