@@ -398,6 +398,8 @@ def test_a_topic_line_of_notes_goes_on_to_the_line_under_it_that_holds_the_time_
         ("孩子几岁可以办卡？", {"孩子", "卡"}, {"几岁"}),
         ("哪一天开始报名？", {"报名"}, {"哪一天", "一天"}),
         ("房屋租期从哪天开始？", {"租期", "开始"}, {"天"}),  # jieba cuts 哪 / 天
+        ("图书馆几点钟开门？", {"图书馆", "开门"}, {"几点钟", "钟"}),
+        ("第几条规定了罚款？", {"规定", "罚款"}, {"第几", "几条", "第几条"}),
     ],
 )
 def test_question_words_and_the_words_inside_them_are_not_searched(question: str, kept: set, dropped: set):

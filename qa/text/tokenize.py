@@ -14,7 +14,7 @@ from qa.text.normalize import fold
 
 jieba.setLogLevel(logging.WARNING)
 
-TOKENIZER_NAME = "jieba-search-v3"  # v2: folding maps traditional characters to simplified; v3: `_ASKING` dropped
+TOKENIZER_NAME = "jieba-search-v4"  # v2: folding maps traditional characters to simplified; v3, v4: `_ASKING` dropped
 
 # Question words, particles and function words: they say what kind of answer
 # is wanted, not what it is about, so they must never count as a match.
@@ -29,11 +29,11 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-# Question words jieba keeps whole or at the head of a word (几天, 几点, 多长时间, 哪个, 啥时候, 几本书): how
+# Question words jieba keeps whole or at the head of a word (几天, 几点钟, 多长时间, 哪个, 第几条, 几本书): how
 # many, when, which, not a word of the topic. Each is 几/哪/啥/什么/多 and a measure word, so no list is whole.
-_MEASURE = r"[十百千万]?(?:分钟|小时|星期|公斤|公里|个月|[天点岁号年月日次个回遍楼层块元分周时名位种样张本份台辆间趟顿斤倍成站页条项步期届])"
+_MEASURE = r"[十百千万]?(?:分钟|小时|星期|公斤|公里|个月|点钟|月份|[天点岁号年月日次个回遍楼层块元分周时名位种样张本份台辆间趟顿斤倍成站页条项步期届家所座只件口户类批轮场堂节门道句段])"
 _WHICH = r"一?[个些天里儿年月日位家种类条款项边次样间所部本台辆张份号点]"
-_ASKING = re.compile(rf"几{_MEASURE}|哪{_WHICH}|啥|什么|多(?:少|长|久|大|远|高|宽|厚|深)(?:时间|年纪|岁数)?")
+_ASKING = re.compile(rf"第?几{_MEASURE}|第几|哪{_WHICH}|啥|什么|多(?:少|长|久|大|远|高|宽|厚|深)(?:时间|年纪|岁数)?")
 # The measure word of a question word that jieba cut off on its own (哪 / 天, 几 / 个人).
 _AFTER = {"几": re.compile(_MEASURE), "哪": re.compile(_WHICH)}
 _WORD = re.compile(r"\w", re.UNICODE)
