@@ -1,10 +1,12 @@
 """The formats questions asked the way a user does: the documents and the bundled corpus in one folder,
 `qa index`, then `qa ask --json --batch`. A refused answer has no passages, so it counts as a miss.
 
-    .venv/bin/python eval/formats/through_ask.py [--split test|fit]
+    .venv/bin/python eval/formats/through_ask.py [--split test|fit] [--docs FILE ...]
 
 Prints, for the half asked: the right file first, the answer inside the first quote, the off-topic questions
 answered, and each miss and each off-topic question answered. `qa eval` keeps a refused answer's passages; this does not.
+With --docs, only those documents of docs/ are indexed with the bundled corpus, and only their questions are
+asked, with every off-topic question of the half: a few documents of one's own, as a new user would try them.
 """
 
 from __future__ import annotations
@@ -24,13 +26,21 @@ ROOT = HERE.parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("fit", "test"), default="test")
+    parser.add_argument("--docs", nargs="+", metavar="FILE", help="only these documents of docs/ (file names)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in (HERE / "questions.jsonl").read_text("utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["split"] == args.split]
+    docs = sorted((HERE / "docs").iterdir())
+    if args.docs:
+        missing = sorted(set(args.docs) - {d.name for d in docs})
+        if missing:
+            parser.error(f"not in {HERE / 'docs'}: {', '.join(missing)}")
+        docs = [d for d in docs if d.name in args.docs]
+        rows = [r for r in rows if r.get("doc", "") in args.docs or "answer" not in r]
     with tempfile.TemporaryDirectory() as tmp:
         corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
-        shutil.copytree(HERE / "docs", corpus)
-        for path in (ROOT / "corpus").iterdir():
+        corpus.mkdir()
+        for path in [*docs, *(ROOT / "corpus").iterdir()]:
             shutil.copy(path, corpus / path.name)
         qa = [sys.executable, "-m", "qa"]
         where = ["--corpus", str(corpus), "--index", str(index)]
