@@ -443,3 +443,37 @@ def test_a_question_asking_how_long_is_quoted_the_sentence_with_a_length_of_time
     )
     quote = _answerer(tmp_path, fake_encoder).ask("洗完衣服机门打不开，要等多久？", keep_refused=True)
     assert "约2分钟后自动解锁" in quote.passages[0].quote
+
+
+def test_a_short_form_a_regulation_defines_is_found_for_the_name():
+    from qa.text.tokenize import short_forms
+
+    assert short_forms("第二条 临川区物业服务纠纷人民调解委员会（以下简称调委会）依照本规则调解下列纠纷") == {
+        "调解委员会": ("调委会", "临川区物业服务纠纷人民")
+    }
+    assert short_forms("由国家市场监督管理总局（简称“市场监管总局”）负责") == {
+        "市场监督管理总局": ("市场监管总局", "由国家")
+    }
+    # Not an abbreviation of the words before it: no name is guessed.
+    assert short_forms("业主或者住宅使用人（以下简称装修人）对住宅室内进行装饰装修") == {}
+    assert short_forms("房屋管理机构（以下简称物业管理单位）申报登记") == {}
+    assert short_forms("调委会（以下简称调委会）") == {}
+
+
+def test_a_question_naming_the_body_in_full_finds_the_article_that_writes_only_its_short_form(
+    tmp_path: Path, fake_encoder
+):
+    write(
+        tmp_path / "mediation.txt",
+        "临川区物业纠纷调解规则\n\n"
+        "第二条 临川区物业服务纠纷人民调解委员会（以下简称调委会）依照本规则调解物业服务纠纷。\n\n"
+        "第三条 物业服务纠纷的当事人可以拨打街道办事处的电话咨询。\n\n"
+        "第四条 调委会的联系电话为0791-86001234，工作日有人接听。\n\n"
+        "第五条 调委会调解纠纷，不收取任何费用。\n\n"
+        "第六条 调委会收到申请后，应当在三个工作日内决定是否受理。\n",
+    )
+    write(tmp_path / "park.txt", "公园开放时间\n\n滨河公园每天早上六点开放，晚上十点关闭，游客可以散步、跑步。\n")
+    answerer = _answerer(tmp_path, fake_encoder)
+    # The regulation writes 调委会 past its second article; the question writes the body's name out.
+    result = answerer.ask("物业纠纷调解委员会的联系电话是多少？", keep_refused=True)
+    assert "0791-86001234" in result.passages[0].quote

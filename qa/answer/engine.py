@@ -204,7 +204,7 @@ class Answerer:
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(
-            char_bigrams(text),
+            char_bigrams(query.searched or text),
             query.kind,
             named[0] if named else None,
             named[1] if named else None,

@@ -63,7 +63,7 @@ def quote_examples(answerer: Answerer, questions: list[Question], depth: int = 5
     vectors = encoder.encode([encoder_input(q.text) for q in questions])
     for q, vec in zip(questions, vectors):
         query = prepare(index, q.text, vec)
-        grams = char_bigrams(q.text)
+        grams = char_bigrams(query.searched or q.text)
         for hit in search(index, query, depth, answerer.ranker):
             _, sentences, _ = answerer.sentences(hit.row)
             labels = [contains(s, q.answers) for s in sentences]

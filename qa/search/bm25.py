@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from qa.text.normalize import is_cjk
+from qa.text.tokenize import in_order
 
 
 class BM25:
@@ -162,7 +163,7 @@ class BM25:
         found = [
             w
             for w in self._ends.get((term[0], term[-1]), ())
-            if len(term) < len(w) <= len(term) + 2 and _in_order(term, w)
+            if len(term) < len(w) <= len(term) + 2 and in_order(term, w)
         ]
         return min(found, key=lambda w: (self.idf_of(w), w), default=None)
 
@@ -200,9 +201,3 @@ class BM25:
         if bm25.matrix.shape != bm25.counts.shape or len(sizes) != 1:
             raise ValueError("BM25 parts disagree / BM25 各部分大小不一致")
         return bm25
-
-
-def _in_order(short: str, long: str) -> bool:
-    """True when the characters of `short` occur in `long` in the same order."""
-    rest = iter(long)
-    return all(c in rest for c in short)

@@ -25,7 +25,7 @@ from qa.search.bm25 import BM25
 from qa.search.sentences import Sentences
 from qa.search.vectors import DEFAULT_BACKEND, VectorStore, backend, load_store
 from qa.text.normalize import fold, to_simplified
-from qa.text.tokenize import Tokenizer
+from qa.text.tokenize import Tokenizer, short_forms
 
 IDS = "ids.npy"
 
@@ -81,6 +81,7 @@ class Index:
     _doc_rows: dict[str, range] | None = field(default=None, init=False, repr=False, compare=False)
     _article_rows: dict[int, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
     _codes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _short_forms: dict[str, tuple[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.documents = Documents(self.documents)
@@ -126,6 +127,26 @@ class Index:
             self._codes = frozenset(found)
         return self._codes
 
+    @property
+    def short_forms(self) -> dict[str, tuple[str, str]]:
+        """The short forms the documents define and then use, by the name each shortens, with the rest of the
+        name (`qa.text.tokenize.short_forms`): only those written in more passages than the name is; built on
+        first use."""
+        if self._short_forms is None:
+            found: dict[str, tuple[str, str]] = {}
+            for passage in self.passages:
+                for name, defined in short_forms(passage.text).items():
+                    found.setdefault(name, defined)
+            if found:
+                texts = [fold(p.text) for p in self.passages]
+                found = {
+                    name: (short, rest)
+                    for name, (short, rest) in found.items()
+                    if sum(short in t for t in texts) > sum(name in t for t in texts)
+                }
+            self._short_forms = found
+        return self._short_forms
+
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Passage rows of vector ids (ids are kept sorted, so this is a binary search)."""
         return np.searchsorted(self.ids, ids)
@@ -150,7 +171,7 @@ class Index:
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
         self.bm25.append(counts)
         self.sentences = Sentences.join([self.sentences, *tables])
-        self._doc_rows = self._article_rows = self._codes = None
+        self._doc_rows = self._article_rows = self._codes = self._short_forms = None
 
     def keep(self, rows: np.ndarray, gone: Iterable[str]) -> None:
         """Keep passage rows `rows` (positions, in order) in every part but the vectors, and drop documents `gone`."""
@@ -160,7 +181,7 @@ class Index:
         self.ids = self.ids[rows]
         for doc_id in gone:
             del self.documents[doc_id]
-        self._doc_rows = self._article_rows = self._codes = None
+        self._doc_rows = self._article_rows = self._codes = self._short_forms = None
 
     def save(self, folder: Path) -> list[str]:
         """Write every part into `folder`; returns the file names (for the manifest's checksums)."""

@@ -17,6 +17,7 @@ from qa.text.answer_type import KINDS, question_kind
 from qa.text.colloquial import written_forms
 from qa.text.match import char_bigrams, contains, coverage
 from qa.text.normalize import fold
+from qa.text.tokenize import in_order
 
 # Candidates taken from each leg. 50, 30, 20, 15 and 10 give the same answer@1/@5, MRR and quote hits
 # on the CMRC fit half (`qa eval eval/cmrc2018/cmrc2018_trial.json --split fit --distractors …`), and 20
@@ -47,22 +48,40 @@ class Query:
     vector: np.ndarray
     kind: str | None = None  # the kind of answer asked for (`qa.text.answer_type.question_kind`)
     issuing: bool = False  # asks who issued the document or when (`qa.ingest.structure.about_issuing`)
+    searched: str = ""  # the text searched: `text` folded, with names written as the documents' short forms
 
 
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     """Tokenize `text` with the index's tokenizer and weight its terms by idf.
 
-    Each word is searched as the corpus writes it (`_corpus_word`: 犬 for 狗, 租赁期 for 租期); terms the
+    Each word is searched as the corpus writes it (`_corpus_word`: 犬 for 狗, 租赁期 for 租期), and a name
+    by the short form the documents define for it (`Index.short_forms`); terms the
     corpus never uses weigh as much as its rarest term: a question about something absent should look
     poorly covered.
     """
     bm25 = index.bm25
-    tokens = [_corpus_word(bm25, t) for t in index.tokenizer(text)]
+    searched = _short_written(index, fold(text))
+    tokens = [_corpus_word(bm25, t) for t in index.tokenizer(searched)]
     ceiling = float(bm25.idf.max()) if len(bm25.idf) else 1.0
     weights: dict[str, float] = {}
     for token in tokens:
         weights[token] = bm25.idf_of(token) if token in bm25.vocab else ceiling
-    return Query(text, tokens, list(weights.items()), vector, question_kind(text), about_issuing(text))
+    return Query(text, tokens, list(weights.items()), vector, question_kind(text), about_issuing(text), searched)
+
+
+def _short_written(index: Index, text: str) -> str:
+    """`text` with each name the documents define a short form for written short, as a regulation writes it
+    past its definition: 物业纠纷调解委员会的电话 → 调委会的电话 where the documents define "临川区物业服务纠纷
+    人民调解委员会（以下简称调委会）". The words before the name's end go too when the full name holds them in order."""
+    for name, (short, rest) in index.short_forms.items():
+        at = text.find(name)
+        while at >= 0:
+            start = at
+            while start > 0 and in_order(text[start - 1 : at], rest):
+                start -= 1
+            text = text[:start] + short + text[at + len(name) :]
+            at = text.find(name, start + len(short))
+    return text
 
 
 def _corpus_word(bm25: BM25, token: str) -> str:
@@ -151,7 +170,7 @@ def candidates(
     sims = spans.split((index.sentences.gather(spans.picks) @ query.vector).tolist())
     sent = np.array([max(s, default=d) for s, d in zip(sims, dense.tolist())])
     best_sent = max((max(s, default=0.0) for s in sims), default=0.0)
-    lexical = _lexical(index, rows, spans, query.terms, char_bigrams(query.text))
+    lexical = _lexical(index, rows, spans, query.terms, char_bigrams(query.searched or query.text))
     kw = bm25_all[rows].astype(np.float64)
     matrix = np.column_stack(
         [

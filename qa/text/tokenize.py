@@ -40,6 +40,8 @@ _WORD = re.compile(r"\w", re.UNICODE)
 # Terms a document itself marks as names: “四心”, 《轻微刑事案件赔偿保证金提存制度》.
 _QUOTED = re.compile(r"“([^“”\s]{2,16})”|《([^《》\s]{2,30})》")
 _PUNCT_INSIDE = re.compile(r"[，,。！？!?；;：:、（）()“”‘’\"'…—·+/|]")
+# A short form a document defines for the name before it: 人民调解委员会（以下简称调委会）.
+_SHORT = re.compile(r"[（(](?:以下)?简称[“\"「]?([\u4e00-\u9fff]{2,8})[”\"」]?[）)]")
 
 
 def user_terms(texts: Iterable[str]) -> list[str]:
@@ -57,7 +59,38 @@ def user_terms(texts: Iterable[str]) -> list[str]:
             term = fold(match.group(1) or match.group(2)).strip()
             if 2 <= len(term) <= 30 and not _PUNCT_INSIDE.search(term):
                 terms.add(term)
+        terms.update(short for short, _ in short_forms(text).values())
     return sorted(terms)
+
+
+def short_forms(text: str) -> dict[str, tuple[str, str]]:
+    """The short forms `text` defines, by the end of the name each shortens, with the rest of that name (folded):
+    调解委员会 → (调委会, 临川区物业服务纠纷人民) for "临川区物业服务纠纷人民调解委员会（以下简称调委会）".
+
+    The end is the shortest run of Chinese characters before the bracket that begins with the short form's
+    first character and holds its characters in order; a short form that is no such abbreviation
+    (住宅使用人（以下简称装修人）) names nothing here.
+    """
+    if "简称" not in text:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for match in _SHORT.finditer(text):
+        short = fold(match.group(1))
+        before = re.search(r"[\u4e00-\u9fff]{1,30}$", fold(text[: match.start()]))
+        if before is None:
+            continue
+        name = before.group(0)
+        for start in range(len(name) - len(short) - 1, -1, -1):
+            if name[start] == short[0] and in_order(short[1:], name[start + 1 :]):
+                found.setdefault(name[start:], (short, name[:start]))
+                break
+    return found
+
+
+def in_order(short: str, long: str) -> bool:
+    """True when the characters of `short` occur in `long` in the same order."""
+    rest = iter(long)
+    return all(c in rest for c in short)
 
 
 @lru_cache(maxsize=1)
