@@ -106,6 +106,28 @@ def test_a_page_break_div_in_a_text_file_is_never_a_passage():
     ]
 
 
+def test_inline_markdown_in_a_text_file_is_read_but_masked_digits_stay(tmp_path: Path):
+    write(
+        tmp_path / "notice.txt",
+        "停车场收费通知\n\n小型车每小时五元，一天最多收费三十元。\n\n**注意**：夜间22:00后免费，详见[收费标准](https://example.com/fee)。\n\n"
+        "![收费牌](fee.png) 月卡每月三百元。\n\n违章车辆苏af***3的车主李某，1973年**月**日出生。\n",
+    )
+    found = texts(tmp_path / "notice.txt")
+    joined = "\n".join(found)
+    assert "注意：夜间22:00后免费，详见收费标准。" in joined
+    assert "**注意**" not in joined and "example.com" not in joined and "fee.png" not in joined
+    assert "月卡每月三百元。" in joined
+    assert "苏af***3" in joined and "1973年**月**日出生" in joined  # masked, not emphasis: kept as written
+    dropped = inspect_file(tmp_path / "notice.txt").to_dict()["dropped"]
+    assert any(d["rule"] == "image" and "fee.png" in d["text"] for d in dropped)
+    # A regulation typed as plain text (numbered articles) is read the same way.
+    write(
+        tmp_path / "rules.txt",
+        "停车管理规定\n\n第一条 **夜间**免费停车。\n\n第二条 收费标准见[公示牌](https://example.com/p)。\n",
+    )
+    assert "\n\n".join(texts(tmp_path / "rules.txt")) == "第一条 夜间免费停车。\n\n第二条 收费标准见公示牌。"
+
+
 def test_a_one_line_article_loses_only_the_copyright_clauses_and_the_editor_field():
     article = read_document(FORMATS / "oneline_news.txt", "oneline_news.txt")
     [passage] = chunk(article)

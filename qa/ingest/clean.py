@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from qa.ingest import boilerplate, meta
 from qa.ingest.document import Article, Block, Dropped
 from qa.ingest.html import strip_markup
+from qa.ingest.markdown import strip_inline
 from qa.ingest.structure import HEADING_MAX_CHARS, issued, opens_part
 from qa.text.normalize import cjk_count, strip_invisible
 from qa.text.sentences import ends_sentence
@@ -44,7 +45,8 @@ def parse_article(text: str, *, markup: bool = True, headings: frozenset[str] = 
 
     Args:
         text: decoded file text (any line endings already normalised to \\n).
-        markup: remove HTML fragments left in the text (a page-break <div>); False for the
+        markup: remove HTML fragments left in the text (a page-break <div>) and read its inline Markdown
+            (**注意**, links, images: `qa.ingest.markdown.strip_inline`); False for the
             visible text of a web page, where a < is a character of the page.
         headings: lines the page marks as headings (<h2>…): headings even when a sentence ends
             in them (an FAQ's 公积金的缴存比例是多少？).
@@ -59,6 +61,8 @@ def parse_article(text: str, *, markup: bool = True, headings: frozenset[str] = 
     if markup:
         text, tags = strip_markup(text)
         dropped.extend([Dropped(" ".join(tags)[:200], "markup")] if tags else [])
+        text, inline = strip_inline(text)
+        dropped.extend(inline)
     read = len(re.sub(r"\s", "", text))
     lines = _content_lines(_lines_with_gaps(text), found, dropped, headings)
     _drop_image_captions(lines, dropped)

@@ -237,16 +237,20 @@ def _is_short_line(block: Block) -> bool:
 
 def parse_plain(text: str) -> Article:
     """A plain text file that is not a scraped page (a regulation, a manual): its paragraphs rebuilt
-    from its lines as for a PDF page, the first heading-like line as its title, HTML fragments removed.
+    from its lines as for a PDF page, the first heading-like line as its title, HTML fragments removed and
+    inline Markdown read (`qa.ingest.markdown.strip_inline`).
 
     Nothing else is dropped: no rule written for web pages runs on it.
     """
+    from qa.ingest.markdown import strip_inline  # here: qa.ingest.markdown imports this module
+
     text, markup = strip_markup(text)
+    text, inline = strip_inline(text)
     lines = [" ".join(strip_invisible(line).split()) for line in text.split("\n")]
     blocks, _ = paged_blocks([lines])
     title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
     blocks = [*blocks[:1], *_short_runs(blocks[1:])]
-    dropped = (Dropped(" ".join(markup)[:200], "markup"),) if markup else ()
+    dropped = ((Dropped(" ".join(markup)[:200], "markup"),) if markup else ()) + tuple(inline)
     return Article(
         title=title,
         subtitle=None,

@@ -92,6 +92,33 @@ def looks_like_markdown(text: str) -> bool:
     return sum(1 for line in lines if re.match(r"^\s{0,3}[-*+]\s+\S", line)) >= 2
 
 
+# Inline Markdown that plain text hardly ever holds otherwise: ![image](…), [link](…), and **strong** set off by
+# a space or punctuation on one side at least (news masks digits and words with asterisks: 1973年**月**日).
+_EDGE = r"\s，。！？；：、,.!?;:（）()“”\"'《》【】\[\]<>-"
+_STRONG = r"\*\*[^*\s][^*\n]*?(?<![\s*])\*\*"
+_INLINE = re.compile(rf"!?\[[^\]\n]*\]\([^)\s]+\)|(?:^|(?<=[{_EDGE}])){_STRONG}|{_STRONG}(?=$|[{_EDGE}])", re.MULTILINE)
+
+
+def strip_inline(text: str) -> tuple[str, list[Dropped]]:
+    """Plain text with the inline Markdown of its lines read (a text dump quoting a Markdown page): **注意**
+    becomes 注意, a link its text, an image goes. Only lines holding one of those forms are read, by
+    markdown-it-py's inline parser, so that the * and _ of ordinary text (5*3*2, 申请人：____, a masked
+    1973年**月**日) stay as written.
+
+    Returns:
+        (the text, the images and markup left out).
+    """
+    if not _INLINE.search(text):
+        return text, []
+    dropped: list[Dropped] = []
+    lines = text.split("\n")
+    for at, line in enumerate(lines):
+        if _INLINE.search(line):
+            tokens = _PARSER.parseInline(line)
+            lines[at] = _text(tokens[0], dropped) if tokens else line
+    return "\n".join(lines), dropped
+
+
 def _front_matter(text: str, dropped: list[Dropped]) -> tuple[dict[str, str], str]:
     match = _FRONT.match(text)
     if not match:
