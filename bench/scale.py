@@ -179,9 +179,12 @@ def _usable(root: Path) -> bool:
     """An index folder this version of the code can load (else it is built again)."""
     try:
         manifest = builds.read_manifest(root)
-    except Exception:  # noqa: BLE001 - anything unreadable is rebuilt
+        if manifest is None:
+            return False
+        builds.check(manifest, model=None, fingerprint=None)  # the format and the tokenizer
+    except Exception:  # noqa: BLE001 - anything unreadable or out of date is rebuilt
         return False
-    return manifest is not None and manifest.get("format") == builds.FORMAT
+    return True
 
 
 def _about(index: Index, passage: Passage) -> str:

@@ -130,20 +130,21 @@ class Index:
     @property
     def short_forms(self) -> dict[str, tuple[str, str]]:
         """The short forms the documents define and then use, by the name each shortens, with the rest of the
-        name (`qa.text.tokenize.short_forms`): only those written in more passages than the name is; built on
-        first use."""
+        name (`qa.text.tokenize.short_forms`): only those the defining document writes in more passages than
+        the name; built on first use."""
         if self._short_forms is None:
             found: dict[str, tuple[str, str]] = {}
-            for passage in self.passages:
-                for name, defined in short_forms(passage.text).items():
-                    found.setdefault(name, defined)
-            if found:
-                texts = [fold(p.text) for p in self.passages]
-                found = {
-                    name: (short, rest)
-                    for name, (short, rest) in found.items()
-                    if sum(short in t for t in texts) > sum(name in t for t in texts)
-                }
+            for rows in self.doc_rows.values():
+                texts = [self.passages[r].text for r in rows]
+                defined: dict[str, tuple[str, str]] = {}
+                for text in texts:
+                    if "简称" in text:
+                        defined.update(short_forms(text))
+                if defined:
+                    texts = [fold(t) for t in texts]
+                    for name, (short, rest) in defined.items():
+                        if sum(short in t for t in texts) > sum(name in t for t in texts):
+                            found.setdefault(name, (short, rest))
             self._short_forms = found
         return self._short_forms
 
