@@ -57,8 +57,12 @@ def test_chinese_numbers_markers_and_named_articles():
     assert item_marker("② 关闭阀门") == ("circled", 2)
     assert item_marker("3. 接通电源") == ("num", 3)
     assert item_marker("2023年的计划") is None and item_marker("10月1日起") is None
-    assert named_article("第十二条是怎么规定的？") == (12, None)
-    assert named_article("第五条第二项说的是什么？") == (5, 2)
+    assert named_article("第十二条是怎么规定的？") == (12, None, None)
+    assert named_article("第五条第二项说的是什么？") == (5, 2, None)
+    assert named_article("第五条第（三）项怎么说？") == (5, 3, None)
+    # 款 is a paragraph of the article, not an item: 第四条第一款 is its first paragraph.
+    assert named_article("第四条第一款是怎么规定的？") == (4, None, 1)
+    assert named_article("第四条第二款第(三)项") == (4, 3, 2)
     assert named_article("停车费每天最多收多少？") is None
 
 
@@ -142,6 +146,26 @@ def test_a_question_naming_an_item_quotes_that_item(fake_encoder):
     first = Answerer(index, fake_encoder).ask("第四条第二项说的是什么？").passages[0]
     assert first.source.section == "第二章 车位使用 › 第四条"
     assert first.quote == "（二）车辆总质量超过十吨的；"
+
+
+def test_a_question_naming_a_paragraph_or_a_bracketed_item_quotes_that_part(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "renovation.txt",
+        "某市住宅装修管理规定\n\n"
+        "第一条 为了加强住宅装修管理，制定本规定。\n\n第二条 本规定适用于本市住宅室内装修活动。\n\n"
+        "第三条 市住房城乡建设部门负责本规定的实施。\n\n"
+        "第四条 装修人在开工前，应当向物业管理单位申报登记，并提交下列材料：\n"
+        "（一）不动产权证书；\n（二）申请人身份证件；\n（三）装饰装修方案。\n"
+        "物业管理单位应当自收到完整申报材料之日起3个工作日内予以登记。\n\n"
+        "第五条 装修人不得在夜间施工。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    first = answerer.ask("第四条第一款是怎么规定的？").passages[0]
+    assert first.quote.startswith("第四条 装修人在开工前") and first.quote.endswith("（三）装饰装修方案。")
+    second = answerer.ask("第四条第二款是怎么规定的？").passages[0]
+    assert second.quote == "物业管理单位应当自收到完整申报材料之日起3个工作日内予以登记。"
+    item = answerer.ask("第四条第（三）项是什么？").passages[0]
+    assert item.quote == "（三）装饰装修方案。"
 
 
 def test_a_manual_keeps_each_section_steps_together_and_its_service_line():

@@ -68,6 +68,7 @@ class Clues:
     kind: str | None  # the kind of answer asked for (`qa.text.answer_type`)
     article: int | None = None  # the article the question names (第五条 → 5)
     item: int | None = None  # the item the question names (第五条第二项 → 2): it is the quote
+    paragraph: int | None = None  # the paragraph it names (第四条第一款 → 1): the quote, or where the item is
     wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
     codes: tuple[str, ...] = ()  # the model numbers and codes it names (T1线 → t1), folded
 
@@ -206,8 +207,9 @@ class Answerer:
         clues = Clues(
             char_bigrams(query.searched or text),
             query.kind,
-            named[0] if named else None,
-            named[1] if named else None,
+            named.article if named else None,
+            named.item if named else None,
+            named.paragraph if named else None,
             bool(_LIST.search(text)),
             tuple(codes_in(text)),
         )
@@ -420,8 +422,12 @@ def _structured(
     else:
         end = _through_items(spans, sentences, start, end)
     named = clues.article is not None and article_number(passage.label or "") == clues.article
+    within = _paragraph(passage.text, clues.paragraph) if named and clues.paragraph and passage.part == 0 else None
+    inside = [i for i, (a, b) in enumerate(spans) if within is None or (a >= within[0] and b <= within[1])]
     if named and clues.item is not None:
-        start, end = _item_span(spans, sentences, clues.item) or (start, end)
+        start, end = _item_span([spans[i] for i in inside], [sentences[i] for i in inside], clues.item) or (start, end)
+    elif within is not None and inside:
+        start, end = spans[inside[0]][0], spans[inside[-1]][1]
     elif named and spans and passage.part == 0 and not asks_more:
         start, end = spans[0]
     if clues.wants_list:
@@ -521,6 +527,20 @@ def _through_items(spans: list[tuple[int, int]], sentences: list[str], start: in
             break
         end = spans[j][1]
     return end
+
+
+def _paragraph(text: str, number: int) -> tuple[int, int] | None:
+    """Where paragraph (款) `number` of an article's text lies: its line and the item lines under it (an
+    article's paragraphs are its lines that open no item), or None when it has fewer."""
+    starts, at = [], 0
+    for line in text.split("\n"):
+        if line.strip() and item_marker(line.strip()) is None:
+            starts.append(at)
+        at += len(line) + 1
+    if not 1 <= number <= len(starts):
+        return None
+    end = starts[number] - 1 if number < len(starts) else len(text)
+    return starts[number - 1], end
 
 
 def _item_span(spans: list[tuple[int, int]], sentences: list[str], item: int) -> tuple[int, int] | None:

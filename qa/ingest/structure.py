@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from qa.ingest.document import Article, Block
 from qa.ingest.meta import date_of
@@ -93,17 +94,26 @@ def article_number(text: str) -> int | None:
     return cn_number(match.group(1)) if match else None
 
 
-_NAMED = re.compile(rf"第\s*({_NUM})\s*条(?:\s*第\s*({_NUM})\s*[项款])?")
+_NAMED = re.compile(rf"第\s*({_NUM})\s*条(?:\s*第\s*({_NUM})\s*款)?(?:\s*第\s*[（(]?\s*({_NUM})\s*[)）]?\s*项)?")
 
 
-def named_article(question: str) -> tuple[int, int | None] | None:
-    """(article, item) a question names: 第十二条是怎么规定的？ → (12, None); 第五条第二项 → (5, 2)."""
+class NamedArticle(NamedTuple):
+    """The part of a regulation a question names: an article, and in it a paragraph (款) and an item (项)."""
+
+    article: int
+    item: int | None = None  # 第二项, 第（二）项
+    paragraph: int | None = None  # 第一款: the article's paragraphs in order, each with the items under it
+
+
+def named_article(question: str) -> NamedArticle | None:
+    """What a question names: 第十二条是怎么规定的？ → (12); 第五条第二项 → (5, item 2); 第四条第一款 → (4,
+    paragraph 1); 第四条第二款第（三）项 → (4, item 3, paragraph 2)."""
     match = _NAMED.search(question)
-    if match is None:
+    article = cn_number(match.group(1)) if match else None
+    if match is None or not article:
         return None
-    article = cn_number(match.group(1))
-    item = cn_number(match.group(2)) if match.group(2) else None
-    return (article, item) if article else None
+    paragraph, item = (cn_number(g) if g else None for g in match.group(2, 3))
+    return NamedArticle(article, item or None, paragraph or None)
 
 
 def item_marker(text: str) -> tuple[str, int] | None:
