@@ -168,6 +168,32 @@ def test_a_question_naming_a_paragraph_or_a_bracketed_item_quotes_that_part(tmp_
     assert item.quote == "（三）装饰装修方案。"
 
 
+def test_a_question_naming_a_chapter_or_the_supplementary_provisions_gets_them_first(tmp_path: Path, fake_encoder):
+    from qa.ingest.structure import division_keys, named_division
+
+    assert division_keys("第五章 附则") == [("章", 5), ("附则", 0)] and division_keys("六、附则") == [("附则", 0)]
+    assert division_keys("第二章　受理") == [("章", 2)] and division_keys("总则") == []
+    assert named_division("第三章讲的是什么？") == ("章", 3) and named_division("附则有哪些内容？") == ("附则", 0)
+    assert named_division("民法总则是哪年通过的？") is None and named_division("第五条是什么？") is None
+    for name, subject in (("pets.txt", "养犬"), ("noise.txt", "噪声")):
+        articles = [
+            "第一章 总则",
+            f"第一条 为了规范{subject}管理，制定本规定。",
+            f"第二条 本规定适用于本市行政区域内的{subject}管理活动。",
+            "第二章 管理措施",
+            f"第三条 {subject}管理由区人民政府统一负责，街道办事处具体实施。",
+            f"第四条 违反{subject}管理规定的，由主管部门责令改正。",
+            "第三章 附则",
+            f"第五条 本{subject}管理规定自2024年1月1日起施行。",
+        ]
+        write(tmp_path / name, f"某市{subject}管理规定\n\n" + "\n\n".join(articles) + "\n")
+    answerer = _answerer(tmp_path, fake_encoder)
+    first = answerer.ask("养犬管理规定的附则有哪些内容？", keep_refused=True).passages[0]
+    assert first.source.path == "pets.txt" and first.quote.startswith("第五条 本养犬管理规定自2024年1月1日起施行")
+    chapter = answerer.ask("噪声管理规定第二章讲的是什么？", keep_refused=True).passages[0]
+    assert chapter.source.path == "noise.txt" and chapter.quote.startswith("第三条 噪声管理由区人民政府统一负责")
+
+
 def test_a_manual_keeps_each_section_steps_together_and_its_service_line():
     manual = doc("kettle_manual.txt")
     assert manual.title == "电热水壶使用说明书"

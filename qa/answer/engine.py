@@ -20,7 +20,7 @@ from qa.answer.results import Answer, Citation, Source
 from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
 from qa.ingest.document import HEADING_PATH, Passage
-from qa.ingest.structure import after_article_label, article_number, item_marker, named_article
+from qa.ingest.structure import after_article_label, article_number, item_marker, named_article, named_division
 from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
@@ -31,7 +31,7 @@ from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
 
 QUERY_CHARS = 256  # what is searched of a long question
-MAX_PINNED = 20  # passages of a named article (第五条 of every document, each part) taken as candidates
+MAX_PINNED = 20  # passages of a named article or chapter (第五条 of every document, each part) taken as candidates
 LIST_CHARS = 200  # the longest quote a list question extends to
 SHORT_LINE = 40  # characters: a line of a list, not a sentence of prose
 HOLDER_DEPTH = 20  # hits searched for the passage that names who holds an office (a news story names him last)
@@ -184,7 +184,11 @@ class Answerer:
         question names) and the rows never to quote (turned off)."""
         query = prepare(self.index, text, self.encoder.encode([encoder_input(text)])[0])
         named = named_article(text)
-        pinned = self.index.article_rows.get(named[0], [])[:MAX_PINNED] if named else []
+        division = named_division(text) if named is None else None
+        if named:
+            pinned = self.index.article_rows.get(named.article, [])[:MAX_PINNED]
+        else:  # 第三章讲的是什么？ 附则有哪些内容？
+            pinned = self.index.division_rows.get(division, [])[:MAX_PINNED] if division else []
         blocked: frozenset[int] = frozenset()
         if self.policy is not None:
             blocked = self.policy.blocked_rows(self.index)
@@ -243,7 +247,8 @@ class Answerer:
             quote.coverage(query.terms, _with_heading(citations[0])),
             cited[0][1],
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
-            named=bool(pinned) and hits[0].row in pinned,
+            # A named article vouches for the answer; a named chapter only says where to look (附则 of which law?).
+            named=bool(pinned) and hits[0].row in pinned and not self._in_named_division(text, named, hits[0].row),
             foreign=self.foreign_places(named_places) + self.foreign_codes(clues.codes),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
@@ -255,6 +260,11 @@ class Answerer:
             ),
         )
         return citations, evidence
+
+    def _in_named_division(self, text: str, named: object, row: int) -> bool:
+        """True when `row` was put first only because the question names its chapter (第三章, 附则)."""
+        division = named_division(text) if named is None else None
+        return division is not None and row in self.index.division_rows.get(division, ())
 
     def names_holders(self, row: int, offices: Sequence[str]) -> bool:
         """True when passage `row` names someone in each of `offices` (谁是…检察长？): a passage about the office,

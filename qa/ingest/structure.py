@@ -116,6 +116,38 @@ def named_article(question: str) -> NamedArticle | None:
     return NamedArticle(article, item or None, paragraph or None)
 
 
+_NAMED_DIVISION = re.compile(rf"第\s*({_NUM})\s*([编章节])|(附)\s*则")  # not 总则: 民法总则 is a law
+_OUTLINE_NUMBER = re.compile(r"^[一二三四五六七八九十]+、\s*")  # 六、附则
+
+
+def division_keys(heading: str) -> list[tuple[str, int]]:
+    """The names a question may give the division a heading opens: 第五章 附则 → [("章", 5), ("附则", 0)];
+    六、附则 → [("附则", 0)]; 第二章 受理 → [("章", 2)]; anything else (总则 alone) → []."""
+    text = _OUTLINE_NUMBER.sub("", heading.strip(), count=1)
+    keys = []
+    match = _NAMED_DIVISION.match(text)
+    if match:
+        keys.append(_division(match))
+        text = text[match.end() :].strip(" \u3000:：")
+        match = _NAMED_DIVISION.match(text) if match.group(1) else None
+        if match and match.group(3):  # 第五章 附则: also 附则
+            keys.append(_division(match))
+    return [k for k in keys if k is not None]
+
+
+def named_division(question: str) -> tuple[str, int] | None:
+    """The division a question names (第三章讲的是什么？ → ("章", 3); 附则有哪些内容？ → ("附则", 0)), or None."""
+    match = _NAMED_DIVISION.search(question)
+    return _division(match) if match else None
+
+
+def _division(match: re.Match[str]) -> tuple[str, int] | None:
+    if match.group(3):
+        return (f"{match.group(3)}则", 0)
+    number = cn_number(match.group(1))
+    return (match.group(2), number) if number else None
+
+
 def item_marker(text: str) -> tuple[str, int] | None:
     """(style, number) of the item marker opening `text` (（二） → ("paren-cn", 2)), or None."""
     for style, pattern in _ITEMS:

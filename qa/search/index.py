@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from qa.ingest.document import Document, Passage
-from qa.ingest.structure import article_number
+from qa.ingest.document import HEADING_PATH, Document, Passage
+from qa.ingest.structure import article_number, division_keys
 from qa.search.bm25 import BM25
 from qa.search.sentences import Sentences
 from qa.search.vectors import DEFAULT_BACKEND, VectorStore, backend, load_store
@@ -80,6 +80,7 @@ class Index:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # vector id of each row, ascending
     _doc_rows: dict[str, range] | None = field(default=None, init=False, repr=False, compare=False)
     _article_rows: dict[int, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+    _division_rows: dict[tuple[str, int], list[int]] | None = field(default=None, init=False, repr=False, compare=False)
     _codes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
     _short_forms: dict[str, tuple[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -114,6 +115,19 @@ class Index:
                     out.setdefault(number, []).append(row)
             self._article_rows = out
         return self._article_rows
+
+    @property
+    def division_rows(self) -> dict[tuple[str, int], list[int]]:
+        """Under each division a question may name (第三章 → ("章", 3), 附则), the first passage row of each
+        document that has it, by the headings of each passage's path; built on first use."""
+        if self._division_rows is None:
+            out: dict[tuple[str, int], dict[str, int]] = {}
+            for row, passage in enumerate(self.passages):
+                for part in (passage.heading or "").split(HEADING_PATH):
+                    for key in division_keys(part):
+                        out.setdefault(key, {}).setdefault(passage.doc_id, row)
+            self._division_rows = {key: list(rows.values()) for key, rows in out.items()}
+        return self._division_rows
 
     @property
     def codes(self) -> frozenset[str]:
@@ -172,7 +186,7 @@ class Index:
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
         self.bm25.append(counts)
         self.sentences = Sentences.join([self.sentences, *tables])
-        self._doc_rows = self._article_rows = self._codes = self._short_forms = None
+        self._doc_rows = self._article_rows = self._division_rows = self._codes = self._short_forms = None
 
     def keep(self, rows: np.ndarray, gone: Iterable[str]) -> None:
         """Keep passage rows `rows` (positions, in order) in every part but the vectors, and drop documents `gone`."""
@@ -182,7 +196,7 @@ class Index:
         self.ids = self.ids[rows]
         for doc_id in gone:
             del self.documents[doc_id]
-        self._doc_rows = self._article_rows = self._codes = self._short_forms = None
+        self._doc_rows = self._article_rows = self._division_rows = self._codes = self._short_forms = None
 
     def save(self, folder: Path) -> list[str]:
         """Write every part into `folder`; returns the file names (for the manifest's checksums)."""
