@@ -194,6 +194,46 @@ def test_a_question_naming_a_chapter_or_the_supplementary_provisions_gets_them_f
     assert chapter.source.path == "noise.txt" and chapter.quote.startswith("第三条 噪声管理由区人民政府统一负责")
 
 
+def test_a_named_step_of_a_manual_is_the_quote_and_its_numbered_rule_no_regulation_article(
+    tmp_path: Path, fake_encoder
+):
+    write(
+        tmp_path / "washer.txt",
+        "滚筒洗衣机使用说明书\n\n二、安全注意事项\n1. 必须使用带有可靠接地线的单独插座。\n2. 请勿用湿手插拔电源插头。\n"
+        "3. 请勿洗涤沾有汽油的衣物。\n\n三、使用步骤\n1. 打开水龙头，插上电源。\n2. 按电源键开机。\n"
+        "3. 打开机门放入衣物，然后关好机门。\n4. 在洗涤剂盒中加入洗涤剂。\n5. 选择洗涤程序。\n",
+    )
+    write(
+        tmp_path / "rules.txt",
+        "某市停车管理办法\n\n第一条 为了规范停车管理，制定本办法。\n\n第二条 本办法适用于本市居住区的停车管理。\n\n"
+        "第三条 物业服务企业负责停车秩序的维护。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    step = answerer.ask("洗衣机使用步骤的第三步是什么？", keep_refused=True).passages[0]
+    assert step.quote == "3. 打开机门放入衣物，然后关好机门。"
+    # 第2条 of the manual's safety list, not 第二条 of the parking rules.
+    rule = answerer.ask("洗衣机安全注意事项第2条是什么？", keep_refused=True).passages[0]
+    assert rule.source.path == "washer.txt" and rule.quote == "2. 请勿用湿手插拔电源插头。"
+    article = answerer.ask("停车管理办法第二条是怎么规定的？", keep_refused=True).passages[0]
+    assert article.source.path == "rules.txt" and article.quote.startswith("第二条 本办法适用于")
+
+
+def test_a_manuals_numbered_sections_head_their_short_lines_and_the_headings_under_them(tmp_path: Path):
+    write(
+        tmp_path / "washer.txt",
+        "滚筒洗衣机使用说明书\n\n一、产品规格\n额定洗涤容量：10公斤\n额定电压：220V\n净重：72公斤\n\n"
+        "二、安全注意事项\n【警告】\n1. 必须使用带有可靠接地线的单独插座，插座额定电流不低于10A。\n"
+        "2. 请勿用湿手插拔电源插头；电源线损坏时，须由售后服务人员更换。\n【注意】\n"
+        "1. 首次使用前，须拆除机器背面的4颗运输螺栓。\n\n三、使用步骤\n1. 打开水龙头，将电源插头插入插座。\n",
+    )
+    by_heading = {p.heading: p.text for p in chunk(read_document(tmp_path / "washer.txt", "washer.txt"))}
+    # Before, 一、产品规格 and 二、安全注意事项 were lines of the specification paragraph.
+    assert by_heading["一、产品规格"] == "额定洗涤容量：10公斤\n额定电压：220V\n净重：72公斤"
+    assert by_heading["二、安全注意事项 › 【警告】"].startswith("1. 必须使用带有可靠接地线的单独插座")
+    assert by_heading["二、安全注意事项 › 【注意】"] == "1. 首次使用前，须拆除机器背面的4颗运输螺栓。"
+    assert by_heading["三、使用步骤"] == "1. 打开水龙头，将电源插头插入插座。"
+
+
 def test_a_manual_keeps_each_section_steps_together_and_its_service_line():
     manual = doc("kettle_manual.txt")
     assert manual.title == "电热水壶使用说明书"

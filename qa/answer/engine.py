@@ -20,7 +20,15 @@ from qa.answer.results import Answer, Citation, Source
 from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
 from qa.ingest.document import HEADING_PATH, Passage
-from qa.ingest.structure import after_article_label, article_number, item_marker, named_article, named_division
+from qa.ingest.structure import (
+    after_article_label,
+    article_number,
+    item_marker,
+    named_article,
+    named_division,
+    named_step,
+    without_named_article,
+)
 from qa.search.encoder import Encoder, base_model
 from qa.search.index import Index, about, codes_in, encoder_input
 from qa.search.ranker import Ranker
@@ -69,6 +77,7 @@ class Clues:
     article: int | None = None  # the article the question names (第五条 → 5)
     item: int | None = None  # the item the question names (第五条第二项 → 2): it is the quote
     paragraph: int | None = None  # the paragraph it names (第四条第一款 → 1): the quote, or where the item is
+    step: int | None = None  # the step it names (第三步 → 3): the item of that number is the quote
     wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
     codes: tuple[str, ...] = ()  # the model numbers and codes it names (T1线 → t1), folded
 
@@ -186,7 +195,7 @@ class Answerer:
         named = named_article(text)
         division = named_division(text) if named is None else None
         if named:
-            pinned = self.index.article_rows.get(named.article, [])[:MAX_PINNED]
+            pinned = self._about(text, query, self.index.article_rows.get(named.article, [])[:MAX_PINNED])
         else:  # 第三章讲的是什么？ 附则有哪些内容？
             pinned = self.index.division_rows.get(division, [])[:MAX_PINNED] if division else []
         blocked: frozenset[int] = frozenset()
@@ -214,6 +223,7 @@ class Answerer:
             named.article if named else None,
             named.item if named else None,
             named.paragraph if named else None,
+            named_step(text),
             bool(_LIST.search(text)),
             tuple(codes_in(text)),
         )
@@ -260,6 +270,21 @@ class Answerer:
             ),
         )
         return citations, evidence
+
+    def _about(self, text: str, query: Query, rows: list[int]) -> list[int]:
+        """`rows` (第十二条 of each regulation) when the rest of the question fits one of them, through its title,
+        heading or text (装修管理规定…, 罚多少钱), or the question says nothing else; [] otherwise: 第2条 of a
+        manual's 安全注意事项 is an item of the manual, not 第二条 of some regulation."""
+        rest = set(self.index.tokenizer(without_named_article(text)))
+        terms = [(t, w) for t, w in query.terms if t in rest]
+        if not terms or not rows:
+            return rows
+        for row in rows:
+            passage = self.index.passages[row]
+            about = f"{self.index.documents[passage.doc_id].title}\n{passage.heading or ''}\n{passage.text}"
+            if quote.coverage(terms, about) >= 0.5:
+                return rows
+        return []
 
     def _in_named_division(self, text: str, named: object, row: int) -> bool:
         """True when `row` was put first only because the question names its chapter (第三章, 附则)."""
@@ -440,6 +465,9 @@ def _structured(
         start, end = spans[inside[0]][0], spans[inside[-1]][1]
     elif named and spans and passage.part == 0 and not asks_more:
         start, end = spans[0]
+    else:  # 第三步; 安全注意事项第2条 of a manual, whose list items are not articles
+        step = clues.step if clues.step is not None else clues.article if passage.label is None else None
+        start, end = (_item_span(spans, sentences, step) if step is not None else None) or (start, end)
     if clues.wants_list:
         end = _list_end(passage.text, spans, start, end)
     return start, end

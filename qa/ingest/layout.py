@@ -28,6 +28,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 
 from qa.ingest.document import Article, Block, Dropped
 from qa.ingest.html import strip_markup
@@ -62,6 +63,7 @@ _PLACEHOLDERS = {
     "无标题",
     "未命名",
 }
+_SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}、\s*\S")  # 一、产品规格: a section of a manual or a notice
 _FILE_NAME = re.compile(r"^microsoft (?:word|powerpoint) - |\.(?:docx?|pdf|wps|txt|rtf|pptx?)$", re.IGNORECASE)
 
 
@@ -217,16 +219,33 @@ def meta_value(value: object) -> str | None:
 
 def _short_runs(blocks: list[Block]) -> list[Block]:
     """Short lines that head nothing — a form's fields, a signature, the lines at the end — are one
-    paragraph, not a string of headings: a heading is followed by a paragraph or is a 第…章 division."""
+    paragraph, not a string of headings: a heading is followed by a paragraph, or is a 第…章 division or a
+    numbered section (一、产品规格, whose lines may all be short)."""
     out: list[Block] = []
     for i, block in enumerate(blocks):
         after = blocks[i + 1] if i + 1 < len(blocks) else None
         heads = after is not None and (after.kind == "para" or division(after.text) is not None)
-        if block.kind == "heading" and not heads and division(block.text) is None:
+        section = division(block.text) is not None or _SECTION.match(block.text) is not None
+        if block.kind == "heading" and not heads and not section:
             block = Block("para", block.text)
             if out and out[-1].kind == "para" and _is_short_line(out[-1]):
                 out[-1] = Block("para", f"{out[-1].text}\n{block.text}")
                 continue
+        out.append(block)
+    return out
+
+
+def _section_levels(blocks: list[Block]) -> list[Block]:
+    """Numbered sections (一、…) of a plain text are headings of level 1, and the headings under one
+    (【警告】, （一）故障代码) of level 2, so that a passage is cited under both: 二、安全注意事项 › 【警告】."""
+    out: list[Block] = []
+    inside = False
+    for block in blocks:
+        if block.kind == "heading" and block.level == 0:
+            if _SECTION.match(block.text):
+                block, inside = replace(block, level=1), True
+            elif inside:
+                block = replace(block, level=2)
         out.append(block)
     return out
 
@@ -249,7 +268,7 @@ def parse_plain(text: str) -> Article:
     lines = [" ".join(strip_invisible(line).split()) for line in text.split("\n")]
     blocks, _ = paged_blocks([lines])
     title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
-    blocks = [*blocks[:1], *_short_runs(blocks[1:])]
+    blocks = [*blocks[:1], *_section_levels(_short_runs(blocks[1:]))]
     dropped = ((Dropped(" ".join(markup)[:200], "markup"),) if markup else ()) + tuple(inline)
     return Article(
         title=title,

@@ -97,12 +97,26 @@ def article_number(text: str) -> int | None:
 _NAMED = re.compile(rf"第\s*({_NUM})\s*条(?:\s*第\s*({_NUM})\s*款)?(?:\s*第\s*[（(]?\s*({_NUM})\s*[)）]?\s*项)?")
 
 
+_STEP = re.compile(rf"第\s*({_NUM})\s*步|步骤\s*({_NUM})")
+
+
 class NamedArticle(NamedTuple):
     """The part of a regulation a question names: an article, and in it a paragraph (款) and an item (项)."""
 
     article: int
     item: int | None = None  # 第二项, 第（二）项
     paragraph: int | None = None  # 第一款: the article's paragraphs in order, each with the items under it
+
+
+def without_named_article(question: str) -> str:
+    """The question without the article it names (装修规定第十二条是怎么规定的？ → 装修规定是怎么规定的？)."""
+    return _NAMED.sub("", question, count=1)
+
+
+def named_step(question: str) -> int | None:
+    """The step a question names: 第三步是什么？ → 3; 步骤2 → 2; or None."""
+    match = _STEP.search(question)
+    return cn_number(match.group(1) or match.group(2)) if match else None
 
 
 def named_article(question: str) -> NamedArticle | None:
