@@ -208,6 +208,7 @@ class Answerer:
         """Passages with quotes for `text`, and the evidence for the refusal decision."""
         query, pinned, blocked = self.plan(text)
         named = named_article(text)
+        chapter_rows = self.index.division_rows.get(named_division(text), ()) if named is None else ()
         offices = offices_asked(text)
         words = self.index.tokenizer.words(text)
         named_places = self.places(words)
@@ -218,7 +219,7 @@ class Answerer:
         if not hits:
             return [], Evidence(0.0, 0.0, 0.0, 0.0)
         clues = Clues(
-            char_bigrams(query.searched or text),
+            query.bigrams,
             query.kind,
             named.article if named else None,
             named.item if named else None,
@@ -258,7 +259,7 @@ class Answerer:
             cited[0][1],
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             # A named article vouches for the answer; a named chapter only says where to look (附则 of which law?).
-            named=bool(pinned) and hits[0].row in pinned and not self._in_named_division(text, named, hits[0].row),
+            named=bool(pinned) and hits[0].row in pinned and hits[0].row not in chapter_rows,
             foreign=self.foreign_places(named_places) + self.foreign_codes(clues.codes),
             unheld=unheld,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
@@ -285,11 +286,6 @@ class Answerer:
             if quote.coverage(terms, about) >= 0.5:
                 return rows
         return []
-
-    def _in_named_division(self, text: str, named: object, row: int) -> bool:
-        """True when `row` was put first only because the question names its chapter (第三章, 附则)."""
-        division = named_division(text) if named is None else None
-        return division is not None and row in self.index.division_rows.get(division, ())
 
     def names_holders(self, row: int, offices: Sequence[str]) -> bool:
         """True when passage `row` names someone in each of `offices` (谁是…检察长？): a passage about the office,

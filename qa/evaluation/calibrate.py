@@ -36,7 +36,6 @@ from qa.search.index import Index, about, encoder_input
 from qa.search.ranker import FEATURES as RANKER_FEATURES
 from qa.search.ranker import Ranker
 from qa.search.retrieve import DEPTH, candidates, prepare, search
-from qa.text.match import char_bigrams
 
 
 def ranker_examples(index: Index, encoder: Encoder, questions: list[Question]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -63,7 +62,7 @@ def quote_examples(answerer: Answerer, questions: list[Question], depth: int = 5
     vectors = encoder.encode([encoder_input(q.text) for q in questions])
     for q, vec in zip(questions, vectors):
         query = prepare(index, q.text, vec)
-        grams = char_bigrams(query.searched or q.text)
+        grams = query.bigrams
         for hit in search(index, query, depth, answerer.ranker):
             _, sentences, _ = answerer.sentences(hit.row)
             labels = [contains(s, q.answers) for s in sentences]

@@ -50,6 +50,11 @@ class Query:
     issuing: bool = False  # asks who issued the document or when (`qa.ingest.structure.about_issuing`)
     searched: str = ""  # the text searched: `text` folded, with names written as the documents' short forms
 
+    @property
+    def bigrams(self) -> frozenset[str]:
+        """The character bigrams of the text searched (`qa.text.match.char_bigrams`)."""
+        return char_bigrams(self.searched or self.text)
+
 
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
     """Tokenize `text` with the index's tokenizer and weight its terms by idf.
@@ -170,7 +175,7 @@ def candidates(
     sims = spans.split((index.sentences.gather(spans.picks) @ query.vector).tolist())
     sent = np.array([max(s, default=d) for s, d in zip(sims, dense.tolist())])
     best_sent = max((max(s, default=0.0) for s in sims), default=0.0)
-    lexical = _lexical(index, rows, spans, query.terms, char_bigrams(query.searched or query.text))
+    lexical = _lexical(index, rows, spans, query.terms, query.bigrams)
     kw = bm25_all[rows].astype(np.float64)
     matrix = np.column_stack(
         [

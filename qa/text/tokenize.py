@@ -76,7 +76,7 @@ def short_forms(text: str) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for match in _SHORT.finditer(text):
         short = fold(match.group(1))
-        before = re.search(r"[\u4e00-\u9fff]{1,30}$", fold(text[: match.start()]))
+        before = re.search(r"[\u4e00-\u9fff]{1,30}$", fold(text[max(0, match.start() - 30) : match.start()]))
         if before is None:
             continue
         name = before.group(0)
