@@ -34,6 +34,9 @@ ANSWERABLE = {
     "显存优化有哪些方法？": ("outline.md", "混合精度"),
     "天文观测台什么时候向学生开放？": ("oneline_news.txt", "每周三和周六晚上"),
     "社区图书室今年新购了多少册图书？": ("pagebreak.txt", "八百册"),
+    # Two lines side by side: the paragraph about S2线 repeats every word asked about S1线, and names S1线 too.
+    "S1线设了几座车站？": ("metro_news.txt", "设车站12座"),
+    "S2线全长多少公里？": ("metro_news.txt", "21.7公里"),
     # The line most like the question is a topic or an FAQ's question; the answer is the line after it.
     "会议室应该怎么预约？": ("office_faq.md", "提前一天预约"),
     "快递应该寄到哪里？": ("office_faq.md", "一楼收发室"),

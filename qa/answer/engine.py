@@ -30,7 +30,7 @@ from qa.ingest.structure import (
     without_named_article,
 )
 from qa.search.encoder import Encoder, base_model
-from qa.search.index import Index, about, codes_in, encoder_input
+from qa.search.index import Index, about, about_another, codes_in, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
@@ -49,7 +49,6 @@ _REST = [quote.FEATURES.index("rest_cover"), quote.FEATURES.index("rest_bigram")
 # most of its bigrams are the question's. A label such as 问题：/故障现象： before it is not counted.
 ECHO_SHARE = 0.7
 _LABEL = re.compile(r"^\s*[^，。；：:\n]{1,6}[：:]\s*")
-_DIGITS = re.compile(r"\d+")
 _AREA = "省市县区州镇乡"  # the last character of an administrative area's name
 _LEVEL = "省市县区"  # a place's name is found with or without these (东营 for 东营市)
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
@@ -208,7 +207,8 @@ class Answerer:
         """Passages with quotes for `text`, and the evidence for the refusal decision."""
         query, pinned, blocked = self.plan(text)
         named = named_article(text)
-        chapter_rows = self.index.division_rows.get(named_division(text), ()) if named is None else ()
+        division = named_division(text) if named is None else None
+        chapter_rows = self.index.division_rows.get(division, ()) if division else ()
         offices = offices_asked(text)
         words = self.index.tokenizer.words(text)
         named_places = self.places(words)
@@ -340,7 +340,7 @@ class Answerer:
         if clues is not None and clues.codes:
             # A sentence whose first code is another of the same shape is about that one: asked about T1线, the
             # sentence that opens with T2线 is not the answer, though it repeats every word asked.
-            other = [_about_another(s, clues.codes) for s in sentences]
+            other = [about_another(s, clues.codes) for s in sentences]
             if any(other) and not all(other):
                 scores = [-math.inf if o else x for x, o in zip(scores, other)]
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
@@ -637,16 +637,6 @@ def _area_name(place: str) -> bool:
 
 def _place_stem(stem: str) -> bool:
     return bool(place_names([stem])) or (len(stem) == 2 and all(is_cjk(c) for c in stem) and not is_word(stem))
-
-
-def _about_another(sentence: str, codes: Sequence[str]) -> bool:
-    """True when the first code in `sentence` is not one of `codes` but has the shape of one (T2 for T1). Only
-    a name with a number counts (X1, GPT-3): a number with a unit (2.4GHz for 5GHz) is a quantity."""
-    found = [c for c in codes_in(sentence) if c[0].isalpha()]
-    if not found or found[0] in codes:
-        return False
-    shape = _DIGITS.sub("#", found[0])
-    return any(_DIGITS.sub("#", c) == shape for c in codes)
 
 
 def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:

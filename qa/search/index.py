@@ -239,6 +239,20 @@ def codes_in(text: str) -> list[str]:
     return [m.group(0) for m in _CODE.finditer(fold(text))]
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def about_another(sentence: str, codes: tuple[str, ...]) -> bool:
+    """True when the first code in `sentence` is not one of `codes` (`codes_in`) but has the shape of one: asked
+    about T1线, the sentence that opens with T2线 is about that one, though it repeats every word asked. Only a
+    name with a number counts (X1, GPT-3): a number with a unit (2.4GHz for 5GHz) is a quantity."""
+    found = [c for c in codes_in(sentence) if c[0].isalpha()]
+    if not found or found[0] in codes:
+        return False
+    shape = _DIGITS.sub("#", found[0])
+    return any(_DIGITS.sub("#", c) == shape for c in codes)
+
+
 def empty(dim: int, store: VectorStore | None = None) -> Index:
     """An index with nothing in it, ready for `qa.search.edits.add_documents` (vectors in `store`,
     default an exact FAISS index in memory)."""

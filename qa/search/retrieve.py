@@ -5,19 +5,22 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 from qa.ingest.structure import about_issuing, has_issuing
 from qa.search.bm25 import BM25
 from qa.search.fusion import rrf
-from qa.search.index import Index
+from qa.search.index import Index, about_another, codes_in
 from qa.search.ranker import Ranker, rr
 from qa.text.answer_type import KINDS, question_kind
 from qa.text.colloquial import written_forms
 from qa.text.match import char_bigrams, contains, coverage
 from qa.text.normalize import fold
 from qa.text.tokenize import in_order
+
+_V = TypeVar("_V")
 
 # Candidates taken from each leg. 50, 30, 20, 15 and 10 give the same answer@1/@5, MRR and quote hits
 # on the CMRC fit half (`qa eval eval/cmrc2018/cmrc2018_trial.json --split fit --distractors …`), and 20
@@ -54,6 +57,11 @@ class Query:
     def bigrams(self) -> frozenset[str]:
         """The character bigrams of the text searched (`qa.text.match.char_bigrams`)."""
         return char_bigrams(self.searched or self.text)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The model numbers and codes the question names (T1线 → t1), folded (`qa.search.index.codes_in`)."""
+        return tuple(codes_in(self.text))
 
 
 def prepare(index: Index, text: str, vector: np.ndarray) -> Query:
@@ -173,9 +181,13 @@ def candidates(
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
     spans = _Spans.of(index, rows)
     sims = spans.split((index.sentences.gather(spans.picks) @ query.vector).tolist())
-    sent = np.array([max(s, default=d) for s, d in zip(sims, dense.tolist())])
-    best_sent = max((max(s, default=0.0) for s in sims), default=0.0)
-    lexical = _lexical(index, rows, spans, query.terms, query.bigrams)
+    other = _about_others(index, rows, spans, query.codes)
+    # A sentence about another model or line (T2线 where T1线 is asked) is no evidence for its passage, as it is
+    # never the quote; a passage whose every sentence is about another keeps only its weakest.
+    judged = [[x for x, o in zip(s, mine) if not o] or [min(s)] if any(mine) else s for s, mine in zip(sims, other)]
+    sent = np.array([max(s, default=d) for s, d in zip(judged, dense.tolist())])
+    best_sent = max((max(s, default=0.0) for s in judged), default=0.0)
+    lexical = _lexical(index, rows, spans, query.terms, query.bigrams, [o for mine in other for o in mine])
     kw = bm25_all[rows].astype(np.float64)
     matrix = np.column_stack(
         [
@@ -227,26 +239,33 @@ class _Spans:
         picks = np.repeat(starts - at[:-1], counts) + np.arange(at[-1])
         return cls(picks.astype(np.int64), np.repeat(np.arange(len(rows)), counts), at)
 
-    def split(self, values: list[float]) -> list[list[float]]:
+    def split(self, values: list[_V]) -> list[list[_V]]:
         """Per-sentence values cut into one list per candidate."""
         bounds = self.at.tolist()
         return [values[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _lexical(
-    index: Index, rows: list[int], spans: _Spans, terms: list[tuple[str, float]], bigrams: frozenset[str]
+    index: Index,
+    rows: list[int],
+    spans: _Spans,
+    terms: list[tuple[str, float]],
+    bigrams: frozenset[str],
+    ignored: Sequence[bool] = (),
 ) -> dict[str, np.ndarray]:
     """Term and bigram coverage features of candidate passages `rows`, all at once.
 
     The same values as `qa.text.match.coverage` / `bigram_coverage` on each
-    text: substring matches in folded text, the passage, its heading, its title.
+    text: substring matches in folded text, the passage, its heading, its title. The sentences `ignored`
+    (one flag per sentence of `spans`) are left out of their passage's text.
     """
     passages = [index.passages[r] for r in rows]
+    raw = _without(index, passages, spans, ignored) if any(ignored) else [p.text for p in passages]
     grams = sorted(bigrams)
     weights = np.array([w for _, w in terms], dtype=np.float64)
     total = float(weights.sum())
     names = [t for t, _ in terms]
-    texts = [fold(p.text) for p in passages]
+    texts = [fold(t) for t in raw]
     heads = [fold(p.heading) if p.heading else "" for p in passages]
     titles = [fold(index.documents[p.doc_id].title) for p in passages]
     n = len(rows)
@@ -262,20 +281,31 @@ def _lexical(
         "title_cover": (in_title @ weights) / total,
         "rest_cover": np.divide((in_text & ~given) @ weights, rest_w, out=np.zeros(n), where=rest_w > 0),
         "bigram": bigram,
-        "sent_cover": _sentence_cover(index, passages, spans, texts, in_text, terms, total),
+        "sent_cover": _sentence_cover(index, raw, spans, texts, in_text, terms, total),
     }
+
+
+def _without(index: Index, passages: list, spans: _Spans, ignored: Sequence[bool]) -> list[str]:
+    """The passages' texts with the sentences `ignored` blanked out (same length, so spans still hold)."""
+    table = index.sentences
+    texts = [list(p.text) for p in passages]
+    for k in np.flatnonzero(np.asarray(ignored, dtype=bool)).tolist():
+        i, pick = int(spans.owner[k]), int(spans.picks[k])
+        a, b = int(table.starts[pick]), int(table.ends[pick])
+        texts[i][a:b] = " " * (b - a)
+    return ["".join(t) for t in texts]
 
 
 def _sentence_cover(
     index: Index,
-    passages: list,
+    texts: list[str],
     spans: _Spans,
     folded: list[str],
     in_text: np.ndarray,
     terms: list[tuple[str, float]],
     total: float,
 ) -> np.ndarray:
-    """The best term coverage of one sentence, per candidate passage.
+    """The best term coverage of one sentence, per candidate passage (`texts`, folded: `folded`).
 
     Where folding kept a passage's length, a term is in a sentence when one of
     its occurrences in the folded passage starts and ends inside the sentence's
@@ -294,16 +324,25 @@ def _sentence_cover(
                 hit[k, j] = True
             found = text.find(term, found + 1)
     scores = hit @ np.array([w for _, w in terms]) / total
-    out = np.zeros(len(passages))
+    out = np.zeros(len(texts))
     filled = np.flatnonzero(np.diff(spans.at) > 0)
     if len(filled):
         out[filled] = np.maximum.reduceat(scores, spans.at[filled])
-    for i, passage in enumerate(passages):
-        if len(folded[i]) != len(passage.text) and at[i] < at[i + 1]:
-            out[i] = max(
-                coverage(terms, passage.text[x:y]) for x, y in zip(starts[at[i] : at[i + 1]], ends[at[i] : at[i + 1]])
-            )
+    for i, text in enumerate(texts):
+        if len(folded[i]) != len(text) and at[i] < at[i + 1]:
+            out[i] = max(coverage(terms, text[x:y]) for x, y in zip(starts[at[i] : at[i + 1]], ends[at[i] : at[i + 1]]))
     return out
+
+
+def _about_others(index: Index, rows: list[int], spans: _Spans, codes: tuple[str, ...]) -> list[list[bool]]:
+    """Per candidate, per sentence: about another model or line than the question's `codes`
+    (`qa.search.index.about_another`). All False when the question names none."""
+    table = index.sentences
+    if not codes:
+        return [[False] * (b - a) for a, b in zip(spans.at.tolist(), spans.at[1:].tolist())]
+    starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
+    texts = [index.passages[rows[i]].text[a:b] for i, a, b in zip(spans.owner.tolist(), starts, ends)]
+    return spans.split([about_another(t, codes) for t in texts])
 
 
 def _kind(index: Index, spans: _Spans, kind: str | None) -> np.ndarray:
