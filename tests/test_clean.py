@@ -236,6 +236,27 @@ def test_a_page_stored_on_one_line_loses_its_header_and_footer_and_keeps_every_s
     assert {"navigation", "metadata", "widget", "legal", "footer"} <= rules
 
 
+def test_a_one_line_page_whose_menu_comes_before_the_headline_is_read_as_a_page():
+    # The site's menu opens the line, the headline holds a space, the reporter has no colon, share and font
+    # widgets stand between the header and the text.
+    line = (
+        "首页 > 社会 > 正文 | 江城在线 手机版 | 登录 | 注册 热门：天气 | 招聘 江城东湖隧道今日通车 "
+        "过江只需五分钟 2025-09-30 09:05 来源：江城晚报 记者 赵明远 通讯员 钱小禾 分享到： 微信 微博 字号：大 中 小 "
+        "本报讯 9月30日上午，江城东湖隧道正式通车，隧道全长3.2公里，设计时速60公里，双向六车道。"
+        "未经本网授权，不得转载、摘编或以其他方式使用本网作品。隧道通车后，从东湖西岸到高新区的车程由40分钟缩短到5分钟。"
+        "责任编辑：孙丽 相关阅读： 江城地铁5号线开工 关于我们 | 联系我们 Copyright © 2025 江城在线"
+    )
+    article = parse_article(line)
+    assert article.title == "江城东湖隧道今日通车 过江只需五分钟"
+    assert (article.date, article.publisher) == ("2025-09-30", "江城晚报")
+    assert "赵明远" in article.author
+    body = "\n".join(b.text for b in article.blocks)
+    assert body.startswith("9月30日上午，江城东湖隧道正式通车")
+    assert "由40分钟缩短到5分钟。" in body
+    for junk in ("首页", "手机版", "登录", "招聘", "来源", "记者 赵明远", "分享到", "字号", "未经本网授权", "责任编辑"):
+        assert junk not in body, junk
+
+
 def test_a_long_line_is_unfolded_only_when_it_opens_like_a_page_and_keeps_a_footer_phrase_before_text():
     # One header part (a source) is not a page header; the line is content that names its source.
     line = (

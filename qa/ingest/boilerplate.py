@@ -83,6 +83,18 @@ _HEAD_PARTS = (
     ("button", re.compile(r"【[^【】]{1,12}】")),  # 【字体：大 中 小】 【打印本页】
 )
 _HEADLINE = re.compile(r"[^\s，。！？；,!?;]{4,40}(?=\s+\S)")
+# A header that a site's menu precedes (首页 > 本地新闻 > 正文 | 松溪新闻网 手机版 | 登录 … the headline, then the date
+# and source): the date stands within the first HEADER_SPAN characters, a source or reporter after it.
+HEADER_SPAN = 240
+_DATE_FIELD = re.compile(
+    r"(?<!\d)((发布)?(时间|日期)\s*[:：]\s*)?(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?(?=\s)"
+)
+_SOURCE_FIELD = re.compile(r"\s*(来源|出处|稿源)\s*[:：]\s*[^\s【】|]{1,20}(?=[\s【]|$)")
+_PEOPLE_FIELD = re.compile(
+    r"\s*(作者\s*[:：]\s*)?(记者|通讯员|实习生|作者)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}(?=[\s【]|$)"
+)
+_MENU_ITEM = 4  # a menu item before the headline is a word this short (招聘, 天气, 手机版)
+_WIDGET_WORD = re.compile(r"[^\s，。！？；,!?;]{1,6}(?=\s)")  # 分享到： 微信 微博 QQ空间 字号：大 中 小
 # A footer that follows the text: related links, the editor, then the site's links and copyright.
 _TAIL = re.compile(r"(相关新闻|相关阅读|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐|猜你喜欢|责任编辑|责编)\s*[:：]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -118,13 +130,46 @@ def unfold(line: str) -> tuple[list[str], str | None]:
             head.append(title.group(0))
             at = title.end()
     else:
-        head, at = [], 0
+        head, at = _after_menu(line)
     body, tail = line[at:].strip(), None
     for match in _TAIL.finditer(body):
         if match.start() > 0 and not _SENTENCE_END.search(body, match.start()):
             body, tail = body[: match.start()].strip(), body[match.start() :].strip()
             break
     return [*head, body] if body else head, tail
+
+
+def _after_menu(line: str) -> tuple[list[str], int]:
+    """The header of a one-line page whose menu comes first (`HEADER_SPAN`): the menu, the headline, the date
+    and source, the reporters, the share and font widgets, each a line of its own; and where the text starts.
+    ([], 0) when the line opens with no such header."""
+    date = _DATE_FIELD.search(line, 0, HEADER_SPAN)
+    if date is None or date.start() == 0:
+        return [], 0
+    at, fields = date.end(), [date.group(0)]
+    people: list[str] = []
+    while found := _SOURCE_FIELD.match(line, at) or _PEOPLE_FIELD.match(line, at):
+        (fields if found.re is _SOURCE_FIELD else people).append(found.group(0).strip())
+        at = found.end()
+    if len(fields) + len(people) < 2:
+        return [], 0
+    before = line[: date.start()].rstrip()
+    words = re.split(r"[|｜>＞»›]", before)[-1].split()
+    while len(words) > 1 and len(words[0]) <= _MENU_ITEM:
+        words.pop(0)
+    title = " ".join(words)
+    if not 4 <= len(title) <= 80 or _SENTENCE_END.search(title) or "，" in title:
+        return [], 0
+    start = len(before)
+    for word in reversed(words):  # the headline's words are the last of `before`
+        start = before.rfind(word, 0, start)
+    menu = before[:start].rstrip()
+    widgets: list[str] = []
+    while len(widgets) < 12 and (widget := _WIDGET_WORD.match(line, at + len(line[at:]) - len(line[at:].lstrip()))):
+        widgets.append(widget.group(0))
+        at = widget.end()
+    parts = [menu, title, " ".join(fields), " ".join(people), " ".join(widgets)]
+    return [p for p in parts if p], at
 
 
 def rule_of(line: str) -> str | None:

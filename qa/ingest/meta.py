@@ -15,6 +15,10 @@ _DATE = re.compile(
 _AUTHOR_FIELD = re.compile(
     r"(?:作者|撰稿|文)\s*[:：/|｜][ \t\u3000\xa0]*([\u4e00-\u9fff·]{2,4}(?:[ 、]+[\u4e00-\u9fff·]{2,4})*)(?![\u4e00-\u9fff]*\s*[:：])"
 )
+# A date, then a field: 2026-03-15 10:20 来源：松溪日报
+_DATED_FIELD = re.compile(
+    r"^(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?\s+(来源|作者|出处)\s*[:：]"
+)
 _FIELDS = re.compile(r"(来源|时间|日期|作者|编辑|字号|浏览|点击|阅读)\s*[:：]")
 _BYLINE = re.compile(
     rf"^[■□●◆◇▲△★☆\s]*((本报|本刊|本台|本网)?(特约)?(记者|通讯员|实习生)[\s\u3000\xa0]*{_NAMES}"
@@ -33,6 +37,7 @@ def is_meta_line(line: str) -> bool:
     return len(line) <= 120 and (
         len(_FIELDS.findall(line)) >= 2
         or bool(re.match(r"^((新闻|信息|文章)?来源|发布时间|发布日期|更新时间|时间|日期)\s*[:：]", line))
+        or bool(_DATED_FIELD.match(line))
     )
 
 
