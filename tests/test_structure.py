@@ -168,6 +168,24 @@ def test_a_question_naming_a_paragraph_or_a_bracketed_item_quotes_that_part(tmp_
     assert item.quote == "（三）装饰装修方案。"
 
 
+def test_a_question_about_breaking_an_article_gets_the_article_that_says_what_follows(tmp_path: Path, fake_encoder):
+    assert named_article("违反本办法第九条规定重复领取的，如何处理？") is None
+    assert named_article("违反第十二条要罚多少？") is None and named_article("第十二条违反了怎么办？") == (
+        12,
+        None,
+        None,
+    )
+    write(
+        tmp_path / "allowance.txt",
+        "某市高龄津贴发放办法\n\n"
+        "第九条 同一老年人只能在一处领取高龄津贴，不得在本市和其他地区重复领取。\n\n"
+        "第十条 高龄津贴按月发放，每月10日前发放到老年人本人的社会保障卡。\n\n"
+        "第十八条 违反本办法第九条规定，重复领取高龄津贴的，由区民政部门责令退回多领取的津贴。\n",
+    )
+    first = _answerer(tmp_path, fake_encoder).ask("违反本办法第九条规定重复领取高龄津贴的，如何处理？").passages[0]
+    assert first.quote.startswith("第十八条") and "责令退回多领取的津贴" in first.quote
+
+
 def test_a_question_naming_a_chapter_or_the_supplementary_provisions_gets_them_first(tmp_path: Path, fake_encoder):
     from qa.ingest.structure import division_keys, named_division
 

@@ -97,6 +97,7 @@ def article_number(text: str) -> int | None:
 _NAMED = re.compile(rf"第\s*({_NUM})\s*条(?:\s*第\s*({_NUM})\s*款)?(?:\s*第\s*[（(]?\s*({_NUM})\s*[)）]?\s*项)?")
 
 
+_BREACH = re.compile(r"违反\s*(本[\u4e00-\u9fff]{1,3})?\s*$")  # 违反本办法 before 第九条
 _STEP = re.compile(rf"第\s*({_NUM})\s*步|步骤\s*({_NUM})")
 
 
@@ -121,10 +122,11 @@ def named_step(question: str) -> int | None:
 
 def named_article(question: str) -> NamedArticle | None:
     """What a question names: 第十二条是怎么规定的？ → (12); 第五条第二项 → (5, item 2); 第四条第一款 → (4,
-    paragraph 1); 第四条第二款第（三）项 → (4, item 3, paragraph 2)."""
+    paragraph 1); 第四条第二款第（三）项 → (4, item 3, paragraph 2). An article the question says was broken
+    (违反本办法第九条规定的，如何处理？) names none: what follows a breach stands in the article that cites it."""
     match = _NAMED.search(question)
     article = cn_number(match.group(1)) if match else None
-    if match is None or not article:
+    if match is None or not article or _BREACH.search(question, 0, match.start()):
         return None
     paragraph, item = (cn_number(g) if g else None for g in match.group(2, 3))
     return NamedArticle(article, item or None, paragraph or None)
