@@ -17,7 +17,7 @@ def source_line(source: Source) -> str:
         source.author,
         source.path,
         f"第 {source.page} 页" if source.page is not None else None,
-        f"第 {source.paragraph} 段",
+        f"第 {source.paragraph} 段" if source.paragraph else None,  # 0: the page's header (its source line)
         source.url,
     ]
     return " · ".join(p for p in parts if p)

@@ -585,3 +585,34 @@ def test_a_question_naming_the_body_in_full_finds_the_article_that_writes_only_i
     # The regulation writes 调委会 past its second article; the question writes the body's name out.
     result = answerer.ask("物业纠纷调解委员会的联系电话是多少？", keep_refused=True)
     assert "0791-86001234" in result.passages[0].quote
+
+
+def test_a_question_about_who_reported_an_article_or_when_is_answered_with_its_source_line(
+    tmp_path: Path, fake_encoder
+):
+    from qa.ingest.meta import asks_source
+
+    assert asks_source("这篇隧道报道的记者是谁？") == ("author",)
+    assert asks_source("该新闻的发布日期是哪天？") == ("date",) and asks_source("这篇文章来源于哪家媒体？") == (
+        "publisher",
+    )
+    assert asks_source("记者从哪个部门获悉改造计划？") == () and asks_source("隧道是哪天通车的？") == ()
+    write(
+        tmp_path / "tunnel.txt",
+        "首页 > 社会 > 正文 | 江城在线 手机版 | 登录 | 注册 热门：天气 | 招聘 江城东湖隧道今日通车 "
+        "过江只需五分钟 2025-09-30 09:05 来源：江城晚报 记者 赵明远 通讯员 钱小禾 分享到： 微信 微博 字号：大 中 小 "
+        "本报讯 9月30日上午，江城东湖隧道正式通车，隧道全长3.2公里，设计时速60公里，双向六车道。"
+        "隧道通车后，从东湖西岸到高新区的车程由40分钟缩短到5分钟。",
+    )
+    write(tmp_path / "rules.txt", "江城市隧道管理办法\n\n第一条 隧道内禁止停车。\n\n第二条 隧道内限速60公里。\n")
+    answerer = _answerer(tmp_path, fake_encoder)
+    for question, stated in (("这篇隧道报道的记者是谁？", "赵明远"), ("东湖隧道的新闻是哪天发布的？", "2025-09-30")):
+        answer = answerer.ask(question)
+        first = answer.passages[0]
+        assert answer.answered and stated in first.quote, question
+        assert (
+            first.quote == "2025-09-30 09:05 来源：江城晚报 记者 赵明远 通讯员 钱小禾" and first.source.paragraph == 0
+        )
+        assert "第 0 段" not in source_line(first.source)
+    # A question about the article's content is answered from its text, as before.
+    assert "3.2公里" in answerer.ask("东湖隧道全长多少公里？", keep_refused=True).passages[0].quote

@@ -19,7 +19,8 @@ from qa.answer.refusal import Refusal
 from qa.answer.results import Answer, Citation, Source
 from qa.config import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InputError
-from qa.ingest.document import HEADING_PATH, Passage
+from qa.ingest.document import HEADING_PATH, Document, Passage
+from qa.ingest.meta import asks_source
 from qa.ingest.structure import (
     after_article_label,
     article_number,
@@ -89,7 +90,8 @@ class Evidence:
     coverage: float  # weighted share of question terms in the best passage
     sentence: float  # best sentence score in the best passage
     kind_missing: float = 0.0  # 1 when the question asks for a time/number/place/person the quote lacks
-    named: bool = False  # the first passage is the article the question names: answered whatever the model says
+    named: bool = False  # the first passage is the article the question names, or the source line asked for:
+    # answered whatever the model says
     foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
     unheld: tuple[str, ...] = ()  # offices the question asks the holder of that no passage shown names anyone in
     elsewhere: tuple[str, ...] = ()  # places the question names that the first passage's document never does
@@ -270,7 +272,43 @@ class Answerer:
                 if not self.mentions(by_id[citations[0].id].row, [p])
             ),
         )
+        asked = asks_source(text)
+        line = self._source_line(hits, asked) if asked else None
+        if line is not None:
+            # Who reported an article, where it comes from, when it was published: its page's source line,
+            # which the cleaner read into the metadata and left out of the text, answers first.
+            citations = [line, *(replace(c, rank=c.rank + 1) for c in citations)][:top_k]
+            evidence = replace(evidence, named=True)
         return citations, evidence
+
+    def _source_line(self, hits: Sequence[Hit], asked: Sequence[str]) -> Citation | None:
+        """The source line of the first document found whose line states what is `asked` (`asks_source`: an
+        author, a publisher, a date), cited as its paragraph 0 (the page's header), or None."""
+        for hit in hits:
+            doc = self.index.documents[self.index.passages[hit.row].doc_id]
+            line = doc.source_line
+            if line and all(_states(line, doc, field) for field in asked):
+                return Citation(
+                    rank=1,
+                    id=f"{doc.doc_id}-0-0",
+                    text=line,
+                    quote=line,
+                    quote_start=0,
+                    quote_end=len(line),
+                    score=hit.score,
+                    source=Source(
+                        doc.doc_id,
+                        doc.title,
+                        doc.publisher,
+                        doc.date,
+                        doc.author,
+                        doc.path,
+                        doc.url,
+                        0,
+                        page=1 if doc.pages else None,
+                    ),
+                )
+        return None
 
     def _about(self, text: str, query: Query, rows: list[int]) -> list[int]:
         """`rows` (第十二条 of each regulation) when the rest of the question fits one of them, through its title,
@@ -637,6 +675,14 @@ def _area_name(place: str) -> bool:
 
 def _place_stem(stem: str) -> bool:
     return bool(place_names([stem])) or (len(stem) == 2 and all(is_cjk(c) for c in stem) and not is_word(stem))
+
+
+def _states(line: str, doc: Document, field: str) -> bool:
+    """True when a document's source `line` states its `field` (author, publisher, date)."""
+    if field == "date":
+        return bool(doc.date) and bool(re.search(r"\d{4}", line))
+    value = doc.author if field == "author" else doc.publisher
+    return bool(value) and any(part in line for part in str(value).split())
 
 
 def _holds(sentence: str, kinds: int, offices: Sequence[str]) -> bool:

@@ -314,8 +314,19 @@ def build_document(
         encoding=encoding,
         kind=article.kind,
         chars_read=article.chars_read,
+        source_line=source_line(article),
         **fields,
     )
+
+
+SOURCE_LINE_MAX = 200
+
+
+def source_line(article: Article) -> str | None:
+    """The lines a page states its date, source and reporters in (read into the metadata, left out of the text),
+    joined as written: what a question about who reported the article, or when, is answered with."""
+    lines = [" ".join(d.text.split()) for d in article.dropped if d.rule in ("metadata", "byline")]
+    return " ".join(lines)[:SOURCE_LINE_MAX] or None
 
 
 def heading_paths(blocks: list[Block]) -> list[tuple[str, ...]]:
@@ -363,7 +374,7 @@ def _root_of(path: Path, rel: str) -> Path:
     return path.parents[depth] if tail and depth < len(path.parents) else path.parent
 
 
-CLEANER_VERSION = 9  # bump whenever cleaning, parsing, chunking or sentence splitting changes
+CLEANER_VERSION = 10  # bump whenever cleaning, parsing, chunking or sentence splitting changes
 
 
 def fingerprint(

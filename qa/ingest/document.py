@@ -86,6 +86,7 @@ class Document:
     pages: tuple[int, ...] = ()  # offset where each page starts; empty for formats without pages
     kind: str = "news"  # which parser read it (`Article.kind`)
     chars_read: int = 0  # non-space characters of the text before cleaning (0: not recorded)
+    source_line: str | None = None  # the page's date, source and reporter lines, as written (not in `text`)
 
     @property
     def kept_share(self) -> float:

@@ -44,7 +44,8 @@ def source_line(c: Citation, lang: str = "zh") -> str:
     t = TEXT[lang]
     page = t["page"].format(n=s.page) if s.page is not None else None
     section = s.section.replace(HEADING_PATH, " · ") if s.section else None
-    parts = [s.title, section, s.publisher, s.date, page, t["paragraph"].format(n=s.paragraph)]
+    paragraph = t["paragraph"].format(n=s.paragraph) if s.paragraph else None  # 0: the page's header
+    parts = [s.title, section, s.publisher, s.date, page, paragraph]
     return " · ".join(escape(p) for p in parts if p)
 
 

@@ -351,7 +351,7 @@
     box.appendChild(document.createTextNode(text.slice(p.quote_end)));
     var section = s.section ? String(s.section).split(" › ").join(" · ") : null;  // 第二章 受理 · 第五条
     var page = s.page ? fill(t.page, s.page) : null;  // PDFs only
-    var para = s.paragraph != null ? fill(t.para, s.paragraph) : null;
+    var para = s.paragraph ? fill(t.para, s.paragraph) : null;  // 0: the page's header (its source line)
     var line = [s.title, section, s.publisher, s.date, page, para].filter(Boolean).join(" · ");
     var src = el("div", { "class": "qa-w-src" }, t.source + line + " · ");
     var n = encodeURIComponent(s.paragraph);
