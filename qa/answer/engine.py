@@ -678,9 +678,11 @@ def _place_stem(stem: str) -> bool:
 
 
 def _states(line: str, doc: Document, field: str) -> bool:
-    """True when a document's source `line` states its `field` (author, publisher, date)."""
+    """True when a document's source `line` states its `field` (author, editor, publisher, date)."""
     if field == "date":
         return bool(doc.date) and bool(re.search(r"\d{4}", line))
+    if field == "editor":
+        return bool(re.search(r"(责任编辑|责编|编辑)\s*[:：]\s*[\u4e00-\u9fff]", line))
     value = doc.author if field == "author" else doc.publisher
     return bool(value) and any(part in line for part in str(value).split())
 

@@ -185,6 +185,12 @@ def rule_of(line: str) -> str | None:
     return None
 
 
+def editor_field(text: str) -> str | None:
+    """The editor's field a dropped header or footer line opens with (责任编辑：孙雅琪), or None."""
+    match = _EDITOR_FIELD.match(text)
+    return " ".join(match.group(0).split()) if match and match.group(1) in ("责任编辑", "责编", "编辑") else None
+
+
 def starts_footer(line: str) -> bool:
     """True when `line` opens the page footer (disclaimer, related news, editor)."""
     return bool(_FOOTER.match(line))

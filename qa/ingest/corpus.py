@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from qa.ingest import boilerplate
 from qa.ingest.clean import looks_scraped, parse_article
 from qa.ingest.decode import NotTextError, decode
 from qa.ingest.document import HEADING_PATH, Article, Block, Document, Paragraph
@@ -324,8 +325,11 @@ SOURCE_LINE_MAX = 200
 
 def source_line(article: Article) -> str | None:
     """The lines a page states its date, source and reporters in (read into the metadata, left out of the text),
-    joined as written: what a question about who reported the article, or when, is answered with."""
+    then its editor's field (责任编辑：孙雅琪, from the header or the footer), joined as written: what a question
+    about who reported or edited the article, or when it was published, is answered with."""
     lines = [" ".join(d.text.split()) for d in article.dropped if d.rule in ("metadata", "byline")]
+    editors = (boilerplate.editor_field(d.text) for d in article.dropped if d.rule in ("footer", "legal", "contact"))
+    lines.extend(dict.fromkeys(e for e in editors if e))
     return " ".join(lines)[:SOURCE_LINE_MAX] or None
 
 

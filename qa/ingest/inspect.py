@@ -49,6 +49,7 @@ class Inspection:
             "publisher": doc.publisher if doc else None,
             "date": doc.date if doc else None,
             "author": doc.author if doc else None,
+            "source_line": doc.source_line if doc else None,
             "url": doc.url if doc else None,
             "chars_read": article.chars_read if article else 0,
             "kept_share": round(doc.kept_share, 3) if doc else 0.0,
@@ -123,6 +124,7 @@ def format_inspection(report: dict[str, Any]) -> str:
         ("发布者 / publisher", report["publisher"]),
         ("日期 / date", report["date"]),
         ("作者 / author", report["author"]),
+        ("出处行 / source line", report["source_line"]),
         ("链接 / url", report["url"]),
         ("解析 / parser", report["parser"]),
     ]

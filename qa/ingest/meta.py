@@ -104,6 +104,7 @@ def _squash(text: str) -> str:
 _WHO = r"(是谁|叫什么|是哪位|有哪些人|有谁|姓什么|名字)"
 _SOURCE_ASKED = {
     "author": re.compile(rf"(记者|作者|撰稿人?|通讯员){_WHO}|谁(写|撰写|采写|报道)的"),
+    "editor": re.compile(rf"(责任编辑|责编|编辑){_WHO}"),
     "publisher": re.compile(
         r"(来源|出处)(是|于|自)?(哪|什么)|(来自|出自|转载自|刊登在|发表在|登在)(哪|什么)|哪家(媒体|报|网站|网|报社|单位)|谁发的"
     ),
@@ -115,8 +116,8 @@ _PIECE = re.compile(r"这篇|这则|这条|该(文|篇|则|条|新闻|报道|文
 
 
 def asks_source(question: str) -> tuple[str, ...]:
-    """What `question` asks of an article's source: "author" (这篇报道的记者是谁？), "publisher" (这篇文章来源于哪家
-    媒体？), "date" (该新闻的发布日期是哪天？); () when it asks none of them. The page's source line answers it."""
+    """What `question` asks of an article's source: "author" (这篇报道的记者是谁？), "editor" (该文的责任编辑是谁？),
+    "publisher" (这篇文章来源于哪家媒体？), "date" (该新闻的发布日期是哪天？); () when it asks none of them. The page's source line answers it."""
     if not _PIECE.search(question):
         return ()
     return tuple(field for field, asked in _SOURCE_ASKED.items() if asked.search(question))
