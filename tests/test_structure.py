@@ -613,3 +613,19 @@ def test_a_question_about_who_reported_an_article_or_when_is_answered_with_its_s
         assert first.source.paragraph == 0 and "第 0 段" not in source_line(first.source)
     # A question about the article's content is answered from its text, as before.
     assert "3.2公里" in answerer.ask("东湖隧道全长多少公里？", keep_refused=True).passages[0].quote
+
+
+def test_a_table_row_asked_about_stays_the_quote_when_the_question_asks_who_is_responsible(
+    tmp_path: Path, fake_encoder
+):
+    # 负责人 is an office: the quote must name the holder, and the row asked about names one already.
+    write(
+        tmp_path / "club.md",
+        "# 羽毛球俱乐部会议纪要\n\n## 分工与预算\n\n"
+        "| 事项 | 负责人 | 截止时间 | 费用 |\n|---|---|---|---|\n"
+        "| 续签体育馆场地合同 | 陈立群 | 2026年2月15日 | 4800元 |\n"
+        "| 采购比赛用球 | 刘海峰 | 2026年3月31日 | 2400元 |\n"
+        "| 裁判劳务费 | 周敏 | 2026年4月12日 | 1600元 |\n",
+    )
+    first = _answerer(tmp_path, fake_encoder).ask("采购比赛用球的负责人是谁？", keep_refused=True).passages[0]
+    assert "刘海峰" in first.quote and "陈立群" not in first.quote

@@ -391,9 +391,10 @@ class Answerer:
         if clues is not None and not clues.wants_list:
             start, end = _to_measure(spans, kinds, clues.kind, blend, (start, end))
         if holders:  # only an office question looks for the sentence that names the holder
-            named = next((i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)), None)
-            if named is not None and not start <= spans[named][0] < end:
-                start, end = spans[named]
+            # The quote stays where it names one already (负责人：刘海峰 on the row of 采购比赛用球 asked about).
+            named = [i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)]
+            if named and not any(start <= spans[i][0] < end for i in named):
+                start, end = spans[named[0]]
         inside = _inside(spans, start, end)
         mask = 0
         for i in inside:
