@@ -257,6 +257,31 @@ def test_a_one_line_page_whose_menu_comes_before_the_headline_is_read_as_a_page(
         assert junk not in body, junk
 
 
+_HEADLINE = "江城东湖隧道今日通车"
+_TEXT = (
+    "9月30日上午，江城东湖隧道正式通车，隧道全长3.2公里，设计时速60公里，双向六车道。隧道通车后，从东湖西岸到高新区的"
+    "车程由40分钟缩短到5分钟，每天可分流过江车辆约4万辆次。"
+)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"当前位置：首页 > 新闻中心 > 本地要闻 {_HEADLINE} 发布时间：2025-09-30 10:20 来源：江城晚报 作者：赵明远 "
+        "浏览次数：1234 【字体：大 中 小】",
+        f"{_HEADLINE}_江城在线 首页 > 本地 > 正文 2025-09-30 10:20:31 来源：江城晚报 责任编辑：孙丽",
+        f"首页 | 新闻 | 政务 | 视频 | 专题 {_HEADLINE} 2025-09-30 来源：江城晚报",
+        f"江城在线 > 本地新闻 > 正文 {_HEADLINE} 时间：2025-09-30 来源：江城晚报 记者：赵明远",
+        f"{_HEADLINE} 来源：江城晚报 | 作者：赵明远 | 发布时间：2025-09-30 | 阅读：1024",
+        f"首页 > 政务公开 > 通知公告 {_HEADLINE} 发布日期：2025-09-30 信息来源：江城晚报 浏览次数：356 【打印本页】 【关闭窗口】",
+    ],
+)
+def test_the_header_of_a_one_line_page_is_read_whatever_its_order(header: str):
+    article = parse_article(f"{header} {_TEXT}")
+    assert (article.title, article.date, article.publisher) == (_HEADLINE, "2025-09-30", "江城晚报")
+    assert [b.text for b in article.blocks] == [_TEXT]
+
+
 def test_a_long_line_is_unfolded_only_when_it_opens_like_a_page_and_keeps_a_footer_phrase_before_text():
     # One header part (a source) is not a page header; the line is content that names its source.
     line = (

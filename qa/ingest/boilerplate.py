@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from qa.text.normalize import cjk_count
+
 LONG_LINE = 60  # characters: a longer line is mostly content, and loses only what matches
 CLAUSE_MAX = 60  # the longest sentence or clause a rule may take out of a long line
 SENTENCE_REST = 20  # characters besides its matching clauses that a sentence opening with one may have to go whole
@@ -28,7 +30,8 @@ _NAVIGATION = re.compile(
     r"|^(手机细览|手机版|打印本页|关闭窗口|打印|关闭|收藏|纠错)(\s|$)"
     r"|^今天是\s*[:：]?"
     r"|【?\s*字[号体]\s*[:：]"
-    r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]",
+    r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]"
+    r"|^([^\s|｜]{1,6}\s*[|｜]\s*){2,}[^\s|｜]{1,6}$",  # a site's menu: 首页 | 新闻 | 政务 | 视频
 )
 _LEGAL = re.compile(
     r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]ICP[备证]"
@@ -83,18 +86,33 @@ _HEAD_PARTS = (
     ("button", re.compile(r"【[^【】]{1,12}】")),  # 【字体：大 中 小】 【打印本页】
 )
 _HEADLINE = re.compile(r"[^\s，。！？；,!?;]{4,40}(?=\s+\S)")
-# A header that a site's menu precedes (首页 > 本地新闻 > 正文 | 松溪新闻网 手机版 | 登录 … the headline, then the date
-# and source): the date stands within the first HEADER_SPAN characters, a source or reporter after it.
-HEADER_SPAN = 240
-_DATE_FIELD = re.compile(
-    r"(?<!\d)((发布)?(时间|日期)\s*[:：]\s*)?(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?(?=\s)"
-)
-_SOURCE_FIELD = re.compile(r"\s*(来源|出处|稿源)\s*[:：]\s*[^\s【】|]{1,20}(?=[\s【]|$)")
-_PEOPLE_FIELD = re.compile(
-    r"\s*(作者\s*[:：]\s*)?(记者|通讯员|实习生|作者)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}(?=[\s【]|$)"
+# A header inside a long line, after a site's menu or the headline (首页 > 本地新闻 > 正文 | 松溪新闻网 手机版 | 登录 …
+# the headline, then the date, source and reporter, then share and font widgets): its fields stand together within
+# the first HEADER_SPAN characters, separated by spaces or bars.
+HEADER_SPAN = 300
+_FIELD_GAP = re.compile(r"[\s|｜/]{0,4}")
+_HEADER_FIELDS = (
+    (
+        "fields",
+        re.compile(
+            r"((发布|更新)?(时间|日期)\s*[:：]\s*)?(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?"
+            r"(?![\d\u4e00-\u9fff])"
+        ),
+    ),
+    ("fields", re.compile(r"((信息|新闻|文章|稿件)?来源|出处|稿源)\s*[:：]\s*[^\s【】|｜]{1,20}(?=[\s【|｜]|$)")),
+    ("fields", re.compile(r"作者\s*[:：]\s*(记者\s*)?[\u4e00-\u9fff·]{2,4}(?=[\s【|｜]|$)")),
+    ("people", re.compile(r"(记者|通讯员|实习生)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}(?=[\s【|｜]|$)")),
+    ("editor", re.compile(r"(责任编辑|责编|编辑)\s*[:：]\s*[\u4e00-\u9fff·]{2,4}(?=[\s【|｜]|$)")),
+    ("fields", re.compile(r"(浏览|阅读|点击)(次数|量)?\s*[:：]\s*\d+(?=[\s【|｜]|$)")),
 )
 _MENU_ITEM = 4  # a menu item before the headline is a word this short (招聘, 天气, 手机版)
-_WIDGET_WORD = re.compile(r"[^\s，。！？；,!?;]{1,6}(?=\s)")  # 分享到： 微信 微博 QQ空间 字号：大 中 小
+_MENU_PIECE = re.compile(r"[^|｜>＞»›_]+")  # what stands between a menu's or a breadcrumb's separators
+# Widgets between the header and the text: 【字体：大 中 小】 分享到： 微信 微博 QQ空间 字号：大 中 小 本报讯
+_WIDGET_WORD = re.compile(
+    r"【\s*(打印(本页)?|关闭(窗口|本页)?|收藏(本页)?|纠错|分享|返回顶部|字[号体]\s*[:：][^【】]{0,8})\s*】"
+    r"|\[[大中小\s]{1,8}\]|(分享到?|字[号体])\s*[:：]"
+    r"|(分享到?|微信|微博|QQ空间|朋友圈|[大中小]|打印(本页)?|关闭(窗口)?|收藏|纠错|本报讯)(?=\s|$)"
+)
 # A footer that follows the text: related links, the editor, then the site's links and copyright.
 _TAIL = re.compile(r"(相关新闻|相关阅读|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐|猜你喜欢|责任编辑|责编)\s*[:：]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -140,35 +158,46 @@ def unfold(line: str) -> tuple[list[str], str | None]:
 
 
 def _after_menu(line: str) -> tuple[list[str], int]:
-    """The header of a one-line page whose menu comes first (`HEADER_SPAN`): the menu, the headline, the date
-    and source, the reporters, the share and font widgets, each a line of its own; and where the text starts.
-    ([], 0) when the line opens with no such header."""
-    date = _DATE_FIELD.search(line, 0, HEADER_SPAN)
-    if date is None or date.start() == 0:
+    """The header of a one-line page whose fields do not open it (`HEADER_SPAN`): what comes before the headline
+    (a menu, a breadcrumb), the headline, the date and source fields, the reporters, the editor, the widgets, each
+    a line of its own; and where the text starts. ([], 0) when the line holds no such header."""
+    first = min(
+        (m for _, pattern in _HEADER_FIELDS if (m := pattern.search(line, 0, HEADER_SPAN))),
+        key=lambda m: m.start(),
+        default=None,
+    )
+    if first is None or first.start() == 0:
         return [], 0
-    at, fields = date.end(), [date.group(0)]
-    people: list[str] = []
-    while found := _SOURCE_FIELD.match(line, at) or _PEOPLE_FIELD.match(line, at):
-        (fields if found.re is _SOURCE_FIELD else people).append(found.group(0).strip())
-        at = found.end()
-    if len(fields) + len(people) < 2:
+    found: dict[str, list[str]] = {"fields": [], "people": [], "editor": []}
+    at = first.start()
+    while True:
+        gap = _FIELD_GAP.match(line, at)
+        start = gap.end() if gap else at
+        field = next(((kind, m) for kind, pattern in _HEADER_FIELDS if (m := pattern.match(line, start))), None)
+        if field is None or start >= HEADER_SPAN:
+            break
+        found[field[0]].append(field[1].group(0).strip())
+        at = field[1].end()
+    if len(found["fields"]) + len(found["people"]) < 2 or not found["fields"]:
         return [], 0
-    before = line[: date.start()].rstrip()
-    words = re.split(r"[|｜>＞»›]", before)[-1].split()
-    while len(words) > 1 and len(words[0]) <= _MENU_ITEM:
+    before = line[: first.start()]
+    # The headline is the piece between separators with the most Chinese, less the short menu items opening it.
+    piece = max(_MENU_PIECE.finditer(before), key=lambda m: cjk_count(m.group(0)), default=None)
+    if piece is None:
+        return [], 0
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", piece.group(0))]
+    while len(words) > 1 and words[0][1] - words[0][0] <= _MENU_ITEM:
         words.pop(0)
-    title = " ".join(words)
+    start, end = piece.start() + words[0][0], piece.start() + words[-1][1]
+    title = " ".join(line[start:end].split())
     if not 4 <= len(title) <= 80 or _SENTENCE_END.search(title) or "，" in title:
         return [], 0
-    start = len(before)
-    for word in reversed(words):  # the headline's words are the last of `before`
-        start = before.rfind(word, 0, start)
-    menu = before[:start].rstrip()
+    menu = f"{before[:start].strip()} {before[end:].strip(' |｜')}".strip()
     widgets: list[str] = []
-    while len(widgets) < 12 and (widget := _WIDGET_WORD.match(line, at + len(line[at:]) - len(line[at:].lstrip()))):
+    while len(widgets) < 16 and (widget := _WIDGET_WORD.match(line, at + len(line[at:]) - len(line[at:].lstrip()))):
         widgets.append(widget.group(0))
         at = widget.end()
-    parts = [menu, title, " ".join(fields), " ".join(people), " ".join(widgets)]
+    parts = [menu, title, *(" ".join(found[k]) for k in ("fields", "people", "editor")), " ".join(widgets)]
     return [p for p in parts if p], at
 
 
@@ -180,7 +209,7 @@ def rule_of(line: str) -> str | None:
         return "legal"
     if _CONTACT.search(line):
         return "contact"
-    if len(line) <= 24 and _WIDGET.match(line):
+    if (len(line) <= 24 and _WIDGET.match(line)) or _only_widgets(line):
         return "widget"
     return None
 
@@ -189,6 +218,17 @@ def editor_field(text: str) -> str | None:
     """The editor's field a dropped header or footer line opens with (责任编辑：孙雅琪), or None."""
     match = _EDITOR_FIELD.match(text)
     return " ".join(match.group(0).split()) if match and match.group(1) in ("责任编辑", "责编", "编辑") else None
+
+
+def _only_widgets(line: str) -> bool:
+    """True when `line` is nothing but page widgets (【打印本页】 【关闭窗口】, 分享到： 微信 微博)."""
+    at = 0
+    while at < len(line):
+        widget = _WIDGET_WORD.match(line, at)
+        if widget is None or widget.end() == at:
+            return False
+        at = widget.end() + len(line[widget.end() :]) - len(line[widget.end() :].lstrip())
+    return bool(line)
 
 
 def starts_footer(line: str) -> bool:
