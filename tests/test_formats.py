@@ -213,6 +213,40 @@ def test_docx_headings_and_paragraphs(tmp_path: Path, fake_encoder):
     assert " 页" not in source_line(answer.passages[0].source)
 
 
+def test_a_docx_table_is_read_in_place_as_rows_of_column_name_and_value(tmp_path: Path, fake_encoder):
+    document = docx.Document()
+    document.add_heading("关于开展防汛检查的通知", level=0)
+    document.add_heading("五、联系方式", level=1)
+    document.add_paragraph("检查工作中如有问题，请与以下联系人联系：")
+    table = document.add_table(rows=3, cols=3)
+    for row, cells in zip(
+        table.rows,
+        [
+            ("单位", "联系人", "电话"),
+            ("区水利局", "周雅琴", "0859-3321 7815"),
+            ("区应急管理局", "何佳慧", "0859-3326 9138"),
+        ],
+    ):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    document.add_paragraph("附件：防汛安全检查隐患清单")
+    specs = document.add_table(rows=2, cols=2)  # no header row: each row is a name and its value
+    for row, cells in zip(specs.rows, [("文号", "清汛办〔2026〕12号"), ("印发日期", "2026年5月18日")]):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    document.save(str(tmp_path / "notice.docx"))
+    [doc] = load_corpus(tmp_path).documents
+    assert [doc.text[p.start : p.end] for p in doc.paragraphs] == [
+        "检查工作中如有问题，请与以下联系人联系：",
+        "单位：区水利局，联系人：周雅琴，电话：0859-3321 7815\n单位：区应急管理局，联系人：何佳慧，电话：0859-3326 9138",
+        "附件：防汛安全检查隐患清单",
+        "文号：清汛办〔2026〕12号\n印发日期：2026年5月18日",
+    ]
+    answerer = Answerer(build([doc], fake_encoder, max_chars=300, min_chars=12), fake_encoder, refusal=None)
+    first = answerer.ask("区应急管理局的联系人是谁？", keep_refused=True).passages[0]
+    assert "何佳慧" in first.quote and "周雅琴" not in first.quote
+
+
 REGULATION = [
     "青禾市养犬管理规定",
     "（2023年6月15日青禾市人民代表大会常务委员会第九次会议通过）",
@@ -345,3 +379,48 @@ def test_a_scan_whose_only_text_is_page_numbers_is_called_probably_scanned(tmp_p
     pdf.save()
     reason = _reasons(tmp_path)["scan.pdf"]
     assert "扫描" in reason and "probably scanned" in reason
+
+
+CONTRACT = """物业服务合同
+
+合同编号：WY-2026-0317
+
+甲方（委托方）：青禾市锦澜苑小区业主委员会
+负责人：赵文博
+联系电话：139 5821 0376
+
+乙方（受托方）：青禾市恒安达物业管理有限公司
+地址：青禾市望江东路29号
+资质证书编号：WY-2019-0086
+
+根据《中华人民共和国民法典》的规定，甲乙双方经协商一致，订立本合同。
+
+第一条 服务期限
+本合同服务期限为三年，自2026年7月1日起至2029年6月30日止。
+
+第二条 物业服务费
+住宅物业服务费按建筑面积每月每平方米2.35元计收。
+
+第三条 争议解决
+因本合同发生争议的，双方协商解决；协商不成的，按照有关规定向物业所在地人民法院起诉。
+
+甲方（盖章）：青禾市锦澜苑小区业主委员会
+日期：2026年6月12日
+
+乙方（盖章）：青禾市恒安达物业管理有限公司
+日期：2026年6月12日
+"""
+
+
+def test_a_contract_signed_with_dates_is_read_whole_and_its_fields_head_nothing(tmp_path: Path, fake_encoder):
+    # 日期：… lines in the signature block are no page header: the parties' addresses and phones stay.
+    write(tmp_path / "contract.txt", CONTRACT)
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.kind == "text+structured" and doc.kept_share == 1.0
+    first = doc.text[doc.paragraphs[0].start : doc.paragraphs[0].end]
+    assert first.startswith("合同编号：WY-2026-0317") and "地址：青禾市望江东路29号" in first
+    index = build([doc], fake_encoder, max_chars=300, min_chars=12)
+    assert all(not (p.heading or "").startswith(("资质证书编号", "甲方", "乙方")) for p in index.passages)
+    # 合同 is the title's, and 是怎么规定的 how it asks: nothing beyond the article is asked.
+    answer = Answerer(index, fake_encoder, refusal=None).ask("合同第三条是怎么规定的？", keep_refused=True)
+    assert answer.passages[0].quote.startswith("第三条 争议解决")

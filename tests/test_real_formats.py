@@ -25,6 +25,9 @@ ANSWERABLE = {
     "总质量超过多少的车辆不能进入居住区？": ("parking_rules.md", "车辆总质量超过十吨"),
     "新建居住区每户要配建多少个停车位？": ("parking_rules.md", "一点二个车位"),
     "第二条是怎么规定的？": ("parking_rules.md", "本办法适用于本市行政区域内居住区的停车管理活动"),
+    # The title's words and how the question asks (是怎么规定的) ask nothing beyond the article: it is quoted from
+    # its start, not at the item that happens to hold 规定.
+    "停车管理办法第四条是怎么规定的？": ("parking_rules.md", "第四条 有下列情形之一的"),
     # About the document itself: the adoption line and the article saying when it takes effect.
     "停车管理办法是在哪次会议上通过的？": ("parking_rules.md", "第三十二次常务会议"),
     "停车管理办法什么时候生效？": ("parking_rules.md", "2022年8月1日起施行"),  # 生效 where it says 施行

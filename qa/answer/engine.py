@@ -52,6 +52,10 @@ ECHO_SHARE = 0.7
 _LABEL = re.compile(r"^\s*[^，。；：:\n]{1,6}[：:]\s*")
 _AREA = "省市县区州镇乡"  # the last character of an administrative area's name
 _LEVEL = "省市县区"  # a place's name is found with or without these (东营 for 东营市)
+# How a question asks what an article says (是怎么规定的, 说的是什么, 有什么规定, 讲了哪些内容): it asks nothing more.
+_ASKING = re.compile(
+    r"(是)?(怎么|如何|怎样)(规定|说|讲|写)的?|(规定|说|讲|写)(的|了)?(是)?(什么|啥|哪些)(内容)?|(有|的)(什么|哪些|啥)?(规定|内容)"
+)
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -80,6 +84,8 @@ class Clues:
     step: int | None = None  # the step it names (第三步 → 3): the item of that number is the quote
     wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
     codes: tuple[str, ...] = ()  # the model numbers and codes it names (T1线 → t1), folded
+    beyond: tuple[str, ...] | None = None  # with a named article, the words it asks besides the article and
+    # how it asks (合同第八条是怎么规定的？ → 合同): those its title or heading gives ask nothing more
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,7 @@ class Answerer:
             named_step(text),
             bool(_LIST.search(text)),
             tuple(codes_in(text)),
+            tuple(self.index.tokenizer(_ASKING.sub("", without_named_article(text)))) if named else None,
         )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
         collapsed = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])
@@ -384,6 +391,10 @@ class Answerer:
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
+            if clues.beyond is not None:  # a named article: only words besides it, and besides how it asks, ask more
+                given = fold(about(self.index, passage))
+                words = [w for w in clues.beyond if w not in given]
+                asks_more = any(w in fold(s) for s in sentences for w in words)
             start, end = _structured(passage, spans, sentences, kinds, clues, asks_more, (start, end), blend)
         # The quote's score (evidence for answering) is that of the sentences that matched the question, before a
         # length of time or an amount asked for moved the quote to the sentence that has one.

@@ -303,14 +303,22 @@ def _first_dateline(blocks: tuple[Block, ...]) -> str | None:
 
 def looks_scraped(text: str) -> bool:
     """True when a text file shows the marks of a scraped web page: a navigation trail, a copyright
-    or ICP line, a 来源：/发布时间： header, a byline or a 责任编辑 footer."""
+    or ICP line, a 来源：/发布时间： header before the text, a byline or a 责任编辑 footer. A 日期：… line after
+    the text begins is a contract's or a notice's signature block, not a page's header."""
+    in_text = False
     for raw in text.split("\n")[:400]:
         line = strip_invisible(raw).strip()
         if not line or len(line) > 200:
+            in_text = in_text or bool(line)
             continue
         rule = boilerplate.rule_of(line)
-        if rule in ("navigation", "legal") or boilerplate.starts_footer(line) or meta.is_meta_line(line):
+        if (
+            rule in ("navigation", "legal")
+            or boilerplate.starts_footer(line)
+            or (meta.is_meta_line(line) and not in_text)
+        ):
             return True
         if meta.byline(line) is not None:
             return True
+        in_text = in_text or len(line) > boilerplate.LONG_LINE or "。" in line
     return False

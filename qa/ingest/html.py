@@ -62,6 +62,24 @@ class HtmlPage:
 CELL_CHARS = 100  # a table whose cells are all this short holds data, not a page's layout
 
 
+def table_lines(rows: list[list[str]], header: list[str] | None) -> list[str]:
+    """A table's data `rows` as lines of 列名：值 pairs by its `header` (名：值 for a two-cell row without one); a
+    table of headers only is its header line."""
+    lines = []
+    for row in rows:
+        if header and len(header) == len(row):
+            pairs = [f"{k.rstrip('：:')}：{v}" if k else v for k, v in zip(header, row) if v]
+        elif len(row) == 2 and row[0] and row[1]:
+            pairs = [f"{row[0].rstrip('：:')}：{row[1]}"]
+        else:
+            pairs = [c for c in row if c]
+        if pairs:
+            lines.append("，".join(pairs))
+    if not lines and header:
+        lines = ["，".join(c for c in header if c)]
+    return lines
+
+
 @dataclass
 class _Table:
     """A <table> being read: where its text starts in the page's parts, and its rows of cells."""
@@ -82,21 +100,7 @@ class _Table:
         if self.layout or len(rows) < 2 or any(len(c) > CELL_CHARS for row in rows for c in row):
             return None
         header = rows[0] if kept[0][0] else None
-        lines = []
-        for head, row in kept:
-            if head:
-                continue
-            if header and len(header) == len(row):
-                pairs = [f"{k.rstrip('：:')}：{v}" if k else v for k, v in zip(header, row) if v]
-            elif len(row) == 2 and row[0] and row[1]:
-                pairs = [f"{row[0].rstrip('：:')}：{row[1]}"]
-            else:
-                pairs = [c for c in row if c]
-            if pairs:
-                lines.append("，".join(pairs))
-        if not lines:  # a table of headers only
-            lines = ["，".join(c for c in rows[0] if c)]
-        return "\n".join(lines)
+        return "\n".join(table_lines([row for head, row in kept if not head], header) or [])
 
 
 class _Extractor(HTMLParser):

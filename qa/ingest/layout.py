@@ -217,16 +217,21 @@ def meta_value(value: object) -> str | None:
     return text
 
 
+# A form's field, 名称：值 (资质证书编号：YXWY-2019-0086, 乙方（盖章）：…公司): it heads nothing, even before a paragraph.
+_FIELD_LINE = re.compile(r"^[^：:\s]{1,10}[：:]\s*\S")
+
+
 def _short_runs(blocks: list[Block]) -> list[Block]:
     """Short lines that head nothing — a form's fields, a signature, the lines at the end — are one
     paragraph, not a string of headings: a heading is followed by a paragraph, or is a 第…章 division or a
-    numbered section (一、产品规格, whose lines may all be short)."""
+    numbered section (一、产品规格, whose lines may all be short); a field line (名称：值) is never one."""
     out: list[Block] = []
     for i, block in enumerate(blocks):
         after = blocks[i + 1] if i + 1 < len(blocks) else None
         heads = after is not None and (after.kind == "para" or division(after.text) is not None)
         section = division(block.text) is not None or _SECTION.match(block.text) is not None
-        if block.kind == "heading" and not heads and not section:
+        field = _FIELD_LINE.match(block.text) is not None and not block.text.rstrip().endswith(("？", "?"))
+        if block.kind == "heading" and (not heads or field) and not section:
             block = Block("para", block.text)
             if out and out[-1].kind == "para" and _is_short_line(out[-1]):
                 out[-1] = Block("para", f"{out[-1].text}\n{block.text}")

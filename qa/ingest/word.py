@@ -9,13 +9,16 @@ import io
 from typing import Any
 
 import docx
+from docx.table import Table
 
 from qa.ingest.clean import is_title_like
 from qa.ingest.decode import NotTextError
 from qa.ingest.document import Article, Block
+from qa.ingest.html import table_lines
 from qa.ingest.layout import join_lines, meta_value
 from qa.text.normalize import cjk_count, strip_invisible
 
+HEADER_CELL_CHARS = 12  # a header cell names a column in a few words
 HEADING_STYLES = ("Heading", "heading", "标题", "Title")  # Word's built-in names in English and Chinese
 SUBTITLE_STYLES = ("Subtitle", "副标题")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of encrypted .docx and of old .doc files
@@ -29,7 +32,8 @@ def read_docx(data: bytes) -> Article:
 
     Returns:
         Paragraphs styled Heading…/标题…/Title as headings, the others as
-        paragraphs (tables, headers and footers are not read); the title,
+        paragraphs, and each table as one paragraph of 列名：值 rows, in the order of the body (page
+        headers and footers are not read); the title,
         author and date from the document's core properties where present,
         else the first heading, or a short first paragraph, as the title.
 
@@ -55,9 +59,14 @@ def _title_like(text: str) -> bool:
 def _article(document: Any) -> Article:
     blocks: list[Block] = []
     subtitle = None
-    for paragraph in document.paragraphs:
-        text = _paragraph_text(paragraph.text)
-        style = paragraph.style.name if paragraph.style is not None else ""
+    for part in document.iter_inner_content():  # paragraphs and tables, in the order of the body
+        if isinstance(part, Table):
+            lines = _table_lines(part)
+            if lines:
+                blocks.append(Block("para", "\n".join(lines)))
+            continue
+        text = _paragraph_text(part.text)
+        style = part.style.name if part.style is not None else ""
         if not text:
             continue
         if style.startswith(SUBTITLE_STYLES):
@@ -81,6 +90,27 @@ def _article(document: Any) -> Article:
 
 
 _TEMPLATE_DATE = "2013-12-23"
+
+
+def _table_lines(table: Table) -> list[str]:
+    """A Word table's rows as 列名：值 lines (`html.table_lines`). The first row names the columns when each of its
+    cells is short text without digits (单位 | 联系人 | 电话); a cell merged across columns counts once."""
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) not in seen:
+                seen.add(id(cell._tc))
+                cells.append(_paragraph_text(cell.text.replace("\n", " ")))
+        if any(cells):
+            rows.append(cells)
+    if not rows:
+        return []
+    first = rows[0]
+    named = len(rows) > 1 and all(
+        c and len(c) <= HEADER_CELL_CHARS and not any(ch.isdigit() for ch in c) for c in first
+    )
+    return table_lines(rows[1:] if named else rows, first if named else None)
 
 
 def _block(text: str, style: str) -> Block:
