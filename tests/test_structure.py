@@ -84,6 +84,8 @@ def test_issuing_lines_give_a_date_and_sentences_that_mention_one_do_not():
         ("如何实施垃圾分类？", False),  # the verb without asking who or when
         ("临时停车每天收多少钱？", False),
         ("房屋租期从哪天开始？", False),  # when, but not about the document's issuing
+        ("这个防汛通知是哪天发的？", True),  # 发的 of an official document
+        ("快递是哪天发的？", False),  # but not of a parcel
     ],
 )
 def test_a_question_about_who_issued_a_document_or_when(question: str, asks: bool):

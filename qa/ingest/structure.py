@@ -215,13 +215,17 @@ _ISSUING_ASK = re.compile(
     r"哪[一个]?[天年月日]|什么时[候间]|何时|几月|几号|日期|哪[一]?次|哪[个家一]?(?:单位|部门|机构|机关|组织)"
     r"|什么(?:单位|部门|机构|机关|组织)|谁"
 )
+# 发的 asks about issuing only of an official document (这个通知是哪天发的？), not of a parcel (快递是哪天发的？).
+_SENT = re.compile(r"发(的|出)")
+_PAPER = re.compile(r"通知|通告|公告|办法|规定|规则|文件|决定|意见|条例|细则|方案")
 _PIECES = re.compile(r"[\n。；;，,]")
 
 
 def about_issuing(question: str) -> bool:
     """True when `question` asks who issued a document, when, or at which meeting it was adopted
-    (在哪次会议上通过的？ 从哪天开始实施？ 是哪个单位下发的？): the answer is an issuing line."""
-    return bool(_ISSUING_VERB.search(question) and _ISSUING_ASK.search(question))
+    (在哪次会议上通过的？ 从哪天开始实施？ 是哪个单位下发的？ 这个通知是哪天发的？): the answer is an issuing line."""
+    verb = _ISSUING_VERB.search(question) or (_SENT.search(question) and _PAPER.search(question))
+    return bool(verb and _ISSUING_ASK.search(question))
 
 
 def has_issuing(text: str) -> bool:
