@@ -631,3 +631,13 @@ def test_a_table_row_asked_about_stays_the_quote_when_the_question_asks_who_is_r
     )
     first = _answerer(tmp_path, fake_encoder).ask("采购比赛用球的负责人是谁？", keep_refused=True).passages[0]
     assert "刘海峰" in first.quote and "陈立群" not in first.quote
+
+
+def test_a_question_counting_something_is_quoted_at_the_sentence_that_counts_it(tmp_path: Path, fake_encoder):
+    write(
+        tmp_path / "estate.txt",
+        "锦澜苑小区简介\n\n锦澜苑小区位于滨江路188号，锦澜苑小区总建筑面积126500平方米。楼栋12栋，共计968户。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    assert "968户" in answerer.ask("锦澜苑小区一共住了多少户？", keep_refused=True).passages[0].quote
+    assert "126500平方米" in answerer.ask("锦澜苑小区总建筑面积是多少平方米？", keep_refused=True).passages[0].quote

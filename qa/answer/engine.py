@@ -56,6 +56,11 @@ _LEVEL = "省市县区"  # a place's name is found with or without these (东营
 _ASKING = re.compile(
     r"(是)?(怎么|如何|怎样)(规定|说|讲|写)的?|(规定|说|讲|写)(的|了)?(是)?(什么|啥|哪些)(内容)?|(有|的)(什么|哪些|啥)?(规定|内容)"
 )
+# What a question counts: 多少户, 几座, 多少平方米 (a length of time and an amount of money are kinds of their own).
+_COUNTED = re.compile(
+    r"(?:多少|几)\s*(人次|平方米|平方公里|公里|千米|公顷|千克|公斤|毫升|千瓦|户|人|名|辆|座|栋|部|台|件|次|家|所|条|项|种|位|张|本|册"
+    r"|套|间|层|棵|只|米|亩|吨|斤|克|升|瓦|倍|份|批|处|场|期)"
+)
 _LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪")
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
@@ -84,6 +89,7 @@ class Clues:
     step: int | None = None  # the step it names (第三步 → 3): the item of that number is the quote
     wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
     codes: tuple[str, ...] = ()  # the model numbers and codes it names (T1线 → t1), folded
+    unit: str | None = None  # what the question counts (多少户 → 户, 几座 → 座): the quote must give a number of it
     beyond: tuple[str, ...] | None = None  # with a named article, the words it asks besides the article and
     # how it asks (合同第八条是怎么规定的？ → 合同): those its title or heading gives ask nothing more
 
@@ -235,6 +241,7 @@ class Answerer:
             named_step(text),
             bool(_LIST.search(text)),
             tuple(codes_in(text)),
+            _counted_unit(text),
             tuple(self.index.tokenizer(_ASKING.sub("", without_named_article(text)))) if named else None,
         )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
@@ -401,6 +408,7 @@ class Answerer:
         scored = _inside(spans, start, end)
         if clues is not None and not clues.wants_list:
             start, end = _to_measure(spans, kinds, clues.kind, blend, (start, end))
+            start, end = _to_counted(spans, sentences, clues.unit, blend, (start, end))
         if holders:  # only an office question looks for the sentence that names the holder
             # The quote stays where it names one already (负责人：刘海峰 on the row of 采购比赛用球 asked about).
             named = [i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)]
@@ -532,6 +540,31 @@ def _to_measure(
     if kind not in MEASURED or any(has(kinds[i], kind) for i in _inside(spans, *chosen)):
         return chosen
     held = [i for i in range(len(spans)) if has(kinds[i], kind)]
+    return spans[max(held, key=lambda i: scores[i])] if held else chosen
+
+
+def _counted_unit(question: str) -> str | None:
+    """The unit a question counts in (锦澜苑小区一共住了多少户？ → 户), or None."""
+    match = _COUNTED.search(question)
+    return match.group(1) if match else None
+
+
+def _to_counted(
+    spans: list[tuple[int, int]],
+    sentences: list[str],
+    unit: str | None,
+    scores: Sequence[float],
+    chosen: tuple[int, int],
+) -> tuple[int, int]:
+    """A question asking how many of something (多少户, 几座, 多少公里) is not answered by a quote that counts none:
+    the best sentence of the passage that gives a number of that unit is the quote (一共住了多少户 → 住户968户, not
+    the sentence before it on the floor area)."""
+    if unit is None:
+        return chosen
+    counted = re.compile(rf"(\d|[两二三四五六七八九十百千万])\s*(余|多)?\s*{re.escape(unit)}")
+    if any(counted.search(sentences[i]) for i in _inside(spans, *chosen)):
+        return chosen
+    held = [i for i in range(len(spans)) if counted.search(sentences[i])]
     return spans[max(held, key=lambda i: scores[i])] if held else chosen
 
 
