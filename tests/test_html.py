@@ -148,3 +148,29 @@ def test_an_html_table_in_a_text_file_or_in_markdown_becomes_rows(tmp_path):
     docs = {d.path: d.text for d in load_corpus(tmp_path).documents}
     assert "机柜编号：A01\n负责人：周工" in docs["notes.md"]  # Markdown keeps short lines as lines
     assert "机柜编号：A01 负责人：周工" in docs["notes.txt"]
+
+
+def test_a_list_under_the_sentence_that_introduces_it_stays_with_it_under_its_question(tmp_path, fake_encoder):
+    from qa.answer.engine import Answerer
+    from qa.search.edits import build
+
+    write(
+        tmp_path / "faq.html",
+        "<html><head><title>常见问题</title></head><body><h1>常见问题解答</h1>"
+        "<h3>2. 办理居住证需要准备哪些材料？</h3>"
+        "<p>申请人应到居住地派出所或中心二楼B区公安综合窗口办理，需提供以下材料：</p>"
+        "<ul><li>居民身份证原件及复印件</li><li>近期一寸白底免冠照片2张</li></ul>"
+        "<p>材料齐全的，自受理之日起15个工作日内制发居住证。居住证每年需签注一次，可在有效期内通过线上渠道办理签注手续。</p>"
+        "<h3>3. 新生儿落户在哪里办理？</h3>"
+        "<p>新生儿一般应随父亲或母亲落户，监护人应自婴儿出生之日起30日内到中心二楼B区户籍窗口办理出生登记。</p>"
+        "</body></html>",
+    )
+    [doc] = load_corpus(tmp_path).documents
+    assert [doc.text[a:b] for a, b in doc.headings] == ["2. 办理居住证需要准备哪些材料？", "3. 新生儿落户在哪里办理？"]
+    first = doc.paragraphs[0]
+    assert doc.text[first.start : first.end] == (
+        "申请人应到居住地派出所或中心二楼B区公安综合窗口办理，需提供以下材料：\n居民身份证原件及复印件\n近期一寸白底免冠照片2张"
+    )
+    assert first.heading == "2. 办理居住证需要准备哪些材料？"
+    answerer = Answerer(build([doc], fake_encoder, max_chars=300, min_chars=12), fake_encoder, refusal=None)
+    assert "照片2张" in answerer.ask("办居住证要交几张照片？", keep_refused=True).passages[0].quote

@@ -30,6 +30,7 @@ class _Line:
     text: str
     gap: int  # blank lines before it
     kind: str = "body"  # "body" | "short"
+    marked: bool = False  # the page marks it a heading (<h1>…<h6>)
 
 
 @dataclass
@@ -119,6 +120,7 @@ def _content_lines(
             dropped.append(Dropped(s, rule))
             continue
         marked = s in headings and len(s) <= TITLE_MAX_CHARS
+        line.marked = marked
         line.kind = "short" if marked or _is_short(s) or (not kept and is_title_like(s)) else "body"
         in_body = in_body or (line.kind == "body" and bool(kept))
         kept.append(line)
@@ -179,9 +181,18 @@ def _take_meta(s: str, found: _Meta, in_body: bool) -> str | None:
     return "byline"
 
 
+# A sentence that introduces a list (申请人应到派出所办理，需提供以下材料：): body text, however short.
+_LEAD_IN = re.compile(r"[^：:\s]{8,}[：:]$")
+
+
+def _introduces_list(text: str) -> bool:
+    """True when `text` ends in a clause that introduces a list (…需提供以下材料：); only its end is read."""
+    return text.endswith(("：", ":")) and _LEAD_IN.search(text[-HEADING_MAX_CHARS:]) is not None
+
+
 def _is_short(s: str) -> bool:
-    """A heading-like line: short, and no sentence ends in it."""
-    if len(s) > HEADING_MAX_CHARS or ends_sentence(s):
+    """A heading-like line: short, and no sentence ends in it, nor does it introduce a list."""
+    if len(s) > HEADING_MAX_CHARS or ends_sentence(s) or _introduces_list(s):
         return False
     return not any(ch in s for ch in "。！？!?；;")
 
@@ -277,11 +288,16 @@ def _blocks(lines: list[_Line], dropped: list[Dropped]) -> tuple[Block, ...]:
     a list) they are its paragraphs.
     """
     blocks: list[Block] = []
+    listing = False  # the last paragraph introduces a list (…需提供以下材料：): short lines after it are its items
     for line in lines:
+        if line.kind == "short" and listing and not line.marked:
+            blocks[-1] = Block("para", f"{blocks[-1].text}\n{line.text}")
+            continue
         if line.kind == "short" and blocks and blocks[-1].kind == "heading" and not opens_part(line.text):
             blocks[-1] = Block("heading", f"{blocks[-1].text} {line.text}")
         else:
             blocks.append(Block("heading" if line.kind == "short" else "para", line.text))
+        listing = blocks[-1].kind == "para" and _introduces_list(line.text)
     if not any(b.kind == "para" for b in blocks):
         return tuple(Block("para", b.text) for b in blocks)
     end = len(blocks)
