@@ -31,6 +31,7 @@ from scipy import sparse  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
 from qa.evaluation.evaluate import Question, build_eval_index, load_set  # noqa: E402
+from qa.ingest.corpus import CLEANER_VERSION  # noqa: E402
 from qa.ingest.document import Document, Passage  # noqa: E402
 from qa.search import builds  # noqa: E402
 from qa.search.bm25 import BM25  # noqa: E402
@@ -61,7 +62,9 @@ def base_index(model: Encoder) -> Path:
         encoder = CachedEncoder(model, default_cache_path(Settings().cache_dir))
         docs, _ = load_set(CMRC, ROOT / "corpus")
         index, _ = build_eval_index(docs, [NEWS], encoder, True, print)
-        builds.save(index, root, {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {}})
+        builds.save(
+            index, root, {"model": {"name": encoder.name, "dim": encoder.dim}, "corpus": {"cleaner": CLEANER_VERSION}}
+        )
     return _fitted(root)
 
 
@@ -176,10 +179,11 @@ def pooled_vectors(sentence_vectors: np.ndarray, first: np.ndarray) -> np.ndarra
 
 
 def _usable(root: Path) -> bool:
-    """An index folder this version of the code can load (else it is built again)."""
+    """An index folder this version of the code can load, read by this version's cleaner (else it is built
+    again)."""
     try:
         manifest = builds.read_manifest(root)
-        if manifest is None:
+        if manifest is None or manifest.get("corpus", {}).get("cleaner") != CLEANER_VERSION:
             return False
         builds.check(manifest, model=None, fingerprint=None)  # the format and the tokenizer
     except Exception:  # noqa: BLE001 - anything unreadable or out of date is rebuilt
@@ -200,7 +204,12 @@ def grown_index(base_root: Path, size: int) -> Path:
         index = grow(base, size)
         manifest = dict(base.manifest)
         builds.save(
-            index, root, {"model": manifest["model"], "corpus": {"varied_from": base_root.name, "vectors": "pooled"}}
+            index,
+            root,
+            {
+                "model": manifest["model"],
+                "corpus": {"varied_from": base_root.name, "vectors": "pooled", "cleaner": CLEANER_VERSION},
+            },
         )
     return _fitted(root)
 
