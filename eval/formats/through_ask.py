@@ -1,7 +1,7 @@
 """The formats questions asked the way a user does: the documents and the bundled corpus in one folder,
 `qa index`, then `qa ask --json --batch`. A refused answer has no passages, so it counts as a miss.
 
-    .venv/bin/python eval/formats/through_ask.py [--split test|fit] [--docs FILE ...]
+    .venv/bin/python eval/formats/through_ask.py [--split test|fit] [--docs FILE ...] [--set FOLDER]
 
 Prints, for the half asked: the right file first, the answer inside the first quote, the off-topic questions
 answered, and each miss and each off-topic question answered. `qa eval` keeps a refused answer's passages; this does not.
@@ -27,14 +27,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("fit", "test"), default="test")
     parser.add_argument("--docs", nargs="+", metavar="FILE", help="only these documents of docs/ (file names)")
+    parser.add_argument(
+        "--set", type=Path, default=HERE, help="a folder holding docs/ and questions.jsonl (default: this one)"
+    )
     args = parser.parse_args()
-    rows = [json.loads(line) for line in (HERE / "questions.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    folder = args.set
+    if not (folder / "questions.jsonl").is_file() or not (folder / "docs").is_dir():
+        parser.error(f"{folder} holds no questions.jsonl and docs/")
+    rows = [json.loads(line) for line in (folder / "questions.jsonl").read_text("utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["split"] == args.split]
-    docs = sorted((HERE / "docs").iterdir())
+    docs = sorted((folder / "docs").iterdir())
     if args.docs:
         missing = sorted(set(args.docs) - {d.name for d in docs})
         if missing:
-            parser.error(f"not in {HERE / 'docs'}: {', '.join(missing)}")
+            parser.error(f"not in {folder / 'docs'}: {', '.join(missing)}")
         docs = [d for d in docs if d.name in args.docs]
         rows = [r for r in rows if r.get("doc", "") in args.docs or "answer" not in r]
     with tempfile.TemporaryDirectory() as tmp:
