@@ -31,7 +31,7 @@ from qa.ingest.structure import (
     without_named_article,
 )
 from qa.search.encoder import Encoder, base_model
-from qa.search.index import Index, about, about_another, codes_in, encoder_input
+from qa.search.index import Index, about, about_another, encoder_input
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
@@ -240,7 +240,7 @@ class Answerer:
             named.paragraph if named else None,
             named_step(text),
             bool(_LIST.search(text)),
-            tuple(codes_in(text)),
+            query.codes,
             _counted_unit(text),
             tuple(self.index.tokenizer(_ASKING.sub("", without_named_article(text)))) if named else None,
         )
@@ -310,17 +310,7 @@ class Answerer:
                     quote_start=0,
                     quote_end=len(line),
                     score=hit.score,
-                    source=Source(
-                        doc.doc_id,
-                        doc.title,
-                        doc.publisher,
-                        doc.date,
-                        doc.author,
-                        doc.path,
-                        doc.url,
-                        0,
-                        page=1 if doc.pages else None,
-                    ),
+                    source=_source(doc, 0, page=1 if doc.pages else None),
                 )
         return None
 
@@ -358,14 +348,8 @@ class Answerer:
             quote_end=0,
             score=hit.score,
             heading=passage.heading,
-            source=Source(
-                doc.doc_id,
-                doc.title,
-                doc.publisher,
-                doc.date,
-                doc.author,
-                doc.path,
-                doc.url,
+            source=_source(
+                doc,
                 passage.paragraph,
                 page=doc.page_of(passage.start),
                 section=HEADING_PATH.join(x for x in (passage.heading, passage.label) if x) or None,
@@ -720,6 +704,13 @@ def _area_name(place: str) -> bool:
 
 def _place_stem(stem: str) -> bool:
     return bool(place_names([stem])) or (len(stem) == 2 and all(is_cjk(c) for c in stem) and not is_word(stem))
+
+
+def _source(doc: Document, paragraph: int, page: int | None = None, section: str | None = None) -> Source:
+    """Where a citation of `doc` comes from: its metadata and the paragraph (0: the page's header)."""
+    return Source(
+        doc.doc_id, doc.title, doc.publisher, doc.date, doc.author, doc.path, doc.url, paragraph, page, section
+    )
 
 
 def _states(line: str, doc: Document, field: str) -> bool:
