@@ -291,3 +291,21 @@ def test_a_long_line_is_unfolded_only_when_it_opens_like_a_page_and_keeps_a_foot
     article = parse_article(line)
     assert "全市新建社区图书室二十个" in article.blocks[0].text
     assert "并为每个图书室配备两名管理员。" in article.blocks[0].text  # a sentence follows 相关新闻：: nothing cut
+
+
+def test_a_one_line_page_whose_breadcrumb_follows_the_menu_keeps_its_headline_and_every_reporter():
+    # The menu and the breadcrumb hold more Chinese than the headline: the headline is what the fields follow.
+    line = (
+        "首页 新闻 本地 乡镇 图片 视频 专题 论坛 登录 注册 搜索 您当前的位置：首页 > 新闻中心 > 乡镇动态 "
+        "桐溪县第五届杨梅文化节开幕 首日成交额突破360万元 2025-06-14 09:27:05 来源：桐溪融媒 记者：俞佳禾 "
+        "实习生：柏一鸣 【字体：大 中 小】 【打印】 6月13日上午，桐溪县第五届杨梅文化节在石塘镇上溪村杨梅广场开幕，"
+        "将持续至6月28日，其间将举办杨梅品鉴、采摘体验等12项活动。今年全县杨梅种植面积达5.8万亩。"
+        "未经本网授权不得转载、摘编，违者必究。园区门票为每人30元，采摘带走的杨梅另按每斤25元计价。"
+        "责任编辑：胡亦然 相关新闻： 石塘镇打造杨梅产业数字化服务平台 关于我们 | 网站地图"
+    )
+    article = parse_article(line)
+    assert article.title == "桐溪县第五届杨梅文化节开幕 首日成交额突破360万元"
+    assert (article.date, article.publisher, article.author) == ("2025-06-14", "桐溪融媒", "记者：俞佳禾 实习生：柏一鸣")
+    body = "\n".join(b.text for b in article.blocks)
+    assert body.startswith("6月13日上午，桐溪县第五届杨梅文化节") and body.endswith("另按每斤25元计价。")
+    assert {d.rule for d in article.dropped if "您当前的位置" in d.text} == {"navigation"}

@@ -174,3 +174,38 @@ def test_a_list_under_the_sentence_that_introduces_it_stays_with_it_under_its_qu
     assert first.heading == "2. 办理居住证需要准备哪些材料？"
     answerer = Answerer(build([doc], fake_encoder, max_chars=300, min_chars=12), fake_encoder, refusal=None)
     assert "照片2张" in answerer.ask("办居住证要交几张照片？", keep_refused=True).passages[0].quote
+
+
+NEWS_PAGE = """<!DOCTYPE html><html><head><title>白鹭江隧道全线贯通_鹭湾新闻网</title></head><body>
+<div class="topbar"><span>今天是2025年11月6日</span> <a href="/login">登录</a> | <a href="/m/">手机版</a></div>
+<header><nav><ul>
+  <li><a href="/">首页</a></li><li><a href="/local/">本地要闻</a></li><li><a href="/gov/">时政</a></li>
+  <li><a href="/eco/">经济</a></li><li><a href="/video/">视频</a></li>
+</ul></nav></header>
+<div class="breadcrumb">当前位置：<a href="/">首页</a> &gt; <a href="/local/">本地要闻</a> &gt; 正文</div>
+<article><h1>白鹭江隧道全线贯通 预计明年6月通车</h1>
+<div class="info"><span>发布时间：2025-11-05 18:42</span> <span>来源：鹭湾日报</span>
+<span>记者：温若琳 通讯员：章启航</span></div>
+<p>11月5日上午，白鹭江隧道实现全线贯通，预计2026年6月底建成通车。</p>
+<p>隧道全长4.7公里，其中江底段长约2.3公里，采用双向六车道城市快速路标准建设。</p>
+<div class="editor">责任编辑：林晓舟</div></article>
+<footer><p>鹭湾新闻网 版权所有 未经授权不得转载</p></footer></body></html>
+"""
+
+
+def test_a_pages_menu_is_one_dropped_line_and_a_byline_with_colons_is_its_author(tmp_path):
+    # Each <li> of the <nav> used to be a line of its own: 本地要闻, 时政… read as short headings and stood
+    # over every passage; the reporters' line (记者：… 通讯员：…) was taken for one more.
+    write(tmp_path / "tunnel.html", NEWS_PAGE)
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.title == "白鹭江隧道全线贯通 预计明年6月通车"
+    assert doc.author == "记者：温若琳 通讯员：章启航"
+    assert doc.source_line == "发布时间：2025-11-05 18:42 来源：鹭湾日报 记者：温若琳 通讯员：章启航 责任编辑：林晓舟"
+    assert doc.headings == ()
+    assert [doc.text[p.start : p.end] for p in doc.paragraphs] == [
+        "11月5日上午，白鹭江隧道实现全线贯通，预计2026年6月底建成通车。",
+        "隧道全长4.7公里，其中江底段长约2.3公里，采用双向六车道城市快速路标准建设。",
+    ]
+    for word in ("本地要闻", "时政", "经济", "视频"):
+        assert word not in doc.text
+    assert parse_html(NEWS_PAGE).text.count("首页 | 本地要闻 | 时政 | 经济 | 视频") == 1

@@ -597,6 +597,7 @@ def test_a_question_about_who_reported_an_article_or_when_is_answered_with_its_s
     assert asks_source("这篇隧道报道的记者是谁？") == ("author",) and asks_source("该文的责任编辑是谁？") == ("editor",)
     assert asks_source("该新闻的发布日期是哪天？") == ("date",)
     assert asks_source("这篇文章来源于哪家媒体？") == ("publisher",)
+    assert asks_source("这篇隧道新闻是哪个记者写的？") == ("author",)
     assert asks_source("记者从哪个部门获悉改造计划？") == () and asks_source("隧道是哪天通车的？") == ()
     write(
         tmp_path / "tunnel.txt",

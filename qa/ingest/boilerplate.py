@@ -24,7 +24,7 @@ CLAUSE_MAX = 60  # the longest sentence or clause a rule may take out of a long 
 SENTENCE_REST = 20  # characters besides its matching clauses that a sentence opening with one may have to go whole
 
 _NAVIGATION = re.compile(
-    r"^(当前位置|您的位置|你的位置|您现在的位置|现在位置|所在位置)\s*[:：]"
+    r"^(当前位置|您的位置|你的位置|您现在的位置|现在位置|所在位置|您当前的位置|您当前位置|当前的位置)\s*[:：]"
     r"|首页\s*(>|＞|»|›|&gt;)"
     r"|(>|＞|»|›)\s*正文$"
     r"|^(手机细览|手机版|打印本页|关闭窗口|打印|关闭|收藏|纠错)(\s|$)"
@@ -181,14 +181,18 @@ def _after_menu(line: str) -> tuple[list[str], int]:
     if len(found["fields"]) + len(found["people"]) < 2 or not found["fields"]:
         return [], 0
     before = line[: first.start()]
-    # The headline is the piece between separators with the most Chinese, less the short menu items opening it.
-    piece = max(_MENU_PIECE.finditer(before), key=lambda m: cjk_count(m.group(0)), default=None)
-    if piece is None:
+    # The headline is the piece between separators that the fields follow, less the short menu items opening it
+    # (首页 > 新闻中心 > 乡镇动态 桐溪县…文化节开幕 2025-06-14); when that is no headline (…首页 > 本地 > 正文 2025-…),
+    # the piece with the most Chinese.
+    pieces = [(m.start(), m.group(0)) for m in _MENU_PIECE.finditer(before) if m.group(0).strip()]
+    if not pieces:
         return [], 0
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", piece.group(0))]
-    while len(words) > 1 and words[0][1] - words[0][0] <= _MENU_ITEM:
-        words.pop(0)
-    start, end = piece.start() + words[0][0], piece.start() + words[-1][1]
+    last = _headline_in(*pieces[-1])
+    start, end = (
+        last
+        if cjk_count(line[last[0] : last[1]]) >= 4
+        else _headline_in(*max(pieces, key=lambda p: cjk_count(p[1])))
+    )
     title = " ".join(line[start:end].split())
     if not 4 <= len(title) <= 80 or _SENTENCE_END.search(title) or "，" in title:
         return [], 0
@@ -199,6 +203,14 @@ def _after_menu(line: str) -> tuple[list[str], int]:
         at = widget.end()
     parts = [menu, title, *(" ".join(found[k]) for k in ("fields", "people", "editor")), " ".join(widgets)]
     return [p for p in parts if p], at
+
+
+def _headline_in(at: int, piece: str) -> tuple[int, int]:
+    """Where the headline stands in `piece` (found at `at`): the piece less the short menu items opening it."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", piece)]
+    while len(words) > 1 and words[0][1] - words[0][0] <= _MENU_ITEM:
+        words.pop(0)
+    return at + words[0][0], at + words[-1][1]
 
 
 def rule_of(line: str) -> str | None:

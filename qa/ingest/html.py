@@ -117,6 +117,7 @@ class _Extractor(HTMLParser):
         self.h1 = ""
         self.url: str | None = None
         self.meta: dict[str, str] = {}
+        self.nav: list[int] = []  # where each <nav> open started in `parts`
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {k.lower(): (v or "") for k, v in attrs}
@@ -134,6 +135,8 @@ class _Extractor(HTMLParser):
             self.heading = []
         if tag in _SKIP and tag != "head":
             self.skip_depth += 1
+        if tag == "nav":
+            self.nav.append(len(self.parts))
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
         self._table_start(tag)
@@ -194,6 +197,12 @@ class _Extractor(HTMLParser):
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
         self._table_end(tag)
+        if tag == "nav" and self.nav:
+            # A site's menu is one line, its items between bars (首页 | 本地要闻 | 时政), as cleaning knows a menu:
+            # item by item, each would read as a short heading over the page.
+            start = self.nav.pop()
+            items = [" ".join(x.split()) for x in "".join(self.parts[start:]).split("\n")]
+            self.parts[start:] = ["\n", " | ".join(x for x in items if x), "\n"]
 
     def handle_data(self, data: str) -> None:
         if self.in_title:

@@ -22,7 +22,7 @@ _DATED_FIELD = re.compile(
 _FIELDS = re.compile(r"(来源|时间|日期|作者|编辑|字号|浏览|点击|阅读)\s*[:：]")
 _BYLINE = re.compile(
     rf"^[■□●◆◇▲△★☆\s]*((本报|本刊|本台|本网)?(特约)?(记者|通讯员|实习生)[:：]?[\s\u3000\xa0]*{_NAMES}"
-    rf"(?:[\s\u3000\xa0]+(?:本报|特约)?(?:记者|通讯员|实习生)[\s\u3000\xa0]*{_NAMES})*)$"
+    rf"(?:[\s\u3000\xa0]+(?:本报|特约)?(?:记者|通讯员|实习生)[:：]?[\s\u3000\xa0]*{_NAMES})*)$"
 )
 _PAREN_NAMES = re.compile(rf"^[(（]\s*((?:记者|通讯员)?\s*{_NAMES})\s*[)）]$")
 _NAME_LINE = re.compile(rf"^{_NAME}(?:[\s\u3000\xa0]+{_NAME}){{0,3}}$")
@@ -103,7 +103,7 @@ def _squash(text: str) -> str:
 
 _WHO = r"(是谁|叫什么|是哪位|有哪些人|有谁|姓什么|名字)"
 _SOURCE_ASKED = {
-    "author": re.compile(rf"(记者|作者|撰稿人?|通讯员){_WHO}|谁(写|撰写|采写|报道)的"),
+    "author": re.compile(rf"(记者|作者|撰稿人?|通讯员){_WHO}|谁(写|撰写|采写|报道)的|哪(个|位|名)(记者|作者|通讯员)"),
     "editor": re.compile(rf"(责任编辑|责编|编辑){_WHO}"),
     "publisher": re.compile(
         r"(来源|出处)(是|于|自)?(哪|什么)|(来自|出自|转载自|刊登在|发表在|登在)(哪|什么)|哪家(媒体|报|网站|网|报社|单位)|谁发的"
