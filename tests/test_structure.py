@@ -398,6 +398,20 @@ def test_a_sentence_that_opens_with_another_model_is_not_the_quote(tmp_path: Pat
     assert "不支持5GHz" in quote
 
 
+def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
+    # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
+    write(
+        tmp_path / "dryer.md",
+        "# 除湿机说明书\n\n## 故障代码\n\n"
+        "- E2：盘管温度传感器故障。处理方法：请联系售后服务中心检修，不要自行拆机。\n"
+        "- E3：风机运转异常。可能原因：进风口被堵塞。处理方法：清除堵塞物后重新开机。\n"
+        "- P1：水箱已满。处理方法：倒掉积水。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    quote = answerer.ask("显示E3的处理方法是什么，要联系售后服务中心检修吗？", keep_refused=True).passages[0].quote
+    assert "清除堵塞物" in quote
+
+
 def test_a_question_word_that_shortens_a_document_word_finds_it(tmp_path: Path, fake_encoder):
     write(
         tmp_path / "contract.txt",

@@ -31,7 +31,7 @@ from qa.ingest.structure import (
     without_named_article,
 )
 from qa.search.encoder import Encoder, base_model
-from qa.search.index import Index, about, about_another, encoder_input
+from qa.search.index import Index, about, encoder_input, sentences_about_another
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
@@ -375,8 +375,9 @@ class Answerer:
         margin = quote.QUOTE_MARGIN if scores is not blend else None
         if clues is not None and clues.codes:
             # A sentence whose first code is another of the same shape is about that one: asked about T1线, the
-            # sentence that opens with T2线 is not the answer, though it repeats every word asked.
-            other = [about_another(s, clues.codes) for s in sentences]
+            # sentence that opens with T2线 is not the answer, though it repeats every word asked; nor, asked about
+            # P3, the 处理方法 sentence on the line of a fault table that opens with E2.
+            other = sentences_about_another(passage.text, spans, clues.codes)
             if any(other) and not all(other):
                 scores = [-math.inf if o else x for x, o in zip(scores, other)]
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,6 +251,37 @@ def about_another(sentence: str, codes: tuple[str, ...]) -> bool:
         return False
     shape = _DIGITS.sub("#", found[0])
     return any(_DIGITS.sub("#", c) == shape for c in codes)
+
+
+def sentences_about_another(text: str, spans: Sequence[tuple[int, int]], codes: tuple[str, ...]) -> list[bool]:
+    """`about_another` for each sentence of `text` at `spans`, and the rows of a table of codes read whole.
+
+    A line that opens with a code and a colon is a row of such a table (a manual's fault codes: "E2：传感器故障。
+    处理方法：请联系售后。"): its sentences with no code of their own are about the row's code, and when a row opens
+    with a code asked about, every row opening with another code is about that one, whatever its shape (asked
+    about E3, neither the E2 nor the P1 row answers). In running text a sentence after one about another model
+    may be about both, and is judged alone."""
+    rows: list[str | None] = []  # per sentence: the code its row opens with, or None
+    for i, (start, end) in enumerate(spans):
+        if not i or "\n" in text[spans[i - 1][1] : start]:
+            match = _ROW_CODE.match(text, start, end)
+            rows.append(fold(match.group(1)) if match else None)
+        else:
+            rows.append(rows[-1])
+    asked = any(r in codes for r in rows if r)
+    out: list[bool] = []
+    for i, (start, end) in enumerate(spans):
+        sentence, row = text[start:end], rows[i]
+        if row is not None and asked:
+            out.append(row not in codes)
+        elif row is not None and i and rows[i - 1] == row and not any(c[0].isalpha() for c in codes_in(sentence)):
+            out.append(out[-1])
+        else:
+            out.append(about_another(sentence, codes))
+    return out
+
+
+_ROW_CODE = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*[:：]")
 
 
 def empty(dim: int, store: VectorStore | None = None) -> Index:

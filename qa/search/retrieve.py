@@ -12,7 +12,7 @@ import numpy as np
 from qa.ingest.structure import about_issuing, has_issuing
 from qa.search.bm25 import BM25
 from qa.search.fusion import rrf
-from qa.search.index import Index, about_another, codes_in
+from qa.search.index import Index, codes_in, sentences_about_another
 from qa.search.ranker import Ranker, rr
 from qa.text.answer_type import KINDS, question_kind
 from qa.text.colloquial import written_forms
@@ -336,13 +336,16 @@ def _sentence_cover(
 
 def _about_others(index: Index, rows: list[int], spans: _Spans, codes: tuple[str, ...]) -> list[list[bool]]:
     """Per candidate, per sentence: about another model or line than the question's `codes`
-    (`qa.search.index.about_another`). All False when the question names none."""
+    (`qa.search.index.sentences_about_another`). All False when the question names none."""
     table = index.sentences
     if not codes:
         return [[False] * (b - a) for a, b in zip(spans.at.tolist(), spans.at[1:].tolist())]
     starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
-    texts = [index.passages[rows[i]].text[a:b] for i, a, b in zip(spans.owner.tolist(), starts, ends)]
-    return spans.split([about_another(t, codes) for t in texts])
+    bounds = spans.at.tolist()
+    return [
+        sentences_about_another(index.passages[row].text, list(zip(starts[a:b], ends[a:b])), codes)
+        for row, a, b in zip(rows, bounds, bounds[1:])
+    ]
 
 
 def _kind(index: Index, spans: _Spans, kind: str | None) -> np.ndarray:
