@@ -102,6 +102,8 @@ def test_a_clock_time_is_a_time(text, timed):
         ("本办法自2024年3月1日起施行。", False),  # a date: its year and day are not lengths
         ("年满18周岁的居民可以报名。", False),  # an age
         ("第二天上午到现场复查。", False),
+        ("训练时每 1000 步保存一次检查点。", True),  # how often, counted in steps
+        ("花期1-3月。", True),  # a span of months answers 花期多久
     ],
 )
 def test_a_length_of_time_is_told_from_a_date_or_an_age(text, lasting):
@@ -244,6 +246,11 @@ def test_names_holder(sentence, office, named):
         ("单方缴存职工最高可贷40万元。", True),
         ("秋游家长门票，10月25日，家长自理", False),  # a date is a number, not money
         ("住在7栋2单元502室。", False),
+        ("一次买东西超过300块，要先在群里说一声。", True),
+        ("任务：垃圾投放点改造，责任人：许立斌，预算（元）：35000", True),  # the column names the currency
+        ("公司斥资77亿美元收购该品牌。", True),
+        ("把第三块地分给他。", False),
+        ("院子里有3块石头。", False),
     ],
 )
 def test_an_amount_of_money_is_told_from_other_numbers(text, priced):

@@ -398,6 +398,23 @@ def test_a_sentence_that_opens_with_another_model_is_not_the_quote(tmp_path: Pat
     assert "不支持5GHz" in quote
 
 
+def test_a_question_asking_how_much_or_how_long_is_refused_when_the_passage_found_states_none(
+    tmp_path: Path, fake_encoder
+):
+    # Every word asked is in the manual, but no price is: quoting the greeting would answer nothing.
+    write(
+        tmp_path / "coffee.txt",
+        "雾岚咖啡机使用说明书\n\n感谢您选购雾岚咖啡机。一台雾岚咖啡机可以制作意式浓缩和美式咖啡。\n\n"
+        "清洁：每次使用后清洗滴水盘；除垢程序约需25分钟。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    answer = answerer.ask("一台雾岚咖啡机卖多少钱？")
+    assert not answer.answered and answer.passages == ()
+    assert "找到的资料没有写明金额" in answer.message and "state no amount of money" in answer.message_en
+    answer = answerer.ask("雾岚咖啡机除垢程序要多久？")
+    assert answer.answered and "25分钟" in answer.passages[0].quote
+
+
 def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
     write(

@@ -107,6 +107,8 @@ class Evidence:
     foreign: tuple[str, ...] = ()  # places and model numbers the question names that no document mentions: refused
     unheld: tuple[str, ...] = ()  # offices the question asks the holder of that no passage shown names anyone in
     elsewhere: tuple[str, ...] = ()  # places the question names that the first passage's document never does
+    unmeasured: str | None = None  # how long or how much money the question asks (`MEASURED`), when the first
+    # passage states no length of time or amount at all: refused
 
     def features(self) -> tuple[float, float, float, float]:
         """In the order of `refusal.FEATURES`."""
@@ -182,7 +184,7 @@ class Answerer:
             and not evidence.foreign
             and not evidence.elsewhere
             and not evidence.unheld
-            and (evidence.named or self.decide(evidence))
+            and (evidence.named or (not evidence.unmeasured and self.decide(evidence)))
         )
         zh, en = (
             (f"找到 {len(citations)} 段相关内容。", f"Found {len(citations)} relevant passages.")
@@ -269,6 +271,7 @@ class Answerer:
             else:
                 unheld = offices
         citations = [c[0] for c in cited]
+        first_row = by_id[citations[0].id].row
         evidence = Evidence(
             max(h.dense for h in hits),
             quote.coverage(query.terms, _with_heading(citations[0])),
@@ -278,12 +281,14 @@ class Answerer:
             named=bool(pinned) and hits[0].row in pinned and hits[0].row not in chapter_rows,
             foreign=self.foreign_places(named_places) + self.foreign_codes(clues.codes),
             unheld=unheld,
+            # 咖啡机卖多少钱一台？ is not answered by a manual that states no price anywhere in the passage found.
+            unmeasured=clues.kind if clues.kind in MEASURED and not self.states(first_row, clues.kind) else None,
             # A question about 东营市 is not answered by a document about 青禾市, though another one mentions 东营;
             # nor one about 上海图书馆 by 青禾市图书馆's rules, though another document mentions 上海.
             elsewhere=tuple(
                 p
                 for p in dict.fromkeys((*_regions(words), *filter(_area_name, named_places)))
-                if not self.mentions(by_id[citations[0].id].row, [p])
+                if not self.mentions(first_row, [p])
             ),
         )
         asked = asks_source(text)
@@ -328,6 +333,10 @@ class Answerer:
             if quote.coverage(terms, about) >= 0.5:
                 return rows
         return []
+
+    def states(self, row: int, kind: str) -> bool:
+        """True when a sentence of passage `row` holds an answer of `kind` (an amount of money, a length of time)."""
+        return any(has(k, kind) for k in self.sentences(row)[2])
 
     def names_holders(self, row: int, offices: Sequence[str]) -> bool:
         """True when passage `row` names someone in each of `offices` (谁是…检察长？): a passage about the office,
@@ -740,7 +749,13 @@ def _no_answer(evidence: Evidence) -> tuple[str, str]:
         if names:
             quoted = "、".join(f"“{n}”" for n in names)
             return f"{NO_ANSWER[0][:-1]}：{zh.format(quoted)}。", f"{NO_ANSWER[1][:-1]}: {en.format(', '.join(names))}."
+    if evidence.unmeasured is not None:
+        zh, en = _UNMEASURED[evidence.unmeasured]
+        return f"{NO_ANSWER[0][:-1]}：找到的资料没有写明{zh}。", f"{NO_ANSWER[1][:-1]}: the passages found state no {en}."
     return NO_ANSWER
+
+
+_UNMEASURED = {"money": ("金额", "amount of money"), "duration": ("时长", "length of time")}
 
 
 def _closest_topics(citations: Sequence[Citation], n: int = 3) -> tuple[str, ...]:
