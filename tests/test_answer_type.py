@@ -104,6 +104,7 @@ def test_a_clock_time_is_a_time(text, timed):
         ("第二天上午到现场复查。", False),
         ("训练时每 1000 步保存一次检查点。", True),  # how often, counted in steps
         ("花期1-3月。", True),  # a span of months answers 花期多久
+        ("接通电源，等待约 90 秒，直到指示灯常亮。", True),
     ],
 )
 def test_a_length_of_time_is_told_from_a_date_or_an_age(text, lasting):

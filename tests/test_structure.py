@@ -415,6 +415,19 @@ def test_a_question_asking_how_much_or_how_long_is_refused_when_the_passage_foun
     assert answer.answered and "25分钟" in answer.passages[0].quote
 
 
+def test_how_long_is_answered_by_the_runner_up_when_the_first_passage_states_no_length(tmp_path: Path, fake_encoder):
+    # The packing list holds every word asked (路由器, 保修) and no length of time; the warranty holds one.
+    write(
+        tmp_path / "router.md",
+        "# 星岚路由器用户指南\n\n## 一、包装清单\n\n- 路由器主机 ×1\n- 路由器电源适配器 ×1\n- 路由器保修卡 1份\n\n"
+        "## 七、保修说明\n\n本路由器自购买之日起 3 年内免费保修，电源适配器 1 年。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    answer = answerer.ask("这个路由器保修几年？")
+    assert answer.answered and "3 年内免费保修" in answer.passages[0].quote
+    assert "包装清单" in (answer.passages[1].heading or "")
+
+
 def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
     write(

@@ -270,6 +270,14 @@ class Answerer:
                 cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
             else:
                 unheld = offices
+        if clues.kind in MEASURED and not unheld and not offices:
+            # How long, how much: when the first passage states no length of time or amount and the second does,
+            # the second comes first (路由器保修几年: the warranty, not the packing list that names 保修卡). One
+            # further down answers less often than it misleads: 装修补贴 quoted at an elderly-care subsidy.
+            rows = [by_id[c.id].row for c, _, _ in cited[:2]]
+            if len(rows) == 2 and not self.states(rows[0], clues.kind) and self.states(rows[1], clues.kind):
+                cited = [cited[1], cited[0], *cited[2:]]
+                cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
         citations = [c[0] for c in cited]
         first_row = by_id[citations[0].id].row
         evidence = Evidence(
