@@ -428,6 +428,24 @@ def test_how_long_is_answered_by_the_runner_up_when_the_first_passage_states_no_
     assert "包装清单" in (answer.passages[1].heading or "")
 
 
+def test_an_faq_written_as_asked_and_answered_is_quoted_at_the_answer_under_no_note_heading(
+    tmp_path: Path, fake_encoder
+):
+    # The note under the title used to head every passage; the 问 line repeats the words asked and answers nothing.
+    write(
+        tmp_path / "faq.txt",
+        "岚湾区第二人民医院 门诊常见问题解答\n（门诊办公室整理，2025年4月修订）\n\n"
+        "问：怎样预约挂号？\n答：可以关注医院公众号预约，也可以拨打预约专线0597-6628120，每天7:30—20:00。\n\n"
+        "问：挂号费是多少？\n答：普通门诊挂号费12元，主任医师号40元。\n",
+    )
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.headings == ()
+    answerer = _answerer(tmp_path, fake_encoder)
+    first = answerer.ask("怎样预约挂号，电话预约打哪个号？", keep_refused=True).passages[0]
+    assert "0597-6628120" in first.quote and "问：" not in first.quote
+    assert first.heading is None
+
+
 def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
     write(

@@ -115,6 +115,7 @@ class Evidence:
         return (self.dense, self.coverage, self.sentence, self.kind_missing)
 
 
+_ASKED = re.compile(r"\s*(?:问|Q|问题|提问|【问】)\s*[:：][^\n]*[？?]\s*$")  # 问：怎样预约挂号？
 MEASURED = ("duration", "money")  # kinds of answer specific enough that a quote without one cannot answer
 
 
@@ -397,6 +398,10 @@ class Answerer:
             other = sentences_about_another(passage.text, spans, clues.codes)
             if any(other) and not all(other):
                 scores = [-math.inf if o else x for x, o in zip(scores, other)]
+        asking = [bool(_ASKED.match(s)) for s in sentences]
+        if any(asking) and not all(asking):
+            # The question of an FAQ written as 问：…？ 答：… answers nothing, though it repeats the words asked.
+            scores = [-math.inf if a else x for x, a in zip(scores, asking)]
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())

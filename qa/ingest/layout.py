@@ -255,6 +255,17 @@ def _section_levels(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def _notes(blocks: list[Block]) -> list[Block]:
+    """A line wholly in brackets (（门诊办公室整理，2025年4月修订）) is a note under the title, never a heading:
+    it would head every passage after it. （一）故障代码 opens with its number and stays one."""
+    return [
+        Block("para", b.text) if b.kind == "heading" and _NOTE.match(b.text) else b for b in blocks
+    ]
+
+
+_NOTE = re.compile(r"^[（(][^（）()]*[）)]$")
+
+
 def _is_short_line(block: Block) -> bool:
     return all(len(line) <= HEADING_MAX_CHARS for line in block.text.split("\n"))
 
@@ -273,7 +284,7 @@ def parse_plain(text: str) -> Article:
     lines = [" ".join(strip_invisible(line).split()) for line in text.split("\n")]
     blocks, _ = paged_blocks([lines])
     title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
-    blocks = [*blocks[:1], *_section_levels(_short_runs(blocks[1:]))]
+    blocks = [*blocks[:1], *_section_levels(_short_runs(_notes(blocks[1:])))]
     dropped = ((Dropped(" ".join(markup)[:200], "markup"),) if markup else ()) + tuple(inline)
     return Article(
         title=title,

@@ -369,9 +369,14 @@ def _issuer(line: str, before: str) -> str | None:
 
 
 def looks_structured(text: str) -> bool:
-    """True when a text numbers its parts: articles (第…条), divisions (第…章) or numbered items."""
+    """True when a text numbers its parts: articles (第…条), divisions (第…章) or numbered items; or asks and
+    answers, an FAQ written as 问：… 答：… pairs."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     articles = sum(1 for line in lines if article_number(line) is not None)
     divisions = sum(1 for line in lines if division(line) is not None)
     items = sum(1 for line in lines if item_marker(line) is not None)
-    return articles >= MIN_ARTICLES or divisions >= 2 or items >= 3
+    answers = sum(1 for line in lines if _ANSWER.match(line))
+    return articles >= MIN_ARTICLES or divisions >= 2 or items >= 3 or answers >= 2
+
+
+_ANSWER = re.compile(r"(?:答|A|【答】|回答)\s*[:：]")
