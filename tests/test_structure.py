@@ -446,6 +446,19 @@ def test_an_faq_written_as_asked_and_answered_is_quoted_at_the_answer_under_no_n
     assert first.heading is None
 
 
+def test_what_to_do_is_quoted_with_the_steps_its_lead_in_introduces(tmp_path: Path, fake_encoder):
+    # 咋办 asks for a procedure: the lead-in and its steps, not the first step alone.
+    write(
+        tmp_path / "router.md",
+        "# 星岚路由器用户指南\n\n## 六、恢复出厂设置\n\n如忘记管理员密码，可将路由器恢复出厂设置：\n\n"
+        "1. 保持路由器通电；\n2. 用针状物按住机身背面的 RESET 孔 8 秒以上；\n3. 等待约 2 分钟，路由器重启完成。\n\n"
+        "## 七、保修说明\n\n本路由器自购买之日起 3 年内免费保修。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    quote = answerer.ask("忘了管理员密码咋办？", keep_refused=True).passages[0].quote
+    assert quote.startswith("如忘记管理员密码，可将路由器恢复出厂设置：") and "RESET" in quote and "重启完成" in quote
+
+
 def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
     write(
