@@ -305,7 +305,11 @@ def test_a_one_line_page_whose_breadcrumb_follows_the_menu_keeps_its_headline_an
     )
     article = parse_article(line)
     assert article.title == "桐溪县第五届杨梅文化节开幕 首日成交额突破360万元"
-    assert (article.date, article.publisher, article.author) == ("2025-06-14", "桐溪融媒", "记者：俞佳禾 实习生：柏一鸣")
+    assert (article.date, article.publisher, article.author) == (
+        "2025-06-14",
+        "桐溪融媒",
+        "记者：俞佳禾 实习生：柏一鸣",
+    )
     body = "\n".join(b.text for b in article.blocks)
     assert body.startswith("6月13日上午，桐溪县第五届杨梅文化节") and body.endswith("另按每斤25元计价。")
     assert {d.rule for d in article.dropped if "您当前的位置" in d.text} == {"navigation"}

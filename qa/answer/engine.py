@@ -61,7 +61,9 @@ _COUNTED = re.compile(
     r"(?:多少|几)\s*(人次|平方米|平方公里|公里|千米|公顷|千克|公斤|毫升|千瓦|户|人|名|辆|座|栋|部|台|件|次|家|所|条|项|种|位|张|本|册"
     r"|套|间|层|棵|只|米|亩|吨|斤|克|升|瓦|倍|份|批|处|场|期)"
 )
-_LIST = re.compile(r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪|怎么办|咋办|怎么处理|如何处理|怎么操作|如何操作|哪几步|步骤是")
+_LIST = re.compile(
+    r"哪些|哪几[个项种类条位家所样]|列了|列出|包括哪|怎么办|咋办|怎么处理|如何处理|怎么操作|如何操作|哪几步|步骤是"
+)
 NO_ANSWER = ("未在资料中找到相关内容。", "Nothing in the documents answers this question.")
 
 
@@ -764,7 +766,10 @@ def _no_answer(evidence: Evidence) -> tuple[str, str]:
             return f"{NO_ANSWER[0][:-1]}：{zh.format(quoted)}。", f"{NO_ANSWER[1][:-1]}: {en.format(', '.join(names))}."
     if evidence.unmeasured is not None:
         zh, en = _UNMEASURED[evidence.unmeasured]
-        return f"{NO_ANSWER[0][:-1]}：找到的资料没有写明{zh}。", f"{NO_ANSWER[1][:-1]}: the passages found state no {en}."
+        return (
+            f"{NO_ANSWER[0][:-1]}：找到的资料没有写明{zh}。",
+            f"{NO_ANSWER[1][:-1]}: the passages found state no {en}.",
+        )
     return NO_ANSWER
 
 

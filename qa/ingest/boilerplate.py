@@ -189,9 +189,7 @@ def _after_menu(line: str) -> tuple[list[str], int]:
         return [], 0
     last = _headline_in(*pieces[-1])
     start, end = (
-        last
-        if cjk_count(line[last[0] : last[1]]) >= 4
-        else _headline_in(*max(pieces, key=lambda p: cjk_count(p[1])))
+        last if cjk_count(line[last[0] : last[1]]) >= 4 else _headline_in(*max(pieces, key=lambda p: cjk_count(p[1])))
     )
     title = " ".join(line[start:end].split())
     if not 4 <= len(title) <= 80 or _SENTENCE_END.search(title) or "，" in title:

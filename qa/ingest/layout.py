@@ -258,9 +258,7 @@ def _section_levels(blocks: list[Block]) -> list[Block]:
 def _notes(blocks: list[Block]) -> list[Block]:
     """A line wholly in brackets (（门诊办公室整理，2025年4月修订）) is a note under the title, never a heading:
     it would head every passage after it. （一）故障代码 opens with its number and stays one."""
-    return [
-        Block("para", b.text) if b.kind == "heading" and _NOTE.match(b.text) else b for b in blocks
-    ]
+    return [Block("para", b.text) if b.kind == "heading" and _NOTE.match(b.text) else b for b in blocks]
 
 
 _NOTE = re.compile(r"^[（(][^（）()]*[）)]$")
