@@ -89,7 +89,8 @@ class Clues:
     item: int | None = None  # the item the question names (第五条第二项 → 2): it is the quote
     paragraph: int | None = None  # the paragraph it names (第四条第一款 → 1): the quote, or where the item is
     step: int | None = None  # the step it names (第三步 → 3): the item of that number is the quote
-    wants_list: bool = False  # the question asks for several things (哪些): a list line brings the lines under it
+    wants_list: bool = False  # the question asks for several things (哪些) or what to do (怎么办): a list line brings
+    # the lines under it
     codes: tuple[str, ...] = ()  # the model numbers and codes it names (T1线 → t1), folded
     unit: str | None = None  # what the question counts (多少户 → 户, 几座 → 座): the quote must give a number of it
     beyond: tuple[str, ...] | None = None  # with a named article, the words it asks besides the article and
