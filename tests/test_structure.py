@@ -459,6 +459,21 @@ def test_what_to_do_is_quoted_with_the_steps_its_lead_in_introduces(tmp_path: Pa
     assert quote.startswith("如忘记管理员密码，可将路由器恢复出厂设置：") and "RESET" in quote and "重启完成" in quote
 
 
+def test_a_question_about_a_numbered_line_no_document_names_is_refused_and_says_which(tmp_path: Path, fake_encoder):
+    from qa.search.index import numbered_lines
+
+    assert numbered_lines("地铁二号线、12号线和十二号线") == ["2号线", "12号线", "12号线"]
+    write(
+        tmp_path / "metro.txt",
+        "鹭湾地铁建设进展\n\n鹭湾地铁2号线全长26公里，计划于2027年开通运营。白鹭江隧道预计明年6月通车。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    answer = answerer.ask("鹭湾地铁3号线什么时候开通？")
+    assert not answer.answered and "“3号线”" in answer.message
+    answer = answerer.ask("鹭湾地铁二号线什么时候开通？")
+    assert answer.answered and "2027年" in answer.passages[0].quote
+
+
 def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
     write(

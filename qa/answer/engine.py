@@ -31,7 +31,7 @@ from qa.ingest.structure import (
     without_named_article,
 )
 from qa.search.encoder import Encoder, base_model
-from qa.search.index import Index, about, encoder_input, sentences_about_another
+from qa.search.index import Index, about, encoder_input, numbered_lines, sentences_about_another
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
@@ -291,7 +291,7 @@ class Answerer:
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             # A named article vouches for the answer; a named chapter only says where to look (附则 of which law?).
             named=bool(pinned) and hits[0].row in pinned and hits[0].row not in chapter_rows,
-            foreign=self.foreign_places(named_places) + self.foreign_codes(clues.codes),
+            foreign=self.foreign_places(named_places) + self.foreign_codes((*clues.codes, *numbered_lines(text))),
             unheld=unheld,
             # 咖啡机卖多少钱一台？ is not answered by a manual that states no price anywhere in the passage found.
             unmeasured=clues.kind if clues.kind in MEASURED and not self.states(first_row, clues.kind) else None,
@@ -482,8 +482,8 @@ class Answerer:
         return all(_names(text, p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) for p in places)
 
     def foreign_codes(self, codes: Sequence[str]) -> tuple[str, ...]:
-        """Those of a question's model numbers and codes (`codes_in`) that no document writes (GPT-4 where only
-        GPT-3 is)."""
+        """Those of a question's model numbers, codes (`codes_in`) and numbered lines (`numbered_lines`) that no
+        document writes (GPT-4 where only GPT-3 is, 地铁3号线 in documents about a tunnel)."""
         known = self.index.codes
         return tuple(dict.fromkeys(c for c in codes if c not in known))
 

@@ -131,13 +131,16 @@ class Index:
 
     @property
     def codes(self) -> frozenset[str]:
-        """Every model number or code the documents write (GPT-3, H1000G, T1), folded; built on first use."""
+        """Every model number or code the documents write (GPT-3, H1000G, T1), folded, and every numbered line
+        (`numbered_lines`: 2号线); built on first use."""
         if self._codes is None:
             found: set[str] = set()
             for doc in self.documents.values():
                 found.update(codes_in(doc.title))
+                found.update(numbered_lines(doc.title))
             for passage in self.passages:
                 found.update(codes_in(passage.text))
+                found.update(numbered_lines(passage.text))
             self._codes = frozenset(found)
         return self._codes
 
@@ -240,6 +243,24 @@ def codes_in(text: str) -> list[str]:
 
 
 _DIGITS = re.compile(r"\d+")
+_NUMBERED_LINE = re.compile(
+    r"(?<![0-9０-９零〇一二两三四五六七八九十])([0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*号线"
+)
+_NUMERALS = {ch: i for i, ch in enumerate("零一二三四五六七八九", 0)}
+
+
+def numbered_lines(text: str) -> list[str]:
+    """The numbered lines (a metro's or a bus's) `text` names, written one way: 2号线 and 二号线 are both 2号线."""
+    out = []
+    for match in _NUMBERED_LINE.finditer(text):
+        number = fold(match.group(1))
+        if not number.isdigit():
+            tens, _, ones = number.rpartition("十")
+            number = str(
+                (_NUMERALS.get(tens, 1) if "十" in number else 0) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
+            )
+        out.append(f"{int(number)}号线")
+    return out
 
 
 def about_another(sentence: str, codes: tuple[str, ...]) -> bool:
