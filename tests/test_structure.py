@@ -474,6 +474,20 @@ def test_a_question_about_a_numbered_line_no_document_names_is_refused_and_says_
     assert answer.answered and "2027年" in answer.passages[0].quote
 
 
+def test_a_table_row_keyed_by_what_the_question_names_is_the_quote(tmp_path: Path, fake_encoder):
+    # The 二孩 row names 全日托 too, in its last column, and repeats more of the words asked.
+    write(
+        tmp_path / "subsidy.md",
+        "# 托育补贴政策解读\n\n## 补贴标准\n\n"
+        "| 入托类型 | 补贴标准 | 说明 |\n|---|---|---|\n"
+        "| 全日托 | 每孩每月600元 | 每日在园6小时以上 |\n"
+        "| 二孩及以上家庭 | 每月补贴另加200元 | 仅限全日托和半日托，一个月补贴一次 |\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    quote = answerer.ask("全日托一个月补贴多少钱？", keep_refused=True).passages[0].quote
+    assert "600元" in quote and "二孩" not in quote
+
+
 def test_a_sentence_on_the_row_of_another_fault_code_is_not_the_quote(tmp_path: Path, fake_encoder):
     # The 处理方法 sentence of the E2 row names no code, and repeats the words asked about E3.
     write(

@@ -31,7 +31,15 @@ from qa.ingest.structure import (
     without_named_article,
 )
 from qa.search.encoder import Encoder, base_model
-from qa.search.index import Index, about, encoder_input, numbered_lines, sentences_about_another
+from qa.search.index import (
+    Index,
+    about,
+    encoder_input,
+    numbered_lines,
+    row_keys,
+    rows_about_other_keys,
+    sentences_about_another,
+)
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
@@ -399,6 +407,12 @@ class Answerer:
             # sentence that opens with T2线 is not the answer, though it repeats every word asked; nor, asked about
             # P3, the 处理方法 sentence on the line of a fault table that opens with E2.
             other = sentences_about_another(passage.text, spans, clues.codes)
+            if any(other) and not all(other):
+                scores = [-math.inf if o else x for x, o in zip(scores, other)]
+        asked_rows = frozenset(k for k in row_keys(passage.text) if k and k in fold(query.text))
+        if asked_rows:
+            # A table row keyed by what the question names answers it, not the rows beside it (全日托 over 半日托).
+            other = rows_about_other_keys(passage.text, spans, asked_rows)
             if any(other) and not all(other):
                 scores = [-math.inf if o else x for x, o in zip(scores, other)]
         asking = [bool(_ASKED.match(s)) for s in sentences]

@@ -9,6 +9,7 @@ passage positions; each passage keeps the vector id it got when it was added
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -302,6 +303,35 @@ def sentences_about_another(text: str, spans: Sequence[tuple[int, int]], codes: 
     return out
 
 
+def row_keys(text: str) -> list[str | None]:
+    """Per line of `text`, the value of its first field when the line is a row of a table read as 列名：值 fields
+    (入托类型：全日托，补贴标准：每孩每月600元 → 全日托), folded; None for any other line."""
+    out: list[str | None] = []
+    for line in text.split("\n"):
+        match = _ROW_KEY.match(line)
+        out.append(fold(match.group(1)) if match and not match.group(1).isdigit() else None)
+    return out
+
+
+def rows_about_other_keys(text: str, spans: Sequence[tuple[int, int]], asked: frozenset[str]) -> list[bool]:
+    """For each sentence of `text` at `spans`: True when it stands on a table row whose first value is not one of
+    the `asked` keys (the row values the question names): asked 全日托一个月补多少, the rows of 半日托 and of
+    二孩及以上家庭 are about something else, though they repeat the words asked. All False when none is asked."""
+    if not asked:
+        return [False] * len(spans)
+    keys = row_keys(text)
+    starts = [0]
+    for row in text.split("\n"):
+        starts.append(starts[-1] + len(row) + 1)
+    out = []
+    for start, _ in spans:
+        key = keys[bisect.bisect_right(starts, start) - 1]
+        out.append(key is not None and key not in asked)
+    return out
+
+
+# A row of 列名：值 fields: its first value, then a comma and at least one more field.
+_ROW_KEY = re.compile(r"\s*[^：:，,\s]{1,12}[：:]\s*([^，,：:]{2,24}?)\s*[，,][^\n]*?[：:]")
 _ROW_CODE = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*[:：]")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from qa.ingest.structure import about_issuing, has_issuing
 from qa.search.bm25 import BM25
 from qa.search.fusion import rrf
-from qa.search.index import Index, codes_in, sentences_about_another
+from qa.search.index import Index, codes_in, row_keys, rows_about_other_keys, sentences_about_another
 from qa.search.ranker import Ranker, rr
 from qa.text.answer_type import KINDS, question_kind
 from qa.text.colloquial import written_forms
@@ -182,8 +182,21 @@ def candidates(
     spans = _Spans.of(index, rows)
     sims = spans.split((index.sentences.gather(spans.picks) @ query.vector).tolist())
     other = _about_others(index, rows, spans, query.codes)
-    # A sentence about another model or line (T2线 where T1线 is asked) is no evidence for its passage, as it is
-    # never the quote; a passage whose every sentence is about another keeps only its weakest.
+    asked = _row_keys_asked(index, rows, query.text)
+    if asked:
+        bounds = spans.at.tolist()
+        starts, ends = index.sentences.starts[spans.picks].tolist(), index.sentences.ends[spans.picks].tolist()
+        other = [
+            [
+                o or k
+                for o, k in zip(
+                    mine, rows_about_other_keys(index.passages[row].text, list(zip(starts[a:b], ends[a:b])), asked)
+                )
+            ]
+            for mine, row, a, b in zip(other, rows, bounds, bounds[1:])
+        ]
+    # A sentence about another model or line (T2线 where T1线 is asked), or on a table row keyed by something the
+    # question does not name while it names another row's key, is no evidence for its passage, as it is never the quote; a passage whose every sentence is about another keeps only its weakest.
     judged = [[x for x, o in zip(s, mine) if not o] or [min(s)] if any(mine) else s for s, mine in zip(sims, other)]
     sent = np.array([max(s, default=d) for s, d in zip(judged, dense.tolist())])
     best_sent = max((max(s, default=0.0) for s in judged), default=0.0)
@@ -346,6 +359,18 @@ def _about_others(index: Index, rows: list[int], spans: _Spans, codes: tuple[str
         sentences_about_another(index.passages[row].text, list(zip(starts[a:b], ends[a:b])), codes)
         for row, a, b in zip(rows, bounds, bounds[1:])
     ]
+
+
+def _row_keys_asked(index: Index, rows: list[int], question: str) -> frozenset[str]:
+    """The first values of the candidates' table rows (`qa.search.index.row_keys`) that the question names."""
+    folded = fold(question)
+    return frozenset(
+        key
+        for row in rows
+        if "：" in index.passages[row].text
+        for key in row_keys(index.passages[row].text)
+        if key and key in folded
+    )
 
 
 def _kind(index: Index, spans: _Spans, kind: str | None) -> np.ndarray:
