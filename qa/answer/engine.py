@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -35,8 +35,8 @@ from qa.search.index import (
     Index,
     about,
     encoder_input,
+    keys_asked,
     numbered_lines,
-    row_keys,
     rows_about_other_keys,
     sentences_about_another,
 )
@@ -406,19 +406,13 @@ class Answerer:
             # A sentence whose first code is another of the same shape is about that one: asked about T1线, the
             # sentence that opens with T2线 is not the answer, though it repeats every word asked; nor, asked about
             # P3, the 处理方法 sentence on the line of a fault table that opens with E2.
-            other = sentences_about_another(passage.text, spans, clues.codes)
-            if any(other) and not all(other):
-                scores = [-math.inf if o else x for x, o in zip(scores, other)]
-        asked_rows = frozenset(k for k in row_keys(passage.text) if k and k in fold(query.text))
-        if asked_rows:
+            scores = _never(scores, sentences_about_another(passage.text, spans, clues.codes))
+        keys = keys_asked([passage.text], query.text)
+        if keys:
             # A table row keyed by what the question names answers it, not the rows beside it (全日托 over 半日托).
-            other = rows_about_other_keys(passage.text, spans, asked_rows)
-            if any(other) and not all(other):
-                scores = [-math.inf if o else x for x, o in zip(scores, other)]
-        asking = [bool(_ASKED.match(s)) for s in sentences]
-        if any(asking) and not all(asking):
-            # The question of an FAQ written as 问：…？ 答：… answers nothing, though it repeats the words asked.
-            scores = [-math.inf if a else x for x, a in zip(scores, asking)]
+            scores = _never(scores, rows_about_other_keys(passage.text, spans, keys))
+        # The question of an FAQ written as 问：…？ 答：… answers nothing, though it repeats the words asked.
+        scores = _never(scores, [bool(_ASKED.match(s)) for s in sentences])
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
@@ -561,10 +555,9 @@ def _to_measure(
     """A question asking how long or how much money is not answered by a quote without a length of time or an
     amount: the best sentence of the passage that has one is the quote (门拉不开，要等多久 → 机门约2分钟后自动解锁,
     not 打开机门放入衣物). Any number or time is too common for this: a date is a number."""
-    if kind not in MEASURED or any(has(kinds[i], kind) for i in _inside(spans, *chosen)):
+    if kind not in MEASURED:
         return chosen
-    held = [i for i in range(len(spans)) if has(kinds[i], kind)]
-    return spans[max(held, key=lambda i: scores[i])] if held else chosen
+    return _to_holding(spans, scores, chosen, lambda i: has(kinds[i], kind))
 
 
 def _counted_unit(question: str) -> str | None:
@@ -586,10 +579,23 @@ def _to_counted(
     if unit is None:
         return chosen
     counted = re.compile(rf"(\d|[两二三四五六七八九十百千万])\s*(余|多)?\s*{re.escape(unit)}")
-    if any(counted.search(sentences[i]) for i in _inside(spans, *chosen)):
+    return _to_holding(spans, scores, chosen, lambda i: bool(counted.search(sentences[i])))
+
+
+def _to_holding(
+    spans: list[tuple[int, int]], scores: Sequence[float], chosen: tuple[int, int], holds: Callable[[int], bool]
+) -> tuple[int, int]:
+    """`chosen` when a sentence inside it `holds` what is asked, else the best-scored sentence of the passage
+    that does, else `chosen`."""
+    if any(holds(i) for i in _inside(spans, *chosen)):
         return chosen
-    held = [i for i in range(len(spans)) if counted.search(sentences[i])]
+    held = [i for i in range(len(spans)) if holds(i)]
     return spans[max(held, key=lambda i: scores[i])] if held else chosen
+
+
+def _never(scores: list[float], out: Sequence[bool]) -> list[float]:
+    """`scores` with the sentences `out` marks put out of the running for the quote, unless it marks them all."""
+    return [-math.inf if o else x for x, o in zip(scores, out)] if any(out) and not all(out) else scores
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:

@@ -313,13 +313,22 @@ def row_keys(text: str) -> list[str | None]:
     return out
 
 
-def rows_about_other_keys(text: str, spans: Sequence[tuple[int, int]], asked: frozenset[str]) -> list[bool]:
+def keys_asked(texts: Iterable[str], question: str) -> frozenset[str]:
+    """The first values of the table rows of `texts` (`row_keys`) that `question` names."""
+    folded = fold(question)
+    return frozenset(key for text in texts for key in row_keys(text) if key and key in folded)
+
+
+def rows_about_other_keys(
+    text: str, spans: Sequence[tuple[int, int]], asked: frozenset[str], keys: Sequence[str | None] | None = None
+) -> list[bool]:
     """For each sentence of `text` at `spans`: True when it stands on a table row whose first value is not one of
-    the `asked` keys (the row values the question names): asked 全日托一个月补多少, the rows of 半日托 and of
-    二孩及以上家庭 are about something else, though they repeat the words asked. All False when none is asked."""
+    the `asked` keys (the row values the question names, `keys_asked`): asked 全日托一个月补多少, the rows of 半日托
+    and of 二孩及以上家庭 are about something else, though they repeat the words asked. All False when none is
+    asked. `keys` are the text's `row_keys` when the caller has them already."""
     if not asked:
         return [False] * len(spans)
-    keys = row_keys(text)
+    keys = row_keys(text) if keys is None else keys
     starts = [0]
     for row in text.split("\n"):
         starts.append(starts[-1] + len(row) + 1)

@@ -181,22 +181,10 @@ def candidates(
     best_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
     spans = _Spans.of(index, rows)
     sims = spans.split((index.sentences.gather(spans.picks) @ query.vector).tolist())
-    other = _about_others(index, rows, spans, query.codes)
-    asked = _row_keys_asked(index, rows, query.text)
-    if asked:
-        bounds = spans.at.tolist()
-        starts, ends = index.sentences.starts[spans.picks].tolist(), index.sentences.ends[spans.picks].tolist()
-        other = [
-            [
-                o or k
-                for o, k in zip(
-                    mine, rows_about_other_keys(index.passages[row].text, list(zip(starts[a:b], ends[a:b])), asked)
-                )
-            ]
-            for mine, row, a, b in zip(other, rows, bounds, bounds[1:])
-        ]
+    other = _about_others(index, rows, spans, query)
     # A sentence about another model or line (T2线 where T1线 is asked), or on a table row keyed by something the
-    # question does not name while it names another row's key, is no evidence for its passage, as it is never the quote; a passage whose every sentence is about another keeps only its weakest.
+    # question does not name while it names another row's key, is no evidence for its passage, as it is never the
+    # quote; a passage whose every sentence is about another keeps only its weakest.
     judged = [[x for x, o in zip(s, mine) if not o] or [min(s)] if any(mine) else s for s, mine in zip(sims, other)]
     sent = np.array([max(s, default=d) for s, d in zip(judged, dense.tolist())])
     best_sent = max((max(s, default=0.0) for s in judged), default=0.0)
@@ -347,30 +335,27 @@ def _sentence_cover(
     return out
 
 
-def _about_others(index: Index, rows: list[int], spans: _Spans, codes: tuple[str, ...]) -> list[list[bool]]:
-    """Per candidate, per sentence: about another model or line than the question's `codes`
-    (`qa.search.index.sentences_about_another`). All False when the question names none."""
-    table = index.sentences
-    if not codes:
-        return [[False] * (b - a) for a, b in zip(spans.at.tolist(), spans.at[1:].tolist())]
-    starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
+def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) -> list[list[bool]]:
+    """Per candidate, per sentence: about another model or line than the question's codes
+    (`qa.search.index.sentences_about_another`), or on a table row keyed by something other than the row values
+    the question names (`qa.search.index.rows_about_other_keys`). All False when the question names neither."""
+    texts = [index.passages[row].text for row in rows]
+    keys = {i: row_keys(text) for i, text in enumerate(texts) if "：" in text}
+    folded = fold(query.text)
+    asked = frozenset(key for found in keys.values() for key in found if key and key in folded)
     bounds = spans.at.tolist()
-    return [
-        sentences_about_another(index.passages[row].text, list(zip(starts[a:b], ends[a:b])), codes)
-        for row, a, b in zip(rows, bounds, bounds[1:])
-    ]
-
-
-def _row_keys_asked(index: Index, rows: list[int], question: str) -> frozenset[str]:
-    """The first values of the candidates' table rows (`qa.search.index.row_keys`) that the question names."""
-    folded = fold(question)
-    return frozenset(
-        key
-        for row in rows
-        if "：" in index.passages[row].text
-        for key in row_keys(index.passages[row].text)
-        if key and key in folded
-    )
+    if not query.codes and not asked:
+        return [[False] * (b - a) for a, b in zip(bounds, bounds[1:])]
+    table = index.sentences
+    starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
+    out = []
+    for i, (text, a, b) in enumerate(zip(texts, bounds, bounds[1:])):
+        at = list(zip(starts[a:b], ends[a:b]))
+        other = sentences_about_another(text, at, query.codes) if query.codes else [False] * (b - a)
+        if i in keys:
+            other = [o or k for o, k in zip(other, rows_about_other_keys(text, at, asked, keys[i]))]
+        out.append(other)
+    return out
 
 
 def _kind(index: Index, spans: _Spans, kind: str | None) -> np.ndarray:
