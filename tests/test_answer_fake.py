@@ -151,6 +151,15 @@ def test_a_question_about_another_city_is_refused_and_the_refusal_names_it(answe
     assert "东营市" in result.message and "东营市" in result.message_en
 
 
+def test_an_everyday_word_the_dictionary_tags_as_a_place_is_no_place(answerer):
+    # jieba tags 上楼, 福利 and 入口 as places; no document mentions them, and that refuses nothing.
+    words = answerer.index.tokenizer.words("刚买回来搬上楼，新员工有什么福利，入口在哪？")
+    assert answerer.places(words) == ()
+    result = answerer.ask("庆云县检察院什么时候自主研发了电子送达平台，上楼后去哪用？")
+    assert "上楼" not in result.message
+    assert answerer.places(answerer.index.tokenizer.words("深圳的检察院在哪？")) == ("深圳",)
+
+
 def test_a_city_named_without_its_shi_is_one_the_document_must_name(answerer):
     # 北京 is in another article of the corpus, not in 庆云县's; 德州 is in 庆云县's.
     assert answerer.ask("德州庆云检察院什么时候自主研发了电子送达平台？").answered

@@ -249,6 +249,7 @@ def test_names_holder(sentence, office, named):
         ("住在7栋2单元502室。", False),
         ("一次买东西超过300块，要先在群里说一声。", True),
         ("任务：垃圾投放点改造，责任人：许立斌，预算（元）：35000", True),  # the column names the currency
+        ("城市类别：一类城市，住宿标准（元/晚）：600，伙食补助（元/天）：120", True),  # and what it is paid for
         ("公司斥资77亿美元收购该品牌。", True),
         ("把第三块地分给他。", False),
         ("院子里有3块石头。", False),

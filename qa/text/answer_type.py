@@ -76,11 +76,11 @@ _SENTENCE = {
         r"|每\s*(?:[0-9０-９]+|[两三四五六七八九十百千万]+)\s*[个次步页张件公千米]"  # every 1000 steps, 每3个月
         r"|(?<![0-9年])[0-9]{1,2}\s*[-－—~～至到]\s*[0-9]{1,2}\s*月"  # a span of months: 花期1-3月
     ),
-    # An amount of money: 600元, 5万元, 25元/人, 三百块钱, 300块, ￥99, a table's 预算（元）：12000.
+    # An amount of money: 600元, 5万元, 25元/人, 三百块钱, 300块, ￥99, a table's 预算（元）：12000 or 住宿标准（元/晚）：600.
     "money": re.compile(
         r"(?<!第)(?:[0-9０-９][0-9０-９,，.]*|[零〇一二两三四五六七八九十百千万亿]+)\s*[多余]?\s*[万亿]?\s*"
         r"(?:[美欧日港韩澳加台]?元|块钱|英镑|港币|卢布|法郎|块(?=[，,。；;、！!？?）)\s]|以[内上下]|左右|$))"
-        r"|[￥¥$€£]\s*[0-9]|[（(](?:万?元|人民币)[)）]\s*[:：]\s*[0-9]"
+        r"|[￥¥$€£]\s*[0-9]|[（(](?:万?元|人民币)(?:\s*/\s*[\u4e00-\u9fff]{1,2})?[)）]\s*[:：]\s*[0-9]"
     ),
 }
 
@@ -209,6 +209,21 @@ def _all_cjk(word: str) -> bool:
     return all("\u4e00" <= c <= "\u9fff" for c in word)
 
 
+_NOT_PLACES = frozenset(
+    # Words jieba's dictionary tags as places that are ordinary words in a question: moving (上楼, 入口), kinds of
+    # place (山洞, 海滩), qualities and things (福利, 长度, 密封, 台风). "资料中没有提到“上楼”" refuses nothing real.
+    """
+    东西 南北 平原 英雄 朝廷 太阳 哥哥 二哥 阿哥 大伯 海洋 湖泊 大桥 高原 永乐 美丽 江湖 大街 庆典 南路 北路 东路 西路 中路 深度 长度 广度 山脉 治安 新鲜 古城 海峡 河口 冰川 山水
+    长大 莫非 普及 商城 内河 古典 阴阳 江山 高山 大海 山坡 河谷 上马 太平 福利 日志 云集 青春 山河 神圣 莲蓬 桥头堡 新建 西门 南门 北门 东门 中断 山洞 都城 关联 海湾 上半场 湖水 广义
+    上山 下山 上楼 上台 上门 上路 上岗 上铺 上街 上古 入口 入门 入海 入阁 登山 渡江 渡河 立马 江水 河水 泉水 新港 新城 海关 舞美 大洋 山峰 内城 石桥 中密度 山寨 西洋 契约 白马 金牙
+    路桥 中兴 广布 古都 重阳 三角洲 天河 山口 大山 千古 城堡 中道 深山 江河 伦理 城垣 大河 大湖 大江 中和 天黑 法典 长河 池塘 天桥 加盟 密封 安宁 黄沙 海滨 莫大 沿河 海滩 牡丹 西瓜
+    贵宾 嘉宾 汉堡 海港 山林 山川 北风 赞美 大城 喜庆 吉利 四海 大门口 礼拜 兴旺 深海 山羊 绵羊 远洋 井口 中堂 山门 深谷 朝野 台风 山岭 象牙 深水 中西 河湾 海岛 深渊 河畔 夕阳 远古
+    港湾 新春 新桥 苏打 台站 长寿 波及 冰山 旧城 太极 山庄 安顿 江海 城东 城西 城南 南郊 北郊 美德 欢庆 山野 乌黑 密林 开朗 缅怀 兴隆 端庄 珍藏 锦旗 黑洞 山沟 沙洲 香水 广为 四壁
+    后山 越野 虎口 法度 河滩 浅海 大坝 山丘 新旧 湖畔 沧桑 朝霞 海沟
+    """.split()
+)
+
+
 _places: frozenset[str] | None = None
 
 
@@ -220,4 +235,4 @@ def place_names(tokens: Sequence[str]) -> list[str]:
 
         with open(jieba.Tokenizer().get_dict_file().name, encoding="utf-8") as handle:
             _places = frozenset(p[0] for p in (line.split() for line in handle) if len(p) == 3 and p[2] == "ns")
-    return [t for t in tokens if len(t) >= 2 and t in _places]
+    return [t for t in tokens if len(t) >= 2 and t in _places and t not in _NOT_PLACES]
