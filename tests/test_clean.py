@@ -313,3 +313,30 @@ def test_a_one_line_page_whose_breadcrumb_follows_the_menu_keeps_its_headline_an
     body = "\n".join(b.text for b in article.blocks)
     assert body.startswith("6月13日上午，桐溪县第五届杨梅文化节") and body.endswith("另按每斤25元计价。")
     assert {d.rule for d in article.dropped if "您当前的位置" in d.text} == {"navigation"}
+
+
+def test_a_one_line_notice_keeps_its_sections_and_loses_the_site_menu_and_the_links_after_it():
+    # The site's name and a long menu come before the breadcrumb; the notice's line breaks became spaces; the print
+    # and close buttons and the previous and next articles follow the signature.
+    line = (
+        "岚州燃气有限公司 首页 走进燃气 新闻中心 通知公告 用气服务 营业网点 安全用气 网上营业厅 党建园地 联系我们 "
+        "当前位置：首页 > 通知公告 关于东城区部分区域暂停供气的通知 发布时间：2025-10-08 09:15 来源：岚州燃气客服中心 "
+        "浏览次数：532 尊敬的用户： 为配合东城区燃气管网改造工程，我公司将对相关区域暂停供气。现将有关事项通知如下： "
+        "一、停气时间 2025年10月12日8:00至18:00，共计10小时。 二、停气范围 解放路两侧，包括锦苑小区、东城第一小学。 "
+        "三、温馨提示 1. 请关闭燃气表前阀门。 2. 恢复供气后请勿自行点火，等待工作人员上门检查。 "
+        "岚州燃气有限公司 2025年10月8日 【打印】 【关闭】 上一篇：关于调整营业时间的公告 下一篇：关于燃气安全检查的通知 "
+        "网站首页 | 网站地图 | 联系我们 版权所有：岚州燃气有限公司 本网站最佳浏览分辨率1920×1080"
+    )
+    article = parse_article(line)
+    assert article.title == "关于东城区部分区域暂停供气的通知"
+    assert (article.date, article.publisher) == ("2025-10-08", "岚州燃气客服中心")
+    blocks = [(b.kind, b.text) for b in article.blocks]
+    assert ("heading", "一、停气时间") in blocks
+    assert ("para", "2025年10月12日8:00至18:00，共计10小时。") in blocks
+    assert ("heading", "二、停气范围") in blocks
+    assert ("para", "1. 请关闭燃气表前阀门。") in blocks
+    assert ("para", "2. 恢复供气后请勿自行点火，等待工作人员上门检查。") in blocks
+    body = "\n".join(b.text for b in article.blocks)
+    assert body.startswith("尊敬的用户：")
+    for junk in ("首页", "走进燃气", "当前位置", "打印", "上一篇", "下一篇", "版权所有", "分辨率"):
+        assert junk not in body, junk

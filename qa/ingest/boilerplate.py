@@ -113,9 +113,20 @@ _WIDGET_WORD = re.compile(
     r"|\[[大中小\s]{1,8}\]|(分享到?|字[号体])\s*[:：]"
     r"|(分享到?|微信|微博|QQ空间|朋友圈|[大中小]|打印(本页)?|关闭(窗口)?|收藏|纠错|本报讯)(?=\s|$)"
 )
-# A footer that follows the text: related links, the editor, then the site's links and copyright.
-_TAIL = re.compile(r"(相关新闻|相关阅读|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐|猜你喜欢|责任编辑|责编)\s*[:：]")
+# A footer that follows the text: related links, the editor, the print and close buttons, the previous and next
+# articles, then the site's links and copyright.
+_TAIL = re.compile(
+    r"(相关新闻|相关阅读|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐|猜你喜欢|责任编辑|责编|上一篇|下一篇|上一条|下一条)\s*[:：]"
+    r"|【\s*(打印(本页)?|关闭(窗口|本页)?)\s*】"
+)
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# Where the text of a one-line page had its line breaks: a space after a sentence or a lead-in (。！？；：), before a
+# section's number (一、 （二） 3.), and after a section's short heading that follows its number (一、停水时间).
+_SECTION = r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|[0-9]{1,2}[.．、](?![0-9]))"
+_BREAK = re.compile(rf"(?:(?<=[。！？!?；;：:])|(?<=[。！？!?][）)”」』]))\s+(?=\S)|\s+(?={_SECTION})")
+_SECTION_HEADING = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])[^\s，。；：,;:]{1,16}(?=\s+\S)"
+)
 
 
 def unfold(line: str) -> tuple[list[str], str | None]:
@@ -154,7 +165,20 @@ def unfold(line: str) -> tuple[list[str], str | None]:
         if match.start() > 0 and not _SENTENCE_END.search(body, match.start()):
             body, tail = body[: match.start()].strip(), body[match.start() :].strip()
             break
+    if head:
+        # A page stored on one line kept its line breaks as spaces: the text's lines are cut again where a
+        # sentence or a lead-in ended, and around the headings of its sections (一、停水时间 2025年9月20日…).
+        return [*head, *_text_lines(body)] if body else head, tail
     return [*head, body] if body else head, tail
+
+
+def _text_lines(text: str) -> list[str]:
+    """The lines of a one-line page's text (`_BREAK`, `_SECTION_HEADING`)."""
+    out: list[str] = []
+    for piece in _BREAK.split(text):
+        heading = _SECTION_HEADING.match(piece)
+        out.extend([heading.group(0), piece[heading.end() :].strip()] if heading else [piece])
+    return [line for line in out if line]
 
 
 def _after_menu(line: str) -> tuple[list[str], int]:
@@ -222,6 +246,12 @@ def rule_of(line: str) -> str | None:
     if (len(line) <= 24 and _WIDGET.match(line)) or _only_widgets(line):
         return "widget"
     return None
+
+
+def long_navigation(line: str) -> str | None:
+    """ "navigation" when a line too long for `rule_of` (a site's name and menu before the breadcrumb: 澄江水务集团有限公司
+    首页 走进水务 … 当前位置：首页 > 通知公告) is navigation and no sentence ends in it; else None."""
+    return "navigation" if _NAVIGATION.search(line) and not _SENTENCE_END.search(line) else None
 
 
 def editor_field(text: str) -> str | None:

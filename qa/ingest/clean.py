@@ -154,7 +154,7 @@ def _rule(s: str, found: _Meta, in_body: bool) -> str | None:
     taken = _take_meta(s, found, in_body)
     if taken:
         return taken
-    rule = (boilerplate.rule_of(s) if short else None) or boilerplate.caption_rule(s)
+    rule = (boilerplate.rule_of(s) if short else boilerplate.long_navigation(s)) or boilerplate.caption_rule(s)
     if rule:
         return rule
     return "no-chinese-header" if not in_body and cjk_count(s) == 0 else None
@@ -185,6 +185,11 @@ def _take_meta(s: str, found: _Meta, in_body: bool) -> str | None:
 _LEAD_IN = re.compile(r"[^：:\s]{8,}[：:]$")
 
 
+_CN_SECTION = re.compile(r"[一二三四五六七八九十]{1,3}、")  # 一、停水时间
+# A salutation (尊敬的用户：, 各位家长：) opens the text: it is no heading.
+_SALUTATION = re.compile(r"^(尊敬的|亲爱的|各位|全体)[^：:，。]{1,12}[：:]$")
+
+
 def _introduces_list(text: str) -> bool:
     """True when `text` ends in a clause that introduces a list (…需提供以下材料：); only its end is read."""
     return text.endswith(("：", ":")) and _LEAD_IN.search(text[-HEADING_MAX_CHARS:]) is not None
@@ -192,7 +197,7 @@ def _introduces_list(text: str) -> bool:
 
 def _is_short(s: str) -> bool:
     """A heading-like line: short, and no sentence ends in it, nor does it introduce a list."""
-    if len(s) > HEADING_MAX_CHARS or ends_sentence(s) or _introduces_list(s):
+    if len(s) > HEADING_MAX_CHARS or ends_sentence(s) or _introduces_list(s) or _SALUTATION.match(s):
         return False
     return not any(ch in s for ch in "。！？!?；;")
 
@@ -222,6 +227,7 @@ def _drop_image_captions(lines: list[_Line], dropped: list[Dropped]) -> None:
         i
         for i in shorts
         if lines[i].gap == widest
+        and not lines[i].marked  # the page marks it as a heading (<h2>)
         and not (i + 1 < len(lines) and lines[i + 1].kind == "body" and lines[i + 1].gap <= usual)
     ]
     dropped.extend(Dropped(lines[i].text, "image-gap") for i in drop)
@@ -289,8 +295,12 @@ def _blocks(lines: list[_Line], dropped: list[Dropped]) -> tuple[Block, ...]:
     """
     blocks: list[Block] = []
     listing = False  # the last paragraph introduces a list (…需提供以下材料：): short lines after it are its items
-    for line in lines:
-        if line.kind == "short" and listing and not line.marked:
+    for at, line in enumerate(lines):
+        # A numbered line followed by text is the heading of a section, not an item of the list (…通知如下：
+        # 一、停水时间 2025年9月20日…); one followed by another short line is an item (…材料： 一、身份证 二、户口本).
+        numbered = opens_part(line.text) or _CN_SECTION.match(line.text) is not None
+        section = numbered and at + 1 < len(lines) and lines[at + 1].kind == "body"
+        if line.kind == "short" and listing and not line.marked and not section:
             blocks[-1] = Block("para", f"{blocks[-1].text}\n{line.text}")
             continue
         if line.kind == "short" and blocks and blocks[-1].kind == "heading" and not opens_part(line.text):
