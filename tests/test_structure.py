@@ -474,6 +474,30 @@ def test_a_question_about_a_numbered_line_no_document_names_is_refused_and_says_
     assert answer.answered and "2027年" in answer.passages[0].quote
 
 
+def test_an_faq_page_keeps_each_heading_and_quotes_the_answer_not_its_numbered_question(tmp_path: Path, fake_encoder):
+    # 5G is a band (5GHz), not a model no document names. The 三、故障处理 heading after a <details> block stood in
+    # the wide gap an image leaves, and was dropped as a caption. A numbered question line (Q8：…？) is not the quote.
+    write(
+        tmp_path / "faq.html",
+        "<html><body><h1>岚净扫地机器人常见问题</h1>\n<p>本页面适用于岚净 S8 扫地机器人。</p>\n\n"
+        "<h2>二、App 与网络连接</h2>\n<details>\n  <summary>Q5：机器人无法连接 Wi-Fi 怎么办？</summary>\n"
+        "  <p>机器人仅支持 2.4GHz Wi-Fi，不支持 5GHz 网络。请确认路由器已开启 2.4GHz 频段。</p>\n</details>\n"
+        "<details>\n  <summary>Q7：可以保存几张地图？</summary>\n  <p>S8 可保存 3 张地图，适合复式住宅使用。</p>\n</details>\n\n"
+        "<h2>三、故障处理</h2>\n<dl>\n  <dt>Q8：机器人提示“错误 E3”是什么意思？</dt>\n"
+        "  <dd>E3 表示主刷被缠绕或卡住。请将机器翻转，取下主刷清理。若清理后仍报错，请联系售后。</dd>\n</dl>\n"
+        "</body></html>\n",
+    )
+    [doc] = load_corpus(tmp_path).documents
+    assert [doc.text[a:b] for a, b in doc.headings] == ["二、App 与网络连接", "三、故障处理"]
+    answerer = _answerer(tmp_path, fake_encoder)
+    answer = answerer.ask("家里是5G的Wi-Fi，机器人连不上怎么办", keep_refused=True)
+    assert "5g" not in answer.message.lower()
+    assert "2.4GHz" in answer.passages[0].text
+    first = answerer.ask("机器人提示错误E3是什么意思？", keep_refused=True).passages[0]
+    assert first.heading == "三、故障处理" and not first.quote.startswith("Q8")
+    assert not answerer.ask("机器人提示错误E5是什么意思？").answered
+
+
 def test_a_table_row_keyed_by_what_the_question_names_is_the_quote(tmp_path: Path, fake_encoder):
     # The 二孩 row names 全日托 too, in its last column, and repeats more of the words asked.
     write(

@@ -126,7 +126,7 @@ class Evidence:
         return (self.dense, self.coverage, self.sentence, self.kind_missing)
 
 
-_ASKED = re.compile(r"\s*(?:问|Q|问题|提问|【问】)\s*[:：][^\n]*[？?]\s*$")  # 问：怎样预约挂号？
+_ASKED = re.compile(r"\s*(?:问|Q|问题|提问|【问】)\s*\d{0,3}\s*[:：][^\n]*[？?]\s*$")  # 问：怎样预约挂号？ Q8：…？
 MEASURED = ("duration", "money")  # kinds of answer specific enough that a quote without one cannot answer
 
 
@@ -493,7 +493,9 @@ class Answerer:
         """Those of a question's model numbers, codes (`codes_in`) and numbered lines (`numbered_lines`) that no
         document writes (GPT-4 where only GPT-3 is, 地铁3号线 in documents about a tunnel)."""
         known = self.index.codes
-        return tuple(dict.fromkeys(c for c in codes if c not in known))
+        # A number with letters after it is a quantity (5G, 4K, 2.4GHz), not a model: 5G where 5GHz is written.
+        quantity = re.compile(r"\d[\d.]*[a-z]{1,3}")
+        return tuple(dict.fromkeys(c for c in codes if c not in known and not quantity.fullmatch(c)))
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""
