@@ -347,6 +347,7 @@ def test_join_lines_keeps_spaces_only_between_half_width_text():
     assert join_lines("会议通过　2", "023年9月1日起施行") == "会议通过　2023年9月1日起施行"
     assert join_lines("page 2", "3 items") == "page 2 3 items"
     assert join_lines("共 12", "34 人") == "共 12 34 人"  # spaces around the numbers: two numbers
+    assert join_lines("下午14:30至1", "7:30结束") == "下午14:30至17:30结束"  # a time cut in two
     assert join_lines("infor-", "mation") == "information"
 
 
@@ -424,3 +425,15 @@ def test_a_contract_signed_with_dates_is_read_whole_and_its_fields_head_nothing(
     # 合同 is the title's, and 是怎么规定的 how it asks: nothing beyond the article is asked.
     answer = Answerer(index, fake_encoder, refusal=None).ask("合同第三条是怎么规定的？", keep_refused=True)
     assert answer.passages[0].quote.startswith("第三条 争议解决")
+
+
+def test_a_line_broken_at_a_count_of_characters_is_full_though_its_digits_make_it_narrow():
+    # The typesetter broke every line at 16 characters: the one holding times is narrower, yet wrapped.
+    text = "三、报名方式（一）现场报名：每天上午8:30至11:30、下午14:30至17:30，地点为学校行政楼一楼招生大厅。"
+    lines = ["三、报名方式", *wrap(text[6:], 16)]
+    assert lines[1] == "（一）现场报名：每天上午8:30"
+    blocks, _ = paged_blocks(
+        [["简章", "一、学校简介", *wrap("东川职业技术学校始建于一九八六年，现为省级示范性中等职业学校。", 16), *lines]]
+    )
+    assert ("para", text[6:]) in [(b.kind, b.text) for b in blocks]
+    assert [b.text for b in blocks if b.kind == "heading"] == ["简章", "一、学校简介", "三、报名方式"]

@@ -6,8 +6,9 @@ file copied from one is the same), so paragraphs are rebuilt from the shape of t
 
 * a line ends its paragraph when it ends with 。！？!?”」』 (the end of a
   sentence) or when it is clearly shorter than a full line (under
-  `SHORT_LINE` of the document's usual full-line width): the last line of a
-  paragraph rarely reaches the right margin, a wrapped one always does;
+  `SHORT_LINE` of the document's usual full-line width, and of its usual count
+  of characters): the last line of a paragraph rarely reaches the right margin,
+  a wrapped one always does;
 * a blank line inside a page, where the extractor gives one, also ends a paragraph;
 * a line that opens an article, a chapter or a numbered item (第五条, 第二章, （一）, 1.)
   starts a paragraph;
@@ -89,6 +90,9 @@ def join_lines(left: str, right: str) -> str:
     return left + right
 
 
+_TIME_OR_DECIMAL = re.compile(r"[:.][0-9]")
+
+
 def _split_number(left: str, right: str) -> bool:
     """True when a line break falls inside a number set among Chinese characters (通过　2 | 023年): a Chinese
     typesetter breaks anywhere, an English one only between words."""
@@ -99,7 +103,7 @@ def _split_number(left: str, right: str) -> bool:
         and bool(head)
         and bool(tail)
         and not _half_width(head[-1])
-        and not _half_width(tail[0])
+        and (not _half_width(tail[0]) or _TIME_OR_DECIMAL.match(tail) is not None)  # 至1 | 7:30, 约1 | 2.5米
     )
 
 
@@ -154,6 +158,9 @@ def paged_blocks(pages: list[list[str]]) -> tuple[list[Block], list[int]]:
         The blocks in reading order, and the 1-based page where each one starts.
     """
     full = _full_width([display_width(line) for lines in pages for line in lines if line])
+    # A typesetter that breaks at a count of characters, not at a width, leaves lines with digits narrower: such a
+    # line is full by its count (…每天上午8:30 | 至11:30…).
+    count = _full_width([len(line) for lines in pages for line in lines if line])
     blocks: list[Block] = []
     starts: list[int] = []
     current: list[str] = []
@@ -166,7 +173,7 @@ def paged_blocks(pages: list[list[str]]) -> tuple[list[Block], list[int]]:
                 starts.append(number)
             if line:
                 current.append(line)
-            if current and (not line or _ends_paragraph(line, full)):
+            if current and (not line or _ends_paragraph(line, full, count)):
                 blocks.append(_block(current))
                 current = []
     if current:
@@ -182,8 +189,10 @@ def _full_width(widths: list[int]) -> int:
     return ordered[-1 - len(ordered) // OUTLIERS]
 
 
-def _ends_paragraph(line: str, full: int) -> bool:
-    return line.endswith(tuple(PARAGRAPH_END)) or display_width(line) < SHORT_LINE * full
+def _ends_paragraph(line: str, full: int, count: int) -> bool:
+    return line.endswith(tuple(PARAGRAPH_END)) or (
+        display_width(line) < SHORT_LINE * full and len(line) < SHORT_LINE * count
+    )
 
 
 def _block(lines: list[str]) -> Block:
