@@ -428,12 +428,13 @@ def test_a_contract_signed_with_dates_is_read_whole_and_its_fields_head_nothing(
 
 
 def test_a_line_broken_at_a_count_of_characters_is_full_though_its_digits_make_it_narrow():
-    # The typesetter broke every line at 16 characters: the one holding times is narrower, yet wrapped.
+    # A PDF's typesetter broke every line at 16 characters: the one holding times is narrower, yet wrapped.
     text = "三、报名方式（一）现场报名：每天上午8:30至11:30、下午14:30至17:30，地点为学校行政楼一楼招生大厅。"
     lines = ["三、报名方式", *wrap(text[6:], 16)]
     assert lines[1] == "（一）现场报名：每天上午8:30"
-    blocks, _ = paged_blocks(
-        [["简章", "一、学校简介", *wrap("东川职业技术学校始建于一九八六年，现为省级示范性中等职业学校。", 16), *lines]]
-    )
+    pages = [["简章", "一、学校简介", *wrap("东川职业技术学校始建于一九八六年，现为省级示范性中等职业学校。", 16), *lines]]
+    blocks, _ = paged_blocks(pages, typeset=True)
     assert ("para", text[6:]) in [(b.kind, b.text) for b in blocks]
     assert [b.text for b in blocks if b.kind == "heading"] == ["简章", "一、学校简介", "三、报名方式"]
+    # A text file's lines are as written: there a narrow line ends its paragraph.
+    assert ("para", text[6:]) not in [(b.kind, b.text) for b in paged_blocks(pages)[0]]

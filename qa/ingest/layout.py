@@ -148,19 +148,20 @@ def _is_furniture(line: str, repeated: set[str]) -> bool:
     return bool(_PAGE_NUMBER.match(line)) or _furniture_key(line) in repeated
 
 
-def paged_blocks(pages: list[list[str]]) -> tuple[list[Block], list[int]]:
+def paged_blocks(pages: list[list[str]], *, typeset: bool = False) -> tuple[list[Block], list[int]]:
     """Rebuild headings and paragraphs from the wrapped lines of each page.
 
     Args:
         pages: the stripped lines of each page ("" for a blank line), page furniture already dropped.
+        typeset: the lines are a PDF's, wrapped by a typesetter (a line is full by its width or by its count).
 
     Returns:
         The blocks in reading order, and the 1-based page where each one starts.
     """
     full = _full_width([display_width(line) for lines in pages for line in lines if line])
-    # A typesetter that breaks at a count of characters, not at a width, leaves lines with digits narrower: such a
-    # line is full by its count (…每天上午8:30 | 至11:30…).
-    count = _full_width([len(line) for lines in pages for line in lines if line])
+    # A typesetter that breaks at a count of characters, not at a width, leaves lines with digits narrower: in a PDF
+    # (`typeset`) such a line is full by its count (…每天上午8:30 | 至11:30…). A text file's lines are as written.
+    count = _full_width([len(line) for lines in pages for line in lines if line]) if typeset else math.inf
     blocks: list[Block] = []
     starts: list[int] = []
     current: list[str] = []
@@ -189,7 +190,7 @@ def _full_width(widths: list[int]) -> int:
     return ordered[-1 - len(ordered) // OUTLIERS]
 
 
-def _ends_paragraph(line: str, full: int, count: int) -> bool:
+def _ends_paragraph(line: str, full: int, count: float) -> bool:
     return line.endswith(tuple(PARAGRAPH_END)) or (
         display_width(line) < SHORT_LINE * full and len(line) < SHORT_LINE * count
     )

@@ -73,7 +73,7 @@ def _read(data: bytes) -> PdfText:
         raise NotTextError(SCANNED)
     # the blank lines around a page's text are not paragraph breaks: a paragraph may go on over the page
     pages = [[strip_invisible(line).strip() for line in text.strip().split("\n")] for text in texts]
-    blocks, starts = paged_blocks(drop_page_furniture(pages))
+    blocks, starts = paged_blocks(drop_page_furniture(pages), typeset=True)
     read = sum(len("".join(text.split())) for text in texts)
     if read < SCANNED_CHARS * len(texts) and not any(b.kind == "para" for b in blocks):
         raise NotTextError(ALMOST_SCANNED.format(n=SCANNED_CHARS))
