@@ -498,6 +498,20 @@ def test_an_faq_page_keeps_each_heading_and_quotes_the_answer_not_its_numbered_q
     assert not answerer.ask("机器人提示错误E5是什么意思？").answered
 
 
+def test_the_next_meeting_does_not_answer_a_question_about_this_one(tmp_path: Path, fake_encoder):
+    # The last item's sentence about the next meeting repeats 例会, 地点 and 召开; the header line answers.
+    write(
+        tmp_path / "minutes.md",
+        "# 青枫社区2025年第三季度工作例会会议纪要\n\n会议时间：2025年7月18日下午2:30\n\n"
+        "会议地点：社区党群服务中心二楼第一会议室\n\n## 一、加装电梯\n\n梧桐苑小区3号楼已完成业主意见征集。\n\n"
+        "## 二、其他事项\n\n社区便民服务热线调整为0579-83217706。下次例会定于2025年10月17日在社区党群服务中心三楼例会地点召开。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    quotes = [p.quote for p in answerer.ask("这次例会在什么地点召开？", keep_refused=True).passages]
+    assert not any("下次" in q for q in quotes) and any("二楼第一会议室" in q for q in quotes)
+    assert "2025年10月17日" in answerer.ask("下次例会什么时候召开？", keep_refused=True).passages[0].quote
+
+
 def test_a_table_row_keyed_by_what_the_question_names_is_the_quote(tmp_path: Path, fake_encoder):
     # The 二孩 row names 全日托 too, in its last column, and repeats more of the words asked.
     write(

@@ -39,6 +39,7 @@ from qa.search.index import (
     numbered_lines,
     rows_about_other_keys,
     sentences_about_another,
+    sentences_about_next_time,
 )
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
@@ -411,8 +412,10 @@ class Answerer:
         if keys:
             # A table row keyed by what the question names answers it, not the rows beside it (全日托 over 半日托).
             scores = _never(scores, rows_about_other_keys(passage.text, spans, keys))
-        # The question of an FAQ written as 问：…？ 答：… answers nothing, though it repeats the words asked.
+        # The question of an FAQ written as 问：…？ 答：… answers nothing, though it repeats the words asked; nor
+        # does the next meeting's date (下次例会定于…召开) answer when this one was held.
         scores = _never(scores, [bool(_ASKED.match(s)) for s in sentences])
+        scores = _never(scores, sentences_about_next_time(passage.text, spans, query.text))
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())

@@ -339,6 +339,19 @@ def rows_about_other_keys(
     return out
 
 
+def sentences_about_next_time(text: str, spans: Sequence[tuple[int, int]], question: str) -> list[bool]:
+    """For each sentence of `text` at `spans`: True when it tells of the next meeting or event (下次例会定于10月17日
+    召开), which does not answer a question about this one (这次例会是哪天开的？ 会议在什么地点召开？). All False
+    when the question asks about the next one (下次例会什么时候开？)."""
+    if _ASKS_NEXT.search(question) or not _ASKS_NEXT.search(text):
+        return [False] * len(spans)
+    return [_NEXT_TIME.search(text, start, end) is not None for start, end in spans]
+
+
+_ASKS_NEXT = re.compile(r"下一?[次回届期]")
+_NEXT_TIME = re.compile(r"下一?[次回届期][^，。；,;\n]{0,50}?(?:召开|举行|举办|开展|开会)")
+
+
 # A row of 列名：值 fields: its first value, then a comma and at least one more field.
 _ROW_KEY = re.compile(r"\s*[^：:，,\s]{1,12}[：:]\s*([^，,：:]{2,24}?)\s*[，,][^\n]*?[：:]")
 _ROW_CODE = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*)\s*[:：]")

@@ -12,7 +12,14 @@ import numpy as np
 from qa.ingest.structure import about_issuing, has_issuing
 from qa.search.bm25 import BM25
 from qa.search.fusion import rrf
-from qa.search.index import Index, codes_in, row_keys, rows_about_other_keys, sentences_about_another
+from qa.search.index import (
+    Index,
+    codes_in,
+    row_keys,
+    rows_about_other_keys,
+    sentences_about_another,
+    sentences_about_next_time,
+)
 from qa.search.ranker import Ranker, rr
 from qa.text.answer_type import KINDS, question_kind
 from qa.text.colloquial import written_forms
@@ -337,14 +344,15 @@ def _sentence_cover(
 
 def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) -> list[list[bool]]:
     """Per candidate, per sentence: about another model or line than the question's codes
-    (`qa.search.index.sentences_about_another`), or on a table row keyed by something other than the row values
-    the question names (`qa.search.index.rows_about_other_keys`). All False when the question names neither."""
+    (`qa.search.index.sentences_about_another`), on a table row keyed by something other than the row values
+    the question names (`qa.search.index.rows_about_other_keys`), or about the next meeting when the question is
+    not (`qa.search.index.sentences_about_next_time`). All False when none of these is in play."""
     texts = [index.passages[row].text for row in rows]
     keys = {i: row_keys(text) for i, text in enumerate(texts) if "：" in text}
     folded = fold(query.text)
     asked = frozenset(key for found in keys.values() for key in found if key and key in folded)
     bounds = spans.at.tolist()
-    if not query.codes and not asked:
+    if not query.codes and not asked and not any("下" in text for text in texts):
         return [[False] * (b - a) for a, b in zip(bounds, bounds[1:])]
     table = index.sentences
     starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
@@ -354,6 +362,7 @@ def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) ->
         other = sentences_about_another(text, at, query.codes) if query.codes else [False] * (b - a)
         if i in keys:
             other = [o or k for o, k in zip(other, rows_about_other_keys(text, at, asked, keys[i]))]
+        other = [o or n for o, n in zip(other, sentences_about_next_time(text, at, query.text))]
         out.append(other)
     return out
 
