@@ -209,3 +209,31 @@ def test_a_pages_menu_is_one_dropped_line_and_a_byline_with_colons_is_its_author
     for word in ("本地要闻", "时政", "经济", "视频"):
         assert word not in doc.text
     assert parse_html(NEWS_PAGE).text.count("首页 | 本地要闻 | 时政 | 经济 | 视频") == 1
+
+
+def test_a_form_of_labels_and_values_is_read_row_by_row_however_long_its_values(tmp_path):
+    # A service guide: a label in each row's first cell, a value (some long, one a list) in the second.
+    page = (
+        "<html><body><h1>灵活就业人员参保登记</h1><table>"
+        "<tr><th>事项名称</th><td>灵活就业人员基本养老保险参保登记</td></tr>"
+        "<tr><th>申请材料</th><td><ol><li>居民身份证原件；</li><li>本人名下的银行借记卡；</li></ol></td></tr>"
+        "<tr><th>办理流程</th><td>申请 &rarr; 受理 &rarr; 办结。<br>网上办理：登录“渝川人社”App，进入“灵活就业参保”栏目，"
+        + "填写个人信息并上传材料，审核结果将以短信方式通知；"
+        * 3
+        + "</td></tr>"
+        "<tr><th>收费标准</th><td>不收费</td></tr>"
+        "<tr><th>办理地点</th><td>渝川市政务服务中心二楼C区社保综合窗口</td></tr>"
+        "<tr><th>咨询电话</th><td>0826-63124580</td></tr>"
+        "</table></body></html>"
+    )
+    lines = parse_html(page).text.split("\n")
+    assert "申请材料：居民身份证原件；" in lines and "申请材料：本人名下的银行借记卡；" in lines
+    assert "办理流程：申请 → 受理 → 办结。" in lines
+    write(tmp_path / "guide.html", page)
+    [doc] = load_corpus(tmp_path).documents
+    paragraphs = [doc.text[p.start : p.end] for p in doc.paragraphs]
+    headings = [doc.text[a:b] for a, b in doc.headings]
+    # Each row is text of its own: a short value is no heading, and no row runs into the next.
+    for row in ("收费标准：不收费", "办理地点：渝川市政务服务中心二楼C区社保综合窗口", "咨询电话：0826-63124580"):
+        assert row in paragraphs, paragraphs
+    assert not any("：" in h for h in headings), headings

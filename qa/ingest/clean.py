@@ -31,6 +31,7 @@ class _Line:
     gap: int  # blank lines before it
     kind: str = "body"  # "body" | "short"
     marked: bool = False  # the page marks it a heading (<h1>…<h6>)
+    row: bool = False  # a row of a table on the page (办理时限：5个工作日): text, whole
 
 
 @dataclass
@@ -41,7 +42,9 @@ class _Meta:
     authors: list[str] = field(default_factory=list)
 
 
-def parse_article(text: str, *, markup: bool = True, headings: frozenset[str] = frozenset()) -> Article:
+def parse_article(
+    text: str, *, markup: bool = True, headings: frozenset[str] = frozenset(), rows: frozenset[str] = frozenset()
+) -> Article:
     """Clean one article.
 
     Args:
@@ -50,6 +53,7 @@ def parse_article(text: str, *, markup: bool = True, headings: frozenset[str] = 
             (**注意**, links, images: `qa.ingest.markdown.strip_inline`); False for the
             visible text of a web page, where a < is a character of the page.
         headings: lines the page marks as headings (<h2>…): headings even when a sentence ends
+        rows: the lines of the page's tables (办理时限：5个工作日): text however short, each a line of its own
             in them (an FAQ's 公积金的缴存比例是多少？).
 
     Returns:
@@ -65,7 +69,7 @@ def parse_article(text: str, *, markup: bool = True, headings: frozenset[str] = 
         text, inline = strip_inline(text)
         dropped.extend(inline)
     read = len(re.sub(r"\s", "", text))
-    lines = _content_lines(_lines_with_gaps(text), found, dropped, headings)
+    lines = _content_lines(_lines_with_gaps(text), found, dropped, headings, rows)
     _drop_image_captions(lines, dropped)
     lines = _join_broken_lines(lines)
     title, header, body = _split_header(lines)
@@ -98,7 +102,11 @@ def _lines_with_gaps(text: str) -> list[_Line]:
 
 
 def _content_lines(
-    lines: list[_Line], found: _Meta, dropped: list[Dropped], headings: frozenset[str] = frozenset()
+    lines: list[_Line],
+    found: _Meta,
+    dropped: list[Dropped],
+    headings: frozenset[str] = frozenset(),
+    rows: frozenset[str] = frozenset(),
 ) -> list[_Line]:
     """Drop boilerplate, pull metadata lines out, stop at the footer; record each line left out."""
     kept: list[_Line] = []
@@ -121,7 +129,10 @@ def _content_lines(
             continue
         marked = s in headings and len(s) <= TITLE_MAX_CHARS
         line.marked = marked
-        line.kind = "short" if marked or _is_short(s) or (not kept and is_title_like(s)) else "body"
+        line.row = s in rows and not marked
+        line.kind = (
+            "short" if marked or (not line.row and (_is_short(s) or (not kept and is_title_like(s)))) else "body"
+        )
         in_body = in_body or (line.kind == "body" and bool(kept))
         kept.append(line)
     while in_body and kept and kept[-1].kind == "short" and meta.is_name_line(kept[-1].text):
@@ -247,6 +258,8 @@ def _join_broken_lines(lines: list[_Line]) -> list[_Line]:
             and not ends_sentence(prev.text)
             and line.gap <= 1
             and not opens_part(line.text)
+            and not line.row
+            and not prev.row
         ):
             prev.text += line.text
             continue

@@ -244,7 +244,8 @@ def _text_article(data: bytes, suffix: str) -> tuple[Article, str, str | None, s
     text, encoding = decode(data)
     if suffix in (".html", ".htm"):
         page = parse_html(text)
-        return parse_article(page.text, markup=False, headings=page.headings), encoding, page.url, page.title
+        article = parse_article(page.text, markup=False, headings=page.headings, rows=page.rows)
+        return article, encoding, page.url, page.title
     if suffix in (".md", ".markdown") or looks_like_markdown(text):
         return parse_markdown(text), encoding, None, None
     if looks_structured(text) and not looks_scraped(text):

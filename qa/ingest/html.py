@@ -57,6 +57,7 @@ class HtmlPage:
     url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     headings: frozenset[str] = frozenset()  # the text of each <h1>…<h6>, spaces collapsed
+    rows: frozenset[str] = frozenset()  # the lines the page's tables were read as (办理时限：5个工作日)
 
 
 CELL_CHARS = 100  # a table whose cells are all this short holds data, not a page's layout
@@ -80,6 +81,25 @@ def table_lines(rows: list[list[str]], header: list[str] | None) -> list[str]:
     return lines
 
 
+FORM_ROWS = 3  # a table of label and value rows needs this many to be a form (a service guide, a spec sheet)
+_LABEL = re.compile(r"[^\s：:，,。；;]{2,10}[：:]?")  # 办理时限, 申请材料：
+
+
+def form_lines(rows: list[list[str]]) -> list[str] | None:
+    """A form's rows (a label, then its value: 办理时限 | 5个工作日) as 名：值 lines, one for each line of a value (a list
+    in the cell: 申请材料：居民身份证原件, 申请材料：银行借记卡); None unless every row with text is one short label
+    and one value."""
+    pairs = [[c.strip() for c in row] for row in rows if any(c.strip() for c in row)]
+    if len(pairs) < FORM_ROWS or any(len(row) != 2 or not _LABEL.fullmatch(" ".join(row[0].split())) for row in pairs):
+        return None
+    lines: list[str] = []
+    for label, value in pairs:
+        parts = [" ".join(line.split()) for line in value.split("\n") if line.strip()]
+        name = " ".join(label.split()).rstrip("：:")
+        lines.extend(f"{name}：{part}" for part in parts)
+    return lines
+
+
 @dataclass
 class _Table:
     """A <table> being read: where its text starts in the page's parts, and its rows of cells."""
@@ -93,7 +113,12 @@ class _Table:
     layout: bool = False  # holds another table: a page's layout, left as lines
 
     def rows_text(self) -> str | None:
-        """The rows as lines of 列名：值 pairs (of 名：值 for a two-cell row), or None for a layout table."""
+        """The rows as lines of 列名：值 pairs (of 名：值 for a two-cell row), a form's rows as 名：值 lines however
+        long their values (`form_lines`), or None for a layout table."""
+        if not self.layout:
+            form = form_lines(self.rows)
+            if form is not None:
+                return "\n".join(form)
         kept = [(head, [" ".join(c.split()) for c in row]) for head, row in zip(self.heads, self.rows)]
         kept = [(head, row) for head, row in kept if any(row)]
         rows = [row for _, row in kept]
@@ -110,6 +135,7 @@ class _Extractor(HTMLParser):
         self.tables: list[_Table] = []  # the tables open, innermost last
         self.heading: list[str] | None = None  # the text of the <h…> being read
         self.headings: set[str] = set()
+        self.rows: set[str] = set()
         self.skip_depth = 0
         self.in_title = False
         self.in_h1 = False
@@ -159,8 +185,8 @@ class _Extractor(HTMLParser):
             table.th_only = table.th_only and tag == "th"
             table.cell = []
             table.rows[-1].append("")
-        elif tag == "br" and table.cell is not None:
-            table.cell.append(" ")
+        elif tag in ("br", "li", "p", "div") and table.cell is not None:
+            table.cell.append("\n")  # a line of the cell: a space in a table's row, a line of a form's value
 
     def _table_end(self, tag: str) -> None:
         if not self.tables:
@@ -178,6 +204,7 @@ class _Extractor(HTMLParser):
             text = table.rows_text()
             if text is not None:
                 self.parts[table.start :] = ["\n\n", text, "\n\n"]
+                self.rows.update(" ".join(line.split()) for line in text.split("\n"))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -243,6 +270,7 @@ def parse_html(source: str) -> HtmlPage:
         url=url,
         meta=parser.meta,
         headings=frozenset(parser.headings - {""}),
+        rows=frozenset(parser.rows - {""}),
     )
 
 
