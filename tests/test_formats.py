@@ -432,9 +432,35 @@ def test_a_line_broken_at_a_count_of_characters_is_full_though_its_digits_make_i
     text = "三、报名方式（一）现场报名：每天上午8:30至11:30、下午14:30至17:30，地点为学校行政楼一楼招生大厅。"
     lines = ["三、报名方式", *wrap(text[6:], 16)]
     assert lines[1] == "（一）现场报名：每天上午8:30"
-    pages = [["简章", "一、学校简介", *wrap("东川职业技术学校始建于一九八六年，现为省级示范性中等职业学校。", 16), *lines]]
+    pages = [
+        ["简章", "一、学校简介", *wrap("东川职业技术学校始建于一九八六年，现为省级示范性中等职业学校。", 16), *lines]
+    ]
     blocks, _ = paged_blocks(pages, typeset=True)
     assert ("para", text[6:]) in [(b.kind, b.text) for b in blocks]
     assert [b.text for b in blocks if b.kind == "heading"] == ["简章", "一、学校简介", "三、报名方式"]
     # A text file's lines are as written: there a narrow line ends its paragraph.
     assert ("para", text[6:]) not in [(b.kind, b.text) for b in paged_blocks(pages)[0]]
+
+
+def test_a_pdf_contracts_field_lines_head_no_article_and_each_article_keeps_its_page(tmp_path: Path):
+    # The parties' fields are short lines with no sentence end: they were headings, the last of them
+    # (工作单位：…) heading every article after it.
+    first = [
+        "房屋租赁合同",
+        "出租方（甲方）：陈建峰",
+        "联系电话：158-2816-0937",
+        "承租方（乙方）：刘思雨",
+        "工作单位：岷州市博远教育咨询有限公司",
+        "甲、乙双方在平等、自愿、协商一致的基础上，订立本合同。",
+        "第一条 房屋基本情况",
+        "该房屋建筑面积为89.6平方米，户型为两室一厅一卫。",
+    ]
+    second = ["第二条 租赁期限", "租赁期限为两年，自2024年7月1日起至2026年6月30日止。"]
+    make_pdf(tmp_path / "lease.pdf", [first, second], header=None)
+    [doc] = load_corpus(tmp_path).documents
+    assert not any("工作单位" in (p.heading or "") or "联系电话" in (p.heading or "") for p in doc.paragraphs)
+    fields = next(p for p in doc.paragraphs if "出租方（甲方）：陈建峰" in doc.text[p.start : p.end])
+    assert "工作单位：岷州市博远教育咨询有限公司" in doc.text[fields.start : fields.end]
+    term = next(p for p in doc.paragraphs if "2026年6月30日" in doc.text[p.start : p.end])
+    assert term.heading == "第二条 租赁期限" and doc.page_of(term.start) == 2
+    assert doc.page_of(fields.start) == 1

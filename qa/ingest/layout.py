@@ -231,11 +231,22 @@ def meta_value(value: object) -> str | None:
 _FIELD_LINE = re.compile(r"^[^：:\s]{1,10}[：:]\s*\S")
 
 
-def _short_runs(blocks: list[Block]) -> list[Block]:
+def unheaded(blocks: list[Block], starts: list[int]) -> tuple[list[Block], list[int]]:
+    """A PDF's blocks with the short lines that head nothing made paragraphs, as in a plain text
+    (`_short_runs`, `_notes`): a contract's field lines (联系电话：…, 工作单位：…) would head every article after
+    them. The first block (the title) stays; `starts` (each block's page) follow the blocks."""
+    kept, merged = _short_runs(_notes(blocks[1:]))
+    pages = starts[:1] + [page for page, into in zip(starts[1:], merged) if not into]
+    return [*blocks[:1], *kept], pages
+
+
+def _short_runs(blocks: list[Block]) -> tuple[list[Block], list[bool]]:
     """Short lines that head nothing — a form's fields, a signature, the lines at the end — are one
     paragraph, not a string of headings: a heading is followed by a paragraph, or is a 第…章 division or a
-    numbered section (一、产品规格, whose lines may all be short); a field line (名称：值) is never one."""
+    numbered section (一、产品规格, whose lines may all be short); a field line (名称：值) is never one.
+    Returns the blocks, and for each block given whether it went into the one before."""
     out: list[Block] = []
+    merged: list[bool] = []
     for i, block in enumerate(blocks):
         after = blocks[i + 1] if i + 1 < len(blocks) else None
         heads = after is not None and (after.kind == "para" or division(after.text) is not None)
@@ -245,9 +256,11 @@ def _short_runs(blocks: list[Block]) -> list[Block]:
             block = Block("para", block.text)
             if out and out[-1].kind == "para" and _is_short_line(out[-1]):
                 out[-1] = Block("para", f"{out[-1].text}\n{block.text}")
+                merged.append(True)
                 continue
         out.append(block)
-    return out
+        merged.append(False)
+    return out, merged
 
 
 def _section_levels(blocks: list[Block]) -> list[Block]:
@@ -292,7 +305,7 @@ def parse_plain(text: str) -> Article:
     lines = [" ".join(strip_invisible(line).split()) for line in text.split("\n")]
     blocks, _ = paged_blocks([lines])
     title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
-    blocks = [*blocks[:1], *_section_levels(_short_runs(_notes(blocks[1:])))]
+    blocks = [*blocks[:1], *_section_levels(_short_runs(_notes(blocks[1:]))[0])]
     dropped = ((Dropped(" ".join(markup)[:200], "markup"),) if markup else ()) + tuple(inline)
     return Article(
         title=title,

@@ -13,7 +13,7 @@ from pypdf.errors import DependencyError
 
 from qa.ingest.decode import NotTextError
 from qa.ingest.document import Article
-from qa.ingest.layout import drop_page_furniture, meta_value, paged_blocks
+from qa.ingest.layout import drop_page_furniture, meta_value, paged_blocks, unheaded
 from qa.text.normalize import strip_invisible
 
 SCANNED = "扫描版 PDF，没有文字层（需要先做 OCR） / scanned PDF without a text layer (run OCR first)"
@@ -77,6 +77,7 @@ def _read(data: bytes) -> PdfText:
     read = sum(len("".join(text.split())) for text in texts)
     if read < SCANNED_CHARS * len(texts) and not any(b.kind == "para" for b in blocks):
         raise NotTextError(ALMOST_SCANNED.format(n=SCANNED_CHARS))
+    blocks, starts = unheaded(blocks, starts)
     title, author, date = _metadata(reader)
     if title is None and blocks and blocks[0].kind == "heading":
         title = blocks[0].text
