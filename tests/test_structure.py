@@ -254,6 +254,26 @@ def test_a_manuals_numbered_sections_head_their_short_lines_and_the_headings_und
     assert by_heading["三、使用步骤"] == "1. 打开水龙头，将电源插头插入插座。"
 
 
+def test_a_package_insert_is_titled_by_its_name_and_each_bracketed_section_heads_its_text(tmp_path: Path):
+    # Its dates open the file; its sections are named in brackets, some with their text on the same line.
+    write(
+        tmp_path / "leaflet.txt",
+        "核准日期：2023年08月16日\n修改日期：2024年02月29日\n\n枸橼酸瑞洛司特片说明书\n\n【药品名称】\n"
+        "通用名称：枸橼酸瑞洛司特片\n商品名称：舒畅宁\n\n【性状】本品为浅黄色薄膜衣片。\n\n【适应症】\n"
+        "用于缓解季节性过敏性鼻炎引起的打喷嚏、流清涕、鼻痒及眼痒、流泪等症状；也可用于慢性特发性荨麻疹所致的皮肤瘙痒。\n\n"
+        "【规格】10mg（以瑞洛司特计）\n\n"
+        "【用法用量】\n成人及12岁以上儿童：一次1片，一日1次，睡前服用。\n\n【注意事项】\n"
+        "1. 服药期间不得驾驶机、车、船。\n2. 服用本品期间不宜饮酒。\n3. 过敏体质者慎用。\n",
+    )
+    doc = read_document(tmp_path / "leaflet.txt", "leaflet.txt")
+    assert doc.title == "枸橼酸瑞洛司特片说明书"
+    by_heading = {p.heading: p.text for p in chunk(doc)}
+    assert by_heading["【性状】"] == "本品为浅黄色薄膜衣片。"
+    assert by_heading["【规格】"] == "10mg（以瑞洛司特计）"
+    assert by_heading["【药品名称】"] == "通用名称：枸橼酸瑞洛司特片\n商品名称：舒畅宁"
+    assert "核准日期：2023年08月16日" in doc.text  # nothing is dropped
+
+
 def test_a_manual_keeps_each_section_steps_together_and_its_service_line():
     manual = doc("kettle_manual.txt")
     assert manual.title == "电热水壶使用说明书"

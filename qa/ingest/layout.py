@@ -285,6 +285,24 @@ def _notes(blocks: list[Block]) -> list[Block]:
 
 
 _NOTE = re.compile(r"^[（(][^（）()]*[）)]$")
+_INLINE_HEAD = re.compile(r"^(【[^【】]{1,12}】)\s*(?=\S)")  # 【规格】10mg: the bracketed name, then its text
+BRACKETED_SECTIONS = 3
+# A field that dates or numbers the file (核准日期：2023年08月16日, 合同编号：…), before its title.
+_DATED_FIELD = re.compile(r"^[^：:\s]{0,6}(?:日期|时间|编号|文号|版本|编码)\s*[：:]")
+
+
+def _bracketed_text(blocks: list[Block]) -> list[Block]:
+    """The short line under a section named in brackets is its text, not another heading: 【规格】 10mg（以…计）."""
+    out = list(blocks)
+    for i in range(1, len(out)):
+        before, block = out[i - 1], out[i]
+        heads = _BRACKETED.match(block.text) or _SECTION.match(block.text) or division(block.text) is not None
+        if before.kind == "heading" and _BRACKETED.match(before.text) and block.kind == "heading" and not heads:
+            out[i] = Block("para", block.text)
+    return out
+
+
+_BRACKETED = re.compile(r"^【[^【】]{1,12}】$")
 
 
 def _is_short_line(block: Block) -> bool:
@@ -303,9 +321,16 @@ def parse_plain(text: str) -> Article:
     text, markup = strip_markup(text)
     text, inline = strip_inline(text)
     lines = [" ".join(strip_invisible(line).split()) for line in text.split("\n")]
-    blocks, _ = paged_blocks([lines])
-    title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
-    blocks = [*blocks[:1], *_section_levels(_short_runs(_notes(blocks[1:]))[0])]
+    # A section named in brackets with its text on the same line (【规格】10mg) is a heading and its paragraph, in a
+    # text whose sections are so named (【适应症】 on a line of its own, three times or more; not 【重要】 before a headline).
+    if sum(1 for line in lines if _BRACKETED.match(line)) >= BRACKETED_SECTIONS:
+        lines = [part for line in lines for part in (_INLINE_HEAD.split(line, maxsplit=1)[1:] or [line])]
+    blocks = _bracketed_text(paged_blocks([lines])[0])
+    # The title is the first heading-like line after the field lines that may open the file (核准日期：…).
+    at = next((i for i, b in enumerate(blocks) if not (b.kind == "heading" and _DATED_FIELD.match(b.text))), 0)
+    title = blocks[at].text if at < len(blocks) and blocks[at].kind == "heading" else None
+    rest = [*blocks[:at], *blocks[at + 1 :]] if title else blocks
+    blocks = _section_levels(_short_runs(_notes(rest))[0])
     dropped = ((Dropped(" ".join(markup)[:200], "markup"),) if markup else ()) + tuple(inline)
     return Article(
         title=title,
@@ -313,7 +338,7 @@ def parse_plain(text: str) -> Article:
         publisher=None,
         date=None,
         author=None,
-        blocks=tuple(blocks[1:] if title else blocks),
+        blocks=tuple(blocks),
         dropped=dropped,
         kind="text",
         chars_read=sum(len("".join(line.split())) for line in lines),
