@@ -176,3 +176,17 @@ def test_a_footnote_is_read_as_a_note_and_its_marker_leaves_the_heading():
 def test_task_list_boxes_become_marks_that_keep_whether_the_task_is_done():
     article = parse_markdown("## 巡检\n\n- [x] 检查空调出风口\n- [ ] 检查漏水感应线\n")
     assert [b.text for b in article.blocks if b.kind == "para"] == ["☑ 检查空调出风口\n☐ 检查漏水感应线"]
+
+
+def test_a_line_wholly_in_bold_is_a_heading_beside_those_written_with_hashes():
+    text = (
+        "# 云栖峡风景区游客须知\n\n**一、开放时间**\n\n旺季：08:00—18:00，17:00停止售票及入园\n\n"
+        "## 🎫 购票与入园\n\n门票当日有效，限入园一次。\n\n**三、推荐游览线路**\n\n经典半日游：游客中心 → 飞云瀑 → 南门出口\n\n"
+        "**请勿翻越护栏。**\n\n**注意：** 雨天栈道湿滑。\n"
+    )
+    article = parse_markdown(text)
+    headings = [b.text for b in article.blocks if b.kind == "heading"]
+    assert headings == ["云栖峡风景区游客须知", "一、开放时间", "🎫 购票与入园", "三、推荐游览线路"]
+    # A bold sentence, and a bold label before its text, are text.
+    paras = [b.text for b in article.blocks if b.kind == "para"]
+    assert "请勿翻越护栏。" in paras and "注意： 雨天栈道湿滑。" in paras

@@ -31,8 +31,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from qa.ingest.document import Article, Block, Dropped
 from qa.ingest.html import strip_markup
 from qa.ingest.layout import join_lines
-from qa.ingest.structure import opens_part
+from qa.ingest.structure import HEADING_MAX_CHARS, opens_part
 from qa.text.normalize import strip_invisible
+from qa.text.sentences import ends_sentence
 
 SHORT_ITEM = 40  # characters: a list whose items are all this short is one paragraph
 WRAPPED = 30  # characters: a line at least this long that ends no sentence was wrapped, not broken on purpose
@@ -152,7 +153,11 @@ def _blocks(tokens: Sequence[Token], dropped: list[Dropped], depth: int = 0) -> 
                 out.append(Block("heading", " ".join(text.split()), level=int(token.tag[1])))
         elif token.type == "paragraph_open":
             text = _text(tokens[i + 1], dropped)
-            if text:
+            if text and _bold_heading(tokens[i + 1], text):
+                # A line wholly in bold (**一、开放时间**) is a heading, beside the last heading written with #.
+                level = next((b.level for b in reversed(out) if b.kind == "heading"), 2)
+                out.append(Block("heading", " ".join(text.split()), level=max(level, 2)))
+            elif text:
                 out.append(Block("para", text))
         elif token.type in ("bullet_list_open", "ordered_list_open"):
             out.extend(_list(tokens[i : end + 1], dropped))
@@ -172,6 +177,21 @@ def _blocks(tokens: Sequence[Token], dropped: list[Dropped], depth: int = 0) -> 
             out.extend(notes)
         i = end + 1 if token.nesting == 1 and token.type not in ("blockquote_open", "footnote_block_open") else i + 1
     return out
+
+
+def _bold_heading(inline: Token, text: str) -> bool:
+    """True when a paragraph is one short line wholly in bold, with no sentence ending in it."""
+    children = [c for c in inline.children or () if not (c.type == "text" and not c.content.strip())]
+    return (
+        len(children) >= 3
+        and children[0].type == "strong_open"
+        and children[-1].type == "strong_close"
+        and all(c.type in ("text", "code_inline") for c in children[1:-1])
+        and "\n" not in text
+        and len(text) <= HEADING_MAX_CHARS
+        and not ends_sentence(text)
+        and not text.endswith(("：", ":"))
+    )
 
 
 def _close(tokens: Sequence[Token], i: int) -> int:
