@@ -464,3 +464,28 @@ def test_a_pdf_contracts_field_lines_head_no_article_and_each_article_keeps_its_
     term = next(p for p in doc.paragraphs if "2026年6月30日" in doc.text[p.start : p.end])
     assert term.heading == "第二条 租赁期限" and doc.page_of(term.start) == 2
     assert doc.page_of(fields.start) == 1
+
+
+def test_a_word_notice_typed_without_heading_styles_is_titled_and_sectioned_by_its_bold_runs(tmp_path: Path):
+    # A letterhead and the title in bold, each section's name in bold at the start of its paragraph.
+    document = docx.Document()
+    for bold in ("岷州市翠微路小学", "关于举办第十二届校园科技节暨家长开放日的通知"):
+        document.add_paragraph().add_run(bold).bold = True
+    document.add_paragraph("尊敬的各位家长：")
+    for name, text in (
+        ("一、活动时间", "2024年5月17日（星期五）8:30—15:30。"),
+        ("二、活动地点", "学校本部（岷州市翠微路56号）。"),
+    ):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(name).bold = True
+        paragraph.add_run(text)
+    emphasis = document.add_paragraph()
+    emphasis.add_run("请家长务必准时到校。").bold = True
+    document.save(str(tmp_path / "notice.docx"))
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.title == "关于举办第十二届校园科技节暨家长开放日的通知"
+    paragraphs = [(p.heading, doc.text[p.start : p.end]) for p in doc.paragraphs]
+    assert ("一、活动时间", "2024年5月17日（星期五）8:30—15:30。") in paragraphs
+    assert ("二、活动地点", "学校本部（岷州市翠微路56号）。") in paragraphs
+    assert doc.publisher == "岷州市翠微路小学"
+    assert "请家长务必准时到校。" in doc.text

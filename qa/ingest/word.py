@@ -6,6 +6,7 @@ Named `word` rather than `docx` so that it never shadows the `docx` package.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import docx
@@ -16,7 +17,9 @@ from qa.ingest.decode import NotTextError
 from qa.ingest.document import Article, Block
 from qa.ingest.html import table_lines
 from qa.ingest.layout import join_lines, meta_value
+from qa.ingest.structure import HEADING_MAX_CHARS
 from qa.text.normalize import cjk_count, strip_invisible
+from qa.text.sentences import ends_sentence
 
 HEADER_CELL_CHARS = 12  # a header cell names a column in a few words
 HEADING_STYLES = ("Heading", "heading", "标题", "Title")  # Word's built-in names in English and Chinese
@@ -71,13 +74,24 @@ def _article(document: Any) -> Article:
             continue
         if style.startswith(SUBTITLE_STYLES):
             subtitle = subtitle or text
-        else:
+        elif style.startswith(HEADING_STYLES):
             blocks.append(_block(text, style))
+        else:
+            blocks.extend(_bold_lead(part, text))
     read = sum(len("".join(b.text.split())) for b in blocks) + len("".join((subtitle or "").split()))
     props = document.core_properties
     title = meta_value(props.title)
+    publisher = None
     if title is None and blocks and blocks[0].kind == "heading":
-        title = blocks[0].text
+        # A letterhead in bold may stand above the title (岷州市翠微路小学, then 关于举办…的通知): the title is the
+        # first of the opening headings that names a kind of document; one line above it is the publisher, more are text.
+        opening = next((i for i, b in enumerate(blocks[:3]) if b.kind != "heading"), min(3, len(blocks)))
+        at = next((i for i in range(opening) if _DOCUMENT_KIND.search(blocks[i].text)), 0)
+        title = blocks[at].text
+        if at == 1:  # one line above the title: the letterhead, who issues it
+            publisher, blocks = blocks[0].text, blocks[1:]
+        else:
+            blocks = [Block("para", b.text) for b in blocks[:at]] + blocks[at:]
     elif title is None and len(blocks) > 1 and _title_like(blocks[0].text):
         # A document typed without styles opens with its title as a plain paragraph (青禾市养犬管理规定), as
         # a text file does: it is the title, not a passage, and the citation names it rather than the file.
@@ -86,7 +100,9 @@ def _article(document: Any) -> Article:
     date = created.date().isoformat() if created else None
     if date == _TEMPLATE_DATE:  # python-docx's blank template, not the document's date: leave it unknown
         date = None
-    return Article(title, subtitle, None, date, meta_value(props.author), tuple(blocks), kind="docx", chars_read=read)
+    return Article(
+        title, subtitle, publisher, date, meta_value(props.author), tuple(blocks), kind="docx", chars_read=read
+    )
 
 
 _TEMPLATE_DATE = "2013-12-23"
@@ -111,6 +127,38 @@ def _table_lines(table: Table) -> list[str]:
         c and len(c) <= HEADER_CELL_CHARS and not any(ch.isdigit() for ch in c) for c in first
     )
     return table_lines(rows[1:] if named else rows, first if named else None)
+
+
+# A heading that names a kind of document: 关于…的通知, …管理办法, …招生简章.
+_DOCUMENT_KIND = re.compile(
+    r"^关于|(?:通知|公告|通告|决定|办法|规定|方案|简章|须知|纪要|章程|细则|意见|报告|手册|指南|说明书)$"
+)
+# A section's number opening a bold run: 一、活动时间, （二）, 第三条, 3.
+_SECTION_LEAD = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十百]+条|\d{1,2}[.．、])"
+)
+BOLD_LEAD_CHARS = 20  # a bold section name before its text is this short
+
+
+def _bold_lead(paragraph: Any, text: str) -> list[Block]:
+    """A plain paragraph, or a section's heading and its text when the paragraph opens with its name in bold
+    (**一、活动时间**2024年5月17日…, Word's way of heading a section without a heading style). A paragraph wholly
+    in bold, short and ending no sentence, is a heading."""
+    runs = [r for r in paragraph.runs if r.text]
+    lead = ""
+    for run in runs:
+        if not run.bold:
+            break
+        lead += run.text
+    lead = _paragraph_text(lead)
+    if not lead or len(lead) > HEADING_MAX_CHARS or ends_sentence(lead) or lead.endswith(("：", ":")):
+        return [Block("para", text)]
+    if lead == text:
+        return [Block("heading", text, level=1)]
+    rest = text[len(lead) :].strip() if text.startswith(lead) else ""
+    if rest and len(lead) <= BOLD_LEAD_CHARS and _SECTION_LEAD.match(lead):
+        return [Block("heading", lead, level=1), Block("para", rest)]
+    return [Block("para", text)]
 
 
 def _block(text: str, style: str) -> Block:
