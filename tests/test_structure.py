@@ -532,6 +532,20 @@ def test_the_next_meeting_does_not_answer_a_question_about_this_one(tmp_path: Pa
     assert "2025年10月17日" in answerer.ask("下次例会什么时候召开？", keep_refused=True).passages[0].quote
 
 
+def test_a_table_row_is_quoted_whole_and_named_with_a_word_between_its_characters(tmp_path: Path, fake_encoder):
+    # 成人门票 names the row of 成人票; the 观光车 row's price for the way back stands after a semicolon in its cell.
+    write(
+        tmp_path / "tickets.md",
+        "# 云栖峡风景区游客须知\n\n## 二、门票价格\n\n| 票种 | 价格（元） | 说明 |\n|---|---|---|\n"
+        "| 免票 | 0 | 每张成人门票可带一名6周岁以下儿童，儿童须成人陪同 |\n| 成人票 | 90 | 18周岁至59周岁游客 |\n"
+        "| 观光车 | 20 | 单程；往返票35元 |\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    assert answerer.ask("成人门票多少钱一张？", keep_refused=True).passages[0].quote.startswith("票种：成人票")
+    quote = answerer.ask("观光车坐来回要多少钱？", keep_refused=True).passages[0].quote
+    assert quote.startswith("票种：观光车") and quote.endswith("往返票35元")
+
+
 def test_a_table_row_keyed_by_what_the_question_names_is_the_quote(tmp_path: Path, fake_encoder):
     # The 二孩 row names 全日托 too, in its last column, and repeats more of the words asked.
     write(

@@ -37,6 +37,7 @@ from qa.search.index import (
     encoder_input,
     keys_asked,
     numbered_lines,
+    row_span,
     rows_about_other_keys,
     sentences_about_another,
     sentences_about_next_time,
@@ -430,6 +431,7 @@ class Answerer:
         if clues is not None and not clues.wants_list:
             start, end = _to_measure(spans, kinds, clues.kind, blend, (start, end))
             start, end = _to_counted(spans, sentences, clues.unit, blend, (start, end))
+        start, end = row_span(passage.text, start, end)
         if holders:  # only an office question looks for the sentence that names the holder
             # The quote stays where it names one already (负责人：刘海峰 on the row of 采购比赛用球 asked about).
             named = [i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)]

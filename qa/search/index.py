@@ -313,10 +313,30 @@ def row_keys(text: str) -> list[str | None]:
     return out
 
 
+def row_span(text: str, start: int, end: int, most: int = 160) -> tuple[int, int]:
+    """The whole line of a table row (`row_keys`) that the span `start`–`end` of `text` lies in, when it is at most
+    `most` characters long: a row's cells are one answer (票种：观光车，价格（元）：20，说明：单程；往返票35元), though
+    a cell may hold a sentence's end. Otherwise the span itself."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", start)
+    last = len(text) if last < 0 else last
+    if end > last or last - first > most or not _ROW_KEY.match(text, first):
+        return start, end
+    return first, last
+
+
 def keys_asked(texts: Iterable[str], question: str) -> frozenset[str]:
-    """The first values of the table rows of `texts` (`row_keys`) that `question` names."""
+    """The first values of the table rows of `texts` (`row_keys`) that `question` names (`names_key`)."""
     folded = fold(question)
-    return frozenset(key for text in texts for key in row_keys(text) if key and key in folded)
+    return frozenset(key for text in texts for key in row_keys(text) if key and names_key(folded, key))
+
+
+def names_key(folded: str, key: str) -> bool:
+    """True when the folded question names a row's `key`: whole, or, for a key of three characters or more, with
+    a character or two between them (成人门票 names 成人票)."""
+    if key in folded:
+        return True
+    return len(key) >= 3 and re.search(".{0,2}".join(map(re.escape, key)), folded) is not None
 
 
 def rows_about_other_keys(

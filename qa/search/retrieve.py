@@ -15,6 +15,7 @@ from qa.search.fusion import rrf
 from qa.search.index import (
     Index,
     codes_in,
+    names_key,
     row_keys,
     rows_about_other_keys,
     sentences_about_another,
@@ -350,7 +351,7 @@ def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) ->
     texts = [index.passages[row].text for row in rows]
     keys = {i: row_keys(text) for i, text in enumerate(texts) if "：" in text}
     folded = fold(query.text)
-    asked = frozenset(key for found in keys.values() for key in found if key and key in folded)
+    asked = frozenset(key for found in keys.values() for key in found if key and names_key(folded, key))
     bounds = spans.at.tolist()
     if not query.codes and not asked and not any("下" in text for text in texts):
         return [[False] * (b - a) for a, b in zip(bounds, bounds[1:])]
