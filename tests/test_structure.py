@@ -546,6 +546,18 @@ def test_a_table_row_is_quoted_whole_and_named_with_a_word_between_its_character
     assert quote.startswith("票种：观光车") and quote.endswith("往返票35元")
 
 
+def test_a_short_line_is_quoted_whole(tmp_path: Path, fake_encoder):
+    # The item's second clause, after a semicolon, says what to do; the first repeats the words asked.
+    write(
+        tmp_path / "rules.md",
+        "# 云栖峡风景区游客须知\n\n## 禁止行为\n\n- 禁止携带宠物入园（导盲犬除外）\n"
+        "- 禁止使用无人机航拍；确需拍摄的，须提前3个工作日向景区管理处书面报备\n- 严禁野炊、烧烤、燃放烟花爆竹\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    quote = answerer.ask("景区能用无人机航拍吗？", keep_refused=True).passages[0].quote
+    assert quote == "禁止使用无人机航拍；确需拍摄的，须提前3个工作日向景区管理处书面报备"
+
+
 def test_a_table_row_keyed_by_what_the_question_names_is_the_quote(tmp_path: Path, fake_encoder):
     # The 二孩 row names 全日托 too, in its last column, and repeats more of the words asked.
     write(

@@ -432,6 +432,7 @@ class Answerer:
             start, end = _to_measure(spans, kinds, clues.kind, blend, (start, end))
             start, end = _to_counted(spans, sentences, clues.unit, blend, (start, end))
         start, end = row_span(passage.text, start, end)
+        start, end = _whole_line(passage.text, spans, scores, start, end)
         if holders:  # only an office question looks for the sentence that names the holder
             # The quote stays where it names one already (负责人：刘海峰 on the row of 采购比赛用球 asked about).
             named = [i for i, (s, k) in enumerate(zip(sentences, kinds)) if _holds(s, k, holders)]
@@ -603,6 +604,22 @@ def _to_holding(
 def _never(scores: list[float], out: Sequence[bool]) -> list[float]:
     """`scores` with the sentences `out` marks put out of the running for the quote, unless it marks them all."""
     return [-math.inf if o else x for x, o in zip(scores, out)] if any(out) and not all(out) else scores
+
+
+SHORT_LINE_CHARS = 60  # a line this short (a list's item, a field) is quoted whole
+
+
+def _whole_line(text: str, spans: list[tuple[int, int]], scores: list[float], start: int, end: int) -> tuple[int, int]:
+    """The whole line the quote lies in when the line is short and none of its sentences is barred from the quote:
+    an item's clauses are one answer (禁止使用无人机航拍；确需拍摄的，须提前3个工作日向景区管理处书面报备)."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", start)
+    last = len(text) if last < 0 else last
+    if end > last or last - first > SHORT_LINE_CHARS or (first, last) == (start, end):
+        return start, end
+    if any(scores[i] == -math.inf for i in _inside(spans, first, last)):
+        return start, end
+    return first, last
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:
