@@ -36,6 +36,7 @@ from qa.search.index import (
     about,
     encoder_input,
     keys_asked,
+    line_at,
     numbered_lines,
     row_span,
     rows_about_other_keys,
@@ -129,6 +130,7 @@ class Evidence:
 
 
 _ASKED = re.compile(r"\s*(?:问|Q|问题|提问|【问】)\s*\d{0,3}\s*[:：][^\n]*[？?]\s*$")  # 问：怎样预约挂号？ Q8：…？
+_QUANTITY = re.compile(r"\d[\d.]*[a-z]{1,3}")  # a number with a unit (5G, 4K, 2.4GHz) is no model number
 MEASURED = ("duration", "money")  # kinds of answer specific enough that a quote without one cannot answer
 
 
@@ -499,9 +501,7 @@ class Answerer:
         """Those of a question's model numbers, codes (`codes_in`) and numbered lines (`numbered_lines`) that no
         document writes (GPT-4 where only GPT-3 is, 地铁3号线 in documents about a tunnel)."""
         known = self.index.codes
-        # A number with letters after it is a quantity (5G, 4K, 2.4GHz), not a model: 5G where 5GHz is written.
-        quantity = re.compile(r"\d[\d.]*[a-z]{1,3}")
-        return tuple(dict.fromkeys(c for c in codes if c not in known and not quantity.fullmatch(c)))
+        return tuple(dict.fromkeys(c for c in codes if c not in known and not _QUANTITY.fullmatch(c)))
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""
@@ -612,9 +612,7 @@ SHORT_LINE_CHARS = 60  # a line this short (a list's item, a field) is quoted wh
 def _whole_line(text: str, spans: list[tuple[int, int]], scores: list[float], start: int, end: int) -> tuple[int, int]:
     """The whole line the quote lies in when the line is short and none of its sentences is barred from the quote:
     an item's clauses are one answer (禁止使用无人机航拍；确需拍摄的，须提前3个工作日向景区管理处书面报备)."""
-    first = text.rfind("\n", 0, start) + 1
-    last = text.find("\n", start)
-    last = len(text) if last < 0 else last
+    first, last = line_at(text, start)
     if end > last or last - first > SHORT_LINE_CHARS or (first, last) == (start, end):
         return start, end
     if any(scores[i] == -math.inf for i in _inside(spans, first, last)):

@@ -16,7 +16,7 @@ from qa.ingest import boilerplate, meta
 from qa.ingest.document import Article, Block, Dropped
 from qa.ingest.html import strip_markup
 from qa.ingest.markdown import strip_inline
-from qa.ingest.structure import HEADING_MAX_CHARS, issued, opens_part
+from qa.ingest.structure import HEADING_MAX_CHARS, issued, opens_part, opens_section
 from qa.text.normalize import cjk_count, strip_invisible
 from qa.text.sentences import ends_sentence
 
@@ -53,8 +53,8 @@ def parse_article(
             (**注意**, links, images: `qa.ingest.markdown.strip_inline`); False for the
             visible text of a web page, where a < is a character of the page.
         headings: lines the page marks as headings (<h2>…): headings even when a sentence ends
-        rows: the lines of the page's tables (办理时限：5个工作日): text however short, each a line of its own
             in them (an FAQ's 公积金的缴存比例是多少？).
+        rows: the lines of the page's tables (办理时限：5个工作日): text however short, each a line of its own.
 
     Returns:
         The article's title, subtitle, publisher, date and author where it
@@ -196,7 +196,6 @@ def _take_meta(s: str, found: _Meta, in_body: bool) -> str | None:
 _LEAD_IN = re.compile(r"[^：:\s]{8,}[：:]$")
 
 
-_CN_SECTION = re.compile(r"[一二三四五六七八九十]{1,3}、")  # 一、停水时间
 # A salutation (尊敬的用户：, 各位家长：) opens the text: it is no heading.
 _SALUTATION = re.compile(r"^(尊敬的|亲爱的|各位|全体)[^：:，。]{1,12}[：:]$")
 
@@ -311,7 +310,7 @@ def _blocks(lines: list[_Line], dropped: list[Dropped]) -> tuple[Block, ...]:
     for at, line in enumerate(lines):
         # A numbered line followed by text is the heading of a section, not an item of the list (…通知如下：
         # 一、停水时间 2025年9月20日…); one followed by another short line is an item (…材料： 一、身份证 二、户口本).
-        numbered = opens_part(line.text) or _CN_SECTION.match(line.text) is not None
+        numbered = opens_part(line.text) or opens_section(line.text)
         section = numbered and at + 1 < len(lines) and lines[at + 1].kind == "body"
         if line.kind == "short" and listing and not line.marked and not section:
             blocks[-1] = Block("para", f"{blocks[-1].text}\n{line.text}")

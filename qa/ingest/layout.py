@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from qa.ingest.document import Article, Block, Dropped
 from qa.ingest.html import strip_markup
-from qa.ingest.structure import HEADING_MAX_CHARS, division, opens_part
+from qa.ingest.structure import HEADING_MAX_CHARS, division, opens_part, opens_section
 from qa.text.normalize import strip_invisible
 from qa.text.sentences import ends_sentence
 
@@ -64,7 +64,6 @@ _PLACEHOLDERS = {
     "无标题",
     "未命名",
 }
-_SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}、\s*\S")  # 一、产品规格: a section of a manual or a notice
 _FILE_NAME = re.compile(r"^microsoft (?:word|powerpoint) - |\.(?:docx?|pdf|wps|txt|rtf|pptx?)$", re.IGNORECASE)
 
 
@@ -250,7 +249,7 @@ def _short_runs(blocks: list[Block]) -> tuple[list[Block], list[bool]]:
     for i, block in enumerate(blocks):
         after = blocks[i + 1] if i + 1 < len(blocks) else None
         heads = after is not None and (after.kind == "para" or division(after.text) is not None)
-        section = division(block.text) is not None or _SECTION.match(block.text) is not None
+        section = division(block.text) is not None or opens_section(block.text)
         field = _FIELD_LINE.match(block.text) is not None and not block.text.rstrip().endswith(("？", "?"))
         if block.kind == "heading" and (not heads or field) and not section:
             block = Block("para", block.text)
@@ -270,7 +269,7 @@ def _section_levels(blocks: list[Block]) -> list[Block]:
     inside = False
     for block in blocks:
         if block.kind == "heading" and block.level == 0:
-            if _SECTION.match(block.text):
+            if opens_section(block.text):
                 block, inside = replace(block, level=1), True
             elif inside:
                 block = replace(block, level=2)
@@ -296,7 +295,7 @@ def _bracketed_text(blocks: list[Block]) -> list[Block]:
     out = list(blocks)
     for i in range(1, len(out)):
         before, block = out[i - 1], out[i]
-        heads = _BRACKETED.match(block.text) or _SECTION.match(block.text) or division(block.text) is not None
+        heads = _BRACKETED.match(block.text) or opens_section(block.text) or division(block.text) is not None
         if before.kind == "heading" and _BRACKETED.match(before.text) and block.kind == "heading" and not heads:
             out[i] = Block("para", block.text)
     return out

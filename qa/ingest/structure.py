@@ -283,6 +283,14 @@ def _explode(blocks: tuple[Block, ...]) -> list[Block]:
     return out
 
 
+_SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}、\s*\S")  # 一、产品规格: a section of a manual or a notice
+
+
+def opens_section(line: str) -> bool:
+    """True when `line` opens a section numbered 一、二、… (一、停水时间, 一、产品规格)."""
+    return _SECTION.match(line) is not None
+
+
 def opens_part(line: str) -> bool:
     """True when `line` opens an article, a division (第二章) or a numbered item."""
     return article_number(line) is not None or division(line) is not None or item_marker(line) is not None

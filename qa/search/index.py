@@ -317,12 +317,16 @@ def row_span(text: str, start: int, end: int, most: int = 160) -> tuple[int, int
     """The whole line of a table row (`row_keys`) that the span `start`–`end` of `text` lies in, when it is at most
     `most` characters long: a row's cells are one answer (票种：观光车，价格（元）：20，说明：单程；往返票35元), though
     a cell may hold a sentence's end. Otherwise the span itself."""
-    first = text.rfind("\n", 0, start) + 1
-    last = text.find("\n", start)
-    last = len(text) if last < 0 else last
+    first, last = line_at(text, start)
     if end > last or last - first > most or not _ROW_KEY.match(text, first):
         return start, end
     return first, last
+
+
+def line_at(text: str, at: int) -> tuple[int, int]:
+    """The start and end of the line of `text` that offset `at` is on."""
+    end = text.find("\n", at)
+    return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
 
 
 def keys_asked(texts: Iterable[str], question: str) -> frozenset[str]:
