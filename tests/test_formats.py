@@ -348,6 +348,8 @@ def test_join_lines_keeps_spaces_only_between_half_width_text():
     assert join_lines("page 2", "3 items") == "page 2 3 items"
     assert join_lines("共 12", "34 人") == "共 12 34 人"  # spaces around the numbers: two numbers
     assert join_lines("下午14:30至1", "7:30结束") == "下午14:30至17:30结束"  # a time cut in two
+    assert join_lines("电话：0598", "-6632045") == "电话：0598-6632045"  # a phone number cut in two
+    assert join_lines("电话：0598-", "6632045 全国服务热线") == "电话：0598-6632045 全国服务热线"
     assert join_lines("infor-", "mation") == "information"
 
 

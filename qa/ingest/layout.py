@@ -93,16 +93,16 @@ _TIME_OR_DECIMAL = re.compile(r"[:.][0-9]")
 
 
 def _split_number(left: str, right: str) -> bool:
-    """True when a line break falls inside a number set among Chinese characters (通过　2 | 023年): a Chinese
-    typesetter breaks anywhere, an English one only between words."""
-    head, tail = left.rstrip("0123456789"), right.lstrip("0123456789")
+    """True when a line break falls inside a number set among Chinese characters (通过　2 | 023年, 电话：0598 |
+    -6632045): a Chinese typesetter breaks anywhere, an English one only between words."""
+    head, tail = left.rstrip("0123456789-"), right.lstrip("0123456789-")
     return (
         head != left
         and tail != right
         and bool(head)
-        and bool(tail)
         and not _half_width(head[-1])
-        and (not _half_width(tail[0]) or _TIME_OR_DECIMAL.match(tail) is not None)  # 至1 | 7:30, 约1 | 2.5米
+        # 至1 | 7:30, 约1 | 2.5米; a phone number at the line's end (电话：0598 | -6632045)
+        and (not tail or tail[0].isspace() or not _half_width(tail[0]) or _TIME_OR_DECIMAL.match(tail) is not None)
     )
 
 
