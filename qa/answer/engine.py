@@ -35,10 +35,10 @@ from qa.search.index import (
     Index,
     about,
     encoder_input,
+    is_table_row,
     keys_asked,
     line_at,
     numbered_lines,
-    row_span,
     rows_about_other_keys,
     sentences_about_another,
     sentences_about_next_time,
@@ -433,7 +433,6 @@ class Answerer:
         if clues is not None and not clues.wants_list:
             start, end = _to_measure(spans, kinds, clues.kind, blend, (start, end))
             start, end = _to_counted(spans, sentences, clues.unit, blend, (start, end))
-        start, end = row_span(passage.text, start, end)
         start, end = _whole_line(passage.text, spans, scores, start, end)
         if holders:  # only an office question looks for the sentence that names the holder
             # The quote stays where it names one already (负责人：刘海峰 on the row of 采购比赛用球 asked about).
@@ -607,13 +606,16 @@ def _never(scores: list[float], out: Sequence[bool]) -> list[float]:
 
 
 SHORT_LINE_CHARS = 60  # a line this short (a list's item, a field) is quoted whole
+ROW_CHARS = 160  # and a table row this short
 
 
 def _whole_line(text: str, spans: list[tuple[int, int]], scores: list[float], start: int, end: int) -> tuple[int, int]:
-    """The whole line the quote lies in when the line is short and none of its sentences is barred from the quote:
-    an item's clauses are one answer (禁止使用无人机航拍；确需拍摄的，须提前3个工作日向景区管理处书面报备)."""
+    """The whole line the quote lies in when the line is short, or a table row, and none of its sentences is barred
+    from the quote: an item's clauses are one answer (禁止使用无人机航拍；确需拍摄的，须提前3个工作日…报备), and so
+    are a row's cells, though one holds a sentence's end (票种：观光车，价格（元）：20，说明：单程；往返票35元)."""
     first, last = line_at(text, start)
-    if end > last or last - first > SHORT_LINE_CHARS or (first, last) == (start, end):
+    most = ROW_CHARS if is_table_row(text, first) else SHORT_LINE_CHARS
+    if end > last or last - first > most or (first, last) == (start, end):
         return start, end
     if any(scores[i] == -math.inf for i in _inside(spans, first, last)):
         return start, end

@@ -313,14 +313,9 @@ def row_keys(text: str) -> list[str | None]:
     return out
 
 
-def row_span(text: str, start: int, end: int, most: int = 160) -> tuple[int, int]:
-    """The whole line of a table row (`row_keys`) that the span `start`–`end` of `text` lies in, when it is at most
-    `most` characters long: a row's cells are one answer (票种：观光车，价格（元）：20，说明：单程；往返票35元), though
-    a cell may hold a sentence's end. Otherwise the span itself."""
-    first, last = line_at(text, start)
-    if end > last or last - first > most or not _ROW_KEY.match(text, first):
-        return start, end
-    return first, last
+def is_table_row(text: str, at: int) -> bool:
+    """True when the line of `text` starting at offset `at` is a table row read as 列名：值 fields (`row_keys`)."""
+    return _ROW_KEY.match(text, at) is not None
 
 
 def line_at(text: str, at: int) -> tuple[int, int]:
@@ -340,7 +335,9 @@ def names_key(folded: str, key: str) -> bool:
     a character or two between them (成人门票 names 成人票)."""
     if key in folded:
         return True
-    return len(key) >= 3 and re.search(".{0,2}".join(map(re.escape, key)), folded) is not None
+    if len(key) < 3 or not set(key) <= set(folded):
+        return False
+    return re.search(".{0,2}".join(map(re.escape, key)), folded) is not None
 
 
 def rows_about_other_keys(
