@@ -221,3 +221,37 @@ def test_a_question_alone_uses_every_core_and_one_while_anything_else_is_encoded
     assert seen == {"first": 4}
     assert encoder.encode(["一", "二", "三"]).shape == (3, 2)  # a batch
     assert seen["second"] == 4
+
+
+@pytest.mark.real
+def test_processes_starting_together_on_a_new_machine_all_get_the_int8_graph(cache_dir, tmp_path):
+    """`qa serve` and `qa index` started at once with an empty model cache: each gets a working encoder."""
+    import subprocess
+    import sys
+
+    from qa.search.encoder import make_encoder
+
+    make_encoder(Settings(cache_dir=cache_dir, encoder="onnx"))  # the fp32 graph, exported once for this module
+    (exported,) = (cache_dir / "onnx").glob("*/model.onnx")
+    fresh = tmp_path / "cache" / "onnx" / exported.parent.name
+    fresh.mkdir(parents=True)
+    (fresh / "model.onnx").write_bytes(exported.read_bytes())  # quantizing is where they collided
+    code = (
+        "import sys; from pathlib import Path; from qa.config import Settings; from qa.search.encoder import make_encoder;"
+        "v = make_encoder(Settings(cache_dir=Path(sys.argv[1]), encoder='onnx-int8')).encode(['居住证怎么办理？']);"
+        "print(round(float(v[0] @ v[0]), 3))"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "cache")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    done = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], [err[-500:] for _, err in done]
+    assert [out.strip() for out, _ in done] == ["1.0"] * 3
+    assert sorted(p.name for p in fresh.iterdir()) == [".lock", "model.int8.onnx", "model.onnx"]

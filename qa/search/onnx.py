@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 from tqdm import tqdm
 
 from qa.errors import ModelError
@@ -61,8 +62,14 @@ class OnnxEncoder:
                 f"{model_dir} cannot run on ONNX here (a local folder with tokenizer.json, BERT, mean pooling "
                 "is needed); set QA_ENCODER=torch.",
             )
-        graph = export(folder, cache_dir / name.replace("/", "_") / "model.onnx")
-        self.graph = quantize(graph, graph.with_name(INT8_FILE)) if int8 else graph
+        graph = cache_dir / name.replace("/", "_") / "model.onnx"
+        graph.parent.mkdir(parents=True, exist_ok=True)
+        # Two processes starting on a new machine (`qa serve` and `qa index`) would both export, and
+        # ONNX Runtime's quantizer writes a fixed file beside the graph that the other then reads half
+        # written: the first makes the graphs, the others wait for them.
+        with FileLock(graph.with_name(".lock")):
+            graph = export(folder, graph)
+            self.graph = quantize(graph, graph.with_name(INT8_FILE)) if int8 else graph
         self._sessions: dict[int, Any] = {}
         self._running = 0  # encode calls in progress (questions and batches)
         self._lock = threading.Lock()
