@@ -491,3 +491,81 @@ def test_a_word_notice_typed_without_heading_styles_is_titled_and_sectioned_by_i
     assert ("二、活动地点", "学校本部（岷州市翠微路56号）。") in paragraphs
     assert doc.publisher == "岷州市翠微路小学"
     assert "请家长务必准时到校。" in doc.text
+
+
+def _restarted_list(document) -> str:
+    """A new Word list instance of the 'List Number' style's definition that starts again at 1 (what Word writes
+    for "Restart at 1"); its numId."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element
+    style = document.styles["List Number"].element
+    num = style.pPr.numPr.numId.val
+    abstract = next(n for n in numbering.num_lst if n.numId == num).abstractNumId.val
+    new = max(n.numId for n in numbering.num_lst) + 1
+    numbering.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{new}"><w:abstractNumId w:val="{abstract}"/>'
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+        )
+    )
+    return str(new)
+
+
+def test_a_word_manuals_numbered_steps_keep_the_numbers_word_draws(tmp_path: Path, fake_encoder):
+    # Steps typed as Word's own numbered list: the numbers are drawn by Word and are not in the paragraphs' text.
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_heading("HW-580型洗碗机使用说明书", 0)
+    document.add_heading("4.1 开机准备", 2)
+    for step in (
+        "检查洗涤水箱内的滤网是否安装到位。",
+        "打开进水截止阀，确认进水压力正常。",
+        "按下电源键，机器自动进水。",
+    ):
+        document.add_paragraph(step, style="List Number")
+    document.add_heading("4.3 关机与排水", 2)
+    restart = _restarted_list(document)
+    for step in ("按下电源键关闭机器。", "拔出溢流管，将洗涤水箱内的污水排尽。"):
+        paragraph = document.add_paragraph(step, style="List Number")
+        paragraph._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{restart}"/></w:numPr>')
+        )
+    document.save(str(tmp_path / "manual.docx"))
+    [doc] = load_corpus(tmp_path).documents
+    by_heading = {p.heading: doc.text[p.start : p.end] for p in doc.paragraphs}
+    assert by_heading["4.1 开机准备"].startswith("1. 检查洗涤水箱内的滤网")
+    assert "\n2. 打开进水截止阀" in by_heading["4.1 开机准备"] and "\n3. 按下电源键" in by_heading["4.1 开机准备"]
+    assert by_heading["4.3 关机与排水"].startswith("1. 按下电源键关闭机器。")  # the second list starts again
+    assert "\n2. 拔出溢流管" in by_heading["4.3 关机与排水"]
+    index = build([doc], fake_encoder, max_chars=300, min_chars=12)
+    answer = Answerer(index, fake_encoder, refusal=None).ask("开机准备的第二步是什么？", keep_refused=True)
+    assert answer.passages[0].quote == "2. 打开进水截止阀，确认进水压力正常。"
+
+
+def test_a_page_number_drawn_before_the_body_is_dropped_and_a_running_header_once_a_page():
+    # A typesetter that draws the masthead and footer first puts 第 1 页 共 2 页 among the page's first lines; the
+    # page's own title under a running header of the same words is the title, not furniture.
+    body = wrap("居民朋友应合理安排外出时间，尽量避开高温时段，少量多次饮水。" * 2, 24)
+    more = wrap("一旦发现身边有人出现中暑症状，应立即将其转移到阴凉通风处。" * 2, 24)
+    pages = [
+        [
+            "健康通讯",
+            "内部资料 免费赠阅",
+            "健康通讯",
+            "2024年第3期 青禾社区卫生服务中心 主办",
+            "第 1 页 共 2 页",
+            "卷首语",
+            *body,
+        ],
+        ["健康通讯", "内部资料 免费赠阅", "第 2 页 共 2 页", *more],
+    ]
+    kept = drop_page_furniture(pages)
+    assert kept[0][:4] == ["健康通讯", "2024年第3期 青禾社区卫生服务中心 主办", "", "卷首语"]
+    assert kept[1] == more
+    blocks, _ = paged_blocks(kept, typeset=True)
+    assert [b.text for b in blocks[:3]] == ["健康通讯", "2024年第3期 青禾社区卫生服务中心 主办", "卷首语"]
+    assert blocks[2].kind == "heading"

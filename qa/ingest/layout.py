@@ -39,13 +39,21 @@ from qa.text.sentences import ends_sentence
 
 SHORT_LINE = 0.8  # a line under this share of the full-line width ends its paragraph
 OUTLIERS = 20  # the longest of every this many lines is left out of the full-line width (a table row, a URL)
-EDGE_LINES = 2  # lines at the top and at the bottom of a page where headers, footers and page numbers sit
+EDGE_LINES = 3  # lines at the top and at the bottom of a page where headers, footers and page numbers sit (a
+# masthead of two lines and its page number)
 REPEATED_SHARE = 0.6  # a line at the edge of at least this share of the pages (and two of them) is furniture
 PARAGRAPH_END = "。！？!?”」』"
 
 _PAGE_NUMBER = re.compile(
     r"^[-–—·\s]*(?:(?:page|p\.)\s*)?(?:第\s*)?[\d一二三四五六七八九十百]{1,4}(?:\s*页)?"
     r"(?:\s*(?:/|／|of)\s*\d{1,4}|\s*[,，]?\s*共\s*\d{1,4}\s*页)?[-–—·\s]*$",
+    re.IGNORECASE,
+)
+# A page number that says so (第 2 页 共 5 页, 第3页, 2 / 5 页, Page 2 of 5): furniture wherever the page's text
+# puts it, since a typesetter may draw the footer before the body.
+_MARKED_PAGE = re.compile(
+    r"^[-–—·\s]*(?:第\s*[\d一二三四五六七八九十百]{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
+    r"|[\d]{1,4}\s*[/／]\s*\d{1,4}\s*页|page\s*\d{1,4}\s*of\s*\d{1,4})[-–—·\s]*$",
     re.IGNORECASE,
 )
 _PLACEHOLDERS = {
@@ -118,7 +126,10 @@ def drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
 
     Returns:
         The same pages without the lines near a page's top or bottom that
-        are a page number or repeat (digits aside) on most pages.
+        are a page number or repeat (digits aside) on most pages, and without
+        the lines anywhere that say they are a page number (第 2 页 共 5 页):
+        inside a page, such a line ends the paragraph before it, as the
+        footer it stands for did.
     """
     edges = [_edge_indexes(lines) for lines in pages]
     counts: Counter[str] = Counter()
@@ -127,10 +138,19 @@ def drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     with_text = sum(1 for lines in pages if any(lines))
     needed = max(2, math.ceil(REPEATED_SHARE * with_text))
     repeated = {key for key, n in counts.items() if n >= needed}
-    return [
-        [line for i, line in enumerate(lines) if not (i in edge and _is_furniture(line, repeated))]
-        for lines, edge in zip(pages, edges)
-    ]
+    out = []
+    for lines, edge in zip(pages, edges):
+        kept: list[str] = []
+        dropped: set[str] = set()
+        for i, line in enumerate(lines):
+            key = _furniture_key(line)
+            # A running header is on a page once: a second 房屋租赁合同 at the top of the first page is its title.
+            if i in edge and (_PAGE_NUMBER.match(line) or (key in repeated and key not in dropped)):
+                dropped.add(key)
+            else:
+                kept.append("" if i not in edge and _MARKED_PAGE.match(line) else line)
+        out.append(kept)
+    return out
 
 
 def _edge_indexes(lines: list[str]) -> set[int]:
@@ -141,10 +161,6 @@ def _edge_indexes(lines: list[str]) -> set[int]:
 
 def _furniture_key(line: str) -> str:
     return re.sub(r"\d+", "#", " ".join(line.split()))
-
-
-def _is_furniture(line: str, repeated: set[str]) -> bool:
-    return bool(_PAGE_NUMBER.match(line)) or _furniture_key(line) in repeated
 
 
 def paged_blocks(pages: list[list[str]], *, typeset: bool = False) -> tuple[list[Block], list[int]]:

@@ -50,6 +50,22 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[\s\u3000]+(?=[\u4e00-\u9fff])")
 _ORG = re.compile(r"(局|委|委员会|会|院|部|厅|办|办公室|政府|公司|中心|处|室|所|校|学校|大学|集团|协会)$")
 
 
+def cn_numeral(number: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十, 105 → 一百零五 (up to 9999), as Chinese lists and articles number."""
+    digits = "零一二三四五六七八九"
+    if not 0 < number < 10000:
+        return str(number)
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit:
+            out += ("零" if zero and out else "") + ("" if digit == 1 and unit == "十" and not out else digits[digit]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
 def cn_number(text: str) -> int | None:
     """一 → 1, 十二 → 12, 一百零五 → 105, 20 → 20; None for what is not a number."""
     text = text.strip()

@@ -17,7 +17,7 @@ from qa.ingest.decode import NotTextError
 from qa.ingest.document import Article, Block
 from qa.ingest.html import table_lines
 from qa.ingest.layout import join_lines, meta_value
-from qa.ingest.structure import HEADING_MAX_CHARS
+from qa.ingest.structure import HEADING_MAX_CHARS, cn_numeral
 from qa.text.normalize import cjk_count, strip_invisible
 from qa.text.sentences import ends_sentence
 
@@ -62,6 +62,7 @@ def _title_like(text: str) -> bool:
 def _article(document: Any) -> Article:
     blocks: list[Block] = []
     subtitle = None
+    numbers = _Numbering(document)
     for part in document.iter_inner_content():  # paragraphs and tables, in the order of the body
         if isinstance(part, Table):
             lines = _table_lines(part)
@@ -77,7 +78,8 @@ def _article(document: Any) -> Article:
         elif style.startswith(HEADING_STYLES):
             blocks.append(_block(text, style))
         else:
-            blocks.extend(_bold_lead(part, text))
+            number = numbers.of(part)
+            blocks.extend(_bold_lead(part, text) if not number else [Block("para", _numbered(number, text))])
     read = sum(len("".join(b.text.split())) for b in blocks) + len("".join((subtitle or "").split()))
     props = document.core_properties
     title = meta_value(props.title)
@@ -159,6 +161,119 @@ def _bold_lead(paragraph: Any, text: str) -> list[Block]:
     if rest and len(lead) <= BOLD_LEAD_CHARS and _SECTION_LEAD.match(lead):
         return [Block("heading", lead, level=1), Block("para", rest)]
     return [Block("para", text)]
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Word's number formats written as the page shows them; a bullet has no number (the text is the item).
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_FORMATS: dict[str, Any] = {
+    "decimal": str,
+    "decimalZero": lambda n: f"{n:02d}",
+    "decimalFullWidth": lambda n: str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    "chineseCounting": lambda n: cn_numeral(n),
+    "chineseCountingThousand": lambda n: cn_numeral(n),
+    "chineseLegalSimplified": lambda n: cn_numeral(n),
+    "ideographTraditional": lambda n: "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10],
+    "decimalEnclosedCircle": lambda n: _CIRCLED[n - 1] if 1 <= n <= 20 else str(n),
+    "decimalEnclosedCircleChinese": lambda n: _CIRCLED[n - 1] if 1 <= n <= 20 else str(n),
+    "lowerLetter": lambda n: chr(ord("a") + (n - 1) % 26),
+    "upperLetter": lambda n: chr(ord("A") + (n - 1) % 26),
+}
+_LEVELS = 9
+
+
+class _Numbering:
+    """The numbers Word draws before list paragraphs (1. 2. 3., （一）, ①) and keeps out of their text.
+
+    python-docx reads a paragraph's text only, so a manual's steps typed as a numbered list would lose their
+    numbers: "第三步" could not be found and each step would stand alone. A paragraph's list is its own numPr or
+    its style's; lists sharing an abstract definition count on together, and one whose definition restarts a
+    level (startOverride) starts it again; a deeper level starts again under each item above it.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.abstract: dict[str, dict[int, tuple[int, str, str]]] = {}  # abstractNumId → level → start, fmt, text
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId → abstractNumId, restarts by level
+        self.counts: dict[str, list[int]] = {}
+        self.started: set[str] = set()
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        for node in root.iterfind(f"{_W}abstractNum"):
+            levels = {}
+            for lvl in node.iterfind(f"{_W}lvl"):
+                levels[int(lvl.get(f"{_W}ilvl", "0"))] = (
+                    int(_val(lvl, "start") or 1),
+                    _val(lvl, "numFmt") or "decimal",
+                    _val(lvl, "lvlText") or "",
+                )
+            self.abstract[node.get(f"{_W}abstractNumId", "")] = levels
+        for node in root.iterfind(f"{_W}num"):
+            restarts = {}
+            for override in node.iterfind(f"{_W}lvlOverride"):
+                start = _val(override, "startOverride")
+                if start is not None:
+                    restarts[int(override.get(f"{_W}ilvl", "0"))] = int(start)
+            self.nums[node.get(f"{_W}numId", "")] = (_val(node, "abstractNumId") or "", restarts)
+
+    def of(self, paragraph: Any) -> str:
+        """The number Word draws before `paragraph` ("" when it is in no numbered list), counting it."""
+        found = _num_pr(paragraph._p.pPr) or _style_num_pr(paragraph.style)
+        if found is None or found[0] not in self.nums:
+            return ""
+        num, level = found
+        abstract, restarts = self.nums[num]
+        levels = self.abstract.get(abstract, {})
+        if level not in levels or not 0 <= level < _LEVELS:
+            return ""
+        counts = self.counts.setdefault(abstract, [0] * _LEVELS)
+        if num not in self.started:
+            self.started.add(num)
+            for lvl, start in restarts.items():
+                if 0 <= lvl < _LEVELS:
+                    counts[lvl] = start - 1
+        start, fmt, text = levels[level]
+        counts[level] = max(counts[level], start - 1) + 1
+        for deeper in range(level + 1, _LEVELS):
+            counts[deeper] = 0
+        if fmt not in _FORMATS or "%" not in text:
+            return ""  # a bullet, or a format not drawn as a number
+        for lvl in range(level, -1, -1):
+            shown = counts[lvl] or levels.get(lvl, (1, "", ""))[0]
+            form = _FORMATS.get(levels.get(lvl, (1, "decimal", ""))[1], str)
+            text = text.replace(f"%{lvl + 1}", form(shown))
+        return text
+
+
+def _val(node: Any, tag: str) -> str | None:
+    child = node.find(f"{_W}{tag}")
+    return child.get(f"{_W}val") if child is not None else None
+
+
+def _num_pr(ppr: Any) -> tuple[str, int] | None:
+    """(numId, level) of a paragraph's or style's own numPr; None when it has none (numId 0 switches it off)."""
+    pr = ppr.find(f"{_W}numPr") if ppr is not None else None
+    if pr is None:
+        return None
+    num = _val(pr, "numId")
+    return (num, int(_val(pr, "ilvl") or 0)) if num and num != "0" else None
+
+
+def _style_num_pr(style: Any) -> tuple[str, int] | None:
+    for _ in range(10):  # a style's list may come from the style it is based on
+        if style is None:
+            return None
+        found = _num_pr(style.element.find(f"{_W}pPr"))
+        if found is not None:
+            return found
+        style = style.base_style
+    return None
+
+
+def _numbered(number: str, text: str) -> str:
+    """1. + 打开进水阀 → 1. 打开进水阀; （一）+ 活动时间 → （一）活动时间."""
+    return f"{number}{text}" if number.endswith(("、", "）", ")", "．")) else f"{number} {text}"
 
 
 def _block(text: str, style: str) -> Block:
