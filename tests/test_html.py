@@ -8,6 +8,7 @@ from helpers import write
 
 from qa.ingest.corpus import fingerprint, load_corpus
 from qa.ingest.html import parse_html
+from qa.ingest.inspect import inspect_file
 
 PAGE = """<!DOCTYPE html>
 <html><head>
@@ -237,3 +238,34 @@ def test_a_form_of_labels_and_values_is_read_row_by_row_however_long_its_values(
     for row in ("收费标准：不收费", "办理地点：渝川市政务服务中心二楼C区社保综合窗口", "咨询电话：0826-63124580"):
         assert row in paragraphs, paragraphs
     assert not any("：" in h for h in headings), headings
+
+
+REGULATION_PAGE = """<html><head><title>澄川市居民住宅二次供水管理办法_政府规章</title></head><body>
+<div class="top-bar"><span>无障碍浏览</span> | <a href="/m/">手机版</a> | <a href="/en/">English</a> | <a href="/login/">用户登录</a></div>
+<form><input name="q"><button>搜索</button></form>
+<div class="nav"><ul><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/zwfw/">政务服务</a></li>
+<li><a href="/hdjl/">互动交流</a></li><li><a href="/zcwj/">政策文件</a></li></ul></div>
+<table class="meta"><tr><td>索引号：</td><td>113609000031C4/2023-41752</td><td>主题分类：</td><td>城乡建设</td></tr>
+<tr><td>文　　号：</td><td>澄川市人民政府令第118号</td><td>有 效 性：</td><td>有效</td></tr></table>
+<h1>澄川市居民住宅二次供水管理办法</h1>
+<p>第一条 为了加强居民住宅二次供水管理，保障二次供水的水质和供水安全，制定本办法。</p>
+<p>第二条 二次供水设施由供水企业统一运营维护管理的，其运行维护费用纳入供水价格。</p>
+<div class="side"><h3>相关法规</h3><ul><li><a href="/a">澄川市城市供水管理条例</a></li>
+<li><a href="/b">澄川市节约用水办法</a></li><li><a href="/c">澄川市排水管理办法</a></li><li><a href="/d">澄川市供水应急预案</a></li></ul></div>
+</body></html>"""
+
+
+def test_a_menu_of_links_in_any_list_is_a_dropped_menu_and_label_cells_join_their_values(tmp_path):
+    # The site's menu is a <ul> of links styled as a bar, not a <nav>: item by item it read as one long heading
+    # over the page; the metadata table's label cells (索引号：) stood apart from their values behind a comma.
+    write(tmp_path / "rules.html", REGULATION_PAGE)
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.headings == ()
+    for word in ("政务公开", "手机版", "搜索"):
+        assert word not in doc.text
+    assert "索引号：113609000031C4/2023-41752，主题分类：城乡建设" in doc.text
+    assert "文号：澄川市人民政府令第118号，有效性：有效" in doc.text
+    dropped = [d["text"] for d in inspect_file(tmp_path / "rules.html").to_dict()["dropped"]]
+    assert any("澄川市节约用水办法" in d for d in dropped)  # links with long titles: no menu, left out as an end
+    assert "首页 | 政务公开 | 政务服务 | 互动交流 | 政策文件" in dropped
+    assert "无障碍浏览 | 手机版 | English | 用户登录" in dropped

@@ -190,3 +190,18 @@ def test_a_line_wholly_in_bold_is_a_heading_beside_those_written_with_hashes():
     # A bold sentence, and a bold label before its text, are text.
     paras = [b.text for b in article.blocks if b.kind == "para"]
     assert "请勿翻越护栏。" in paras and "注意： 雨天栈道湿滑。" in paras
+
+
+def test_front_matter_is_the_source_line_as_fields_not_yaml_and_an_html_tables_rows_stay_apart():
+    article = parse_markdown(
+        "---\ntitle: 周例会纪要\ndate: 2024-05-16\nlocation: 3楼 会议室\nattendees:\n  - 程嘉禾\n  - 罗一帆\n---\n\n"
+        "## 任务分工\n\n<table>\n<tr><th>任务</th><th>负责人</th><th>截止日期</th></tr>\n"
+        "<tr><td>离线缓存功能开发与自测</td><td>欧阳立</td><td>5月22日</td></tr>\n"
+        "<tr><td>附件上传组件提示文字修改</td><td>罗一帆</td><td>5月20日</td></tr>\n</table>\n"
+    )
+    (front,) = [d.text for d in article.dropped if d.rule == "metadata"]
+    assert front == "title：周例会纪要 date：2024-05-16 location：3楼 会议室 attendees：程嘉禾、罗一帆"
+    assert article.blocks[-1].text == (
+        "任务：离线缓存功能开发与自测，负责人：欧阳立，截止日期：5月22日\n"
+        "任务：附件上传组件提示文字修改，负责人：罗一帆，截止日期：5月20日"
+    )

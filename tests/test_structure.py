@@ -830,3 +830,15 @@ def test_a_question_counting_something_is_quoted_at_the_sentence_that_counts_it(
     answerer = _answerer(tmp_path, fake_encoder)
     assert "968户" in answerer.ask("锦澜苑小区一共住了多少户？", keep_refused=True).passages[0].quote
     assert "126500平方米" in answerer.ask("锦澜苑小区总建筑面积是多少平方米？", keep_refused=True).passages[0].quote
+
+
+def test_a_signature_dated_in_chinese_numerals_dates_the_notice(tmp_path: Path):
+    # An official notice signs its date in Chinese numerals (二〇二四年五月十四日), as the standard for them asks.
+    write(
+        tmp_path / "notice.txt",
+        "关于地下车库地坪翻新施工的通知\n\n各位业主：\n\n车库地坪将于6月3日起分区翻新，施工期间请将车辆停放到临时停车场。\n\n"
+        "锦澜苑物业服务中心\n二〇二四年五月十四日\n",
+    )
+    notice = read_document(tmp_path / "notice.txt", "notice.txt")
+    assert notice.date == "2024-05-14" and notice.publisher == "锦澜苑物业服务中心"
+    assert issued("二〇二三年十二月三十一日印发") == "2023-12-31" and issued("今年五月十四日召开") is None

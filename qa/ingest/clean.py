@@ -292,6 +292,7 @@ def _split_header(lines: list[_Line]) -> tuple[str | None, list[_Line], list[_Li
         len(lines[0].text) <= TITLE_MAX_CHARS
         and cjk_count(lines[0].text)
         and (lines[0].kind == "short" or len(lines) > 1)
+        and not lines[0].row  # a page's table above its headline (索引号：…，主题分类：…) is text
     ):
         title, rest = lines[0].text, lines[1:]
     first_body = next((i for i, line in enumerate(rest) if line.kind == "body"), len(rest))

@@ -13,7 +13,7 @@ from pathlib import Path
 from qa.ingest import boilerplate
 from qa.ingest.clean import looks_scraped, parse_article
 from qa.ingest.decode import NotTextError, decode
-from qa.ingest.document import HEADING_PATH, Article, Block, Document, Paragraph
+from qa.ingest.document import HEADING_PATH, Article, Block, Document, Dropped, Paragraph
 from qa.ingest.html import parse_html
 from qa.ingest.layout import parse_plain
 from qa.ingest.markdown import looks_like_markdown, parse_markdown
@@ -245,6 +245,11 @@ def _text_article(data: bytes, suffix: str) -> tuple[Article, str, str | None, s
     if suffix in (".html", ".htm"):
         page = parse_html(text)
         article = parse_article(page.text, markup=False, headings=page.headings, rows=page.rows)
+        first = article.title
+        if page.title and first and first not in page.title and page.title not in first:
+            # The page names its headline (<h1>): the line the cleaner took for one is a site name or a masthead
+            # above it (欢迎访问澄川市人民政府门户网站！), left out, and said so.
+            article = replace(article, dropped=(*article.dropped, Dropped(first, "masthead")))
         return article, encoding, page.url, page.title
     if suffix in (".md", ".markdown") or looks_like_markdown(text):
         return parse_markdown(text), encoding, None, None

@@ -73,7 +73,7 @@ def table_lines(rows: list[list[str]], header: list[str] | None) -> list[str]:
         elif len(row) == 2 and row[0] and row[1]:
             pairs = [f"{row[0].rstrip('：:')}：{row[1]}"]
         else:
-            pairs = [c for c in row if c]
+            pairs = _labelled([c for c in row if c])
         if pairs:
             lines.append("，".join(pairs))
     if not lines and header:
@@ -81,6 +81,18 @@ def table_lines(rows: list[list[str]], header: list[str] | None) -> list[str]:
     return lines
 
 
+def _labelled(cells: list[str]) -> list[str]:
+    """Cells with each label cell (索引号：, 文　　号：) joined to the value after it: 索引号：113609…, 文号：…令第118号."""
+    out: list[str] = []
+    for cell in cells:
+        if out and out[-1].endswith(("：", ":")) and not cell.endswith(("：", ":")):
+            out[-1] = f"{_CJK_SPACES.sub('', out[-1]).rstrip('：:')}：{cell}"
+        else:
+            out.append(cell)
+    return out
+
+
+_CJK_SPACES = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # 有 效 性 → 有效性
 FORM_ROWS = 3  # a table of label and value rows needs this many to be a form (a service guide, a spec sheet)
 _LABEL = re.compile(r"[^\s：:，,。；;]{2,10}[：:]?")  # 办理时限, 申请材料：
 
@@ -128,6 +140,21 @@ class _Table:
         return "\n".join(table_lines([row for head, row in kept if not head], header) or [])
 
 
+MENU_ITEMS = 4  # a site's menu has at least this many items …
+MENU_WORD = 8  # … each a link of at most this many characters
+
+
+@dataclass
+class _LinkList:
+    """A <ul> or <ol> being read: where it started in the text, and per item its characters and those in links."""
+
+    start: int
+    items: list[list[int]] = field(default_factory=list)
+
+    def is_menu(self) -> bool:
+        return len(self.items) >= MENU_ITEMS and all(0 < linked == chars <= MENU_WORD for chars, linked in self.items)
+
+
 class _Extractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -144,6 +171,8 @@ class _Extractor(HTMLParser):
         self.url: str | None = None
         self.meta: dict[str, str] = {}
         self.nav: list[int] = []  # where each <nav> open started in `parts`
+        self.lists: list[_LinkList] = []  # the <ul>/<ol> open, innermost last
+        self.links = 0  # <a> elements open
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {k.lower(): (v or "") for k, v in attrs}
@@ -163,6 +192,12 @@ class _Extractor(HTMLParser):
             self.skip_depth += 1
         if tag == "nav":
             self.nav.append(len(self.parts))
+        if tag in ("ul", "ol"):
+            self.lists.append(_LinkList(len(self.parts)))
+        elif tag == "li" and self.lists:
+            self.lists[-1].items.append([0, 0])
+        elif tag == "a":
+            self.links += 1
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
         self._table_start(tag)
@@ -224,12 +259,22 @@ class _Extractor(HTMLParser):
         if tag in _BLOCK:
             self.parts.append("\n\n" if tag in _HEADINGS or tag == "p" else "\n")
         self._table_end(tag)
+        if tag == "a":
+            self.links = max(0, self.links - 1)
+        if tag in ("ul", "ol") and self.lists:
+            menu = self.lists.pop()
+            if menu.is_menu():
+                # A list of a few words each a link (首页, 政务公开, 政务服务 …) is a site's menu, however it is styled.
+                self._one_line(menu.start)
         if tag == "nav" and self.nav:
             # A site's menu is one line, its items between bars (首页 | 本地要闻 | 时政), as cleaning knows a menu:
             # item by item, each would read as a short heading over the page.
-            start = self.nav.pop()
-            items = [" ".join(x.split()) for x in "".join(self.parts[start:]).split("\n")]
-            self.parts[start:] = ["\n", " | ".join(x for x in items if x), "\n"]
+            self._one_line(self.nav.pop())
+
+    def _one_line(self, start: int) -> None:
+        """The lines written since `start` as one menu line, its items between bars."""
+        items = [" ".join(x.split()) for x in "".join(self.parts[start:]).split("\n")]
+        self.parts[start:] = ["\n", " | ".join(x for x in items if x), "\n"]
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
@@ -243,6 +288,10 @@ class _Extractor(HTMLParser):
             self.heading.append(data)
         if self.tables and self.tables[-1].cell is not None:
             self.tables[-1].cell.append(data)
+        if self.lists and self.lists[-1].items:
+            item, words = self.lists[-1].items[-1], len("".join(data.split()))
+            item[0] += words
+            item[1] += words if self.links else 0
         self.parts.append(data)
 
 

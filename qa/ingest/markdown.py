@@ -52,6 +52,8 @@ _FRONT_KEYS = {
     "来源": "publisher",
 }
 _KEEP_BREAK = "。！？!?；;：:”」』)）"
+# A line that opens with a field's name (序号：2，任务：…, a table's row written out by an HTML block) starts a line.
+_FIELD = re.compile(r"[^\s，。：:；;,、]{1,8}[：:]\S")
 
 
 def parse_markdown(text: str) -> Article:
@@ -131,8 +133,31 @@ def _front_matter(text: str, dropped: list[Dropped]) -> tuple[dict[str, str], st
         value = value.strip().strip("\"'")
         if sep and field and value:
             meta.setdefault(field, value)
-    dropped.append(Dropped(match.group(0).strip(), "metadata"))
+    dropped.append(Dropped(_front_line(match.group(1)), "metadata"))
     return meta, text[match.end() :]
+
+
+def _front_line(source: str) -> str:
+    """A front matter block as the line a citation's source shows: each field as 名：值, a list's items joined by 、
+    (attendees：程嘉禾、罗一帆), not YAML (--- title: … attendees: - 程嘉禾 - 罗一帆 ---). YAML that does not parse is
+    shown as written, less its fences."""
+    import yaml
+
+    try:
+        fields = yaml.safe_load(source)
+    except yaml.YAMLError:
+        fields = None
+    if not isinstance(fields, dict):
+        return " ".join(source.split())
+    return " ".join(f"{key}：{_yaml_value(value)}" for key, value in fields.items() if _yaml_value(value))
+
+
+def _yaml_value(value: object) -> str:
+    if isinstance(value, dict):
+        return "，".join(f"{k}：{_yaml_value(v)}" for k, v in value.items() if _yaml_value(v))
+    if isinstance(value, (list, tuple)):
+        return "、".join(text for text in (_yaml_value(v) for v in value) if text)
+    return "" if value is None else " ".join(str(value).split())
 
 
 def _iso(value: str | None) -> str | None:
@@ -289,7 +314,13 @@ def _join(text: str) -> str:
         line = " ".join(strip_invisible(raw).split())
         if not line:
             continue
-        if out and len(out[-1]) >= WRAPPED and not out[-1].endswith(tuple(_KEEP_BREAK)) and not opens_part(line):
+        if (
+            out
+            and len(out[-1]) >= WRAPPED
+            and not out[-1].endswith(tuple(_KEEP_BREAK))
+            and not opens_part(line)
+            and not _FIELD.match(line)
+        ):
             out[-1] = join_lines(out[-1], line)
         else:
             out.append(line)

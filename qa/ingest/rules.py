@@ -19,6 +19,10 @@ RULES: dict[str, tuple[str, str]] = {
     "image": ("图片", "image"),
     "trailing-heading": ("结尾处没有正文跟随的短行", "short line at the end with no text after it"),
     "title-repeat": ("重复的标题", "heading that repeats the title"),
+    "masthead": (
+        "标题之上的站名或页头（网页另有标题）",
+        "site name or masthead above the headline (the page names its own)",
+    ),
     "page-furniture": ("页眉、页脚或页码", "running header, footer or page number"),
 }
 

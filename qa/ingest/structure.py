@@ -59,7 +59,11 @@ def cn_numeral(number: int) -> str:
     for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
         digit = number // value % 10
         if digit:
-            out += ("零" if zero and out else "") + ("" if digit == 1 and unit == "十" and not out else digits[digit]) + unit
+            out += (
+                ("零" if zero and out else "")
+                + ("" if digit == 1 and unit == "十" and not out else digits[digit])
+                + unit
+            )
             zero = False
         elif out:
             zero = True
@@ -221,8 +225,21 @@ def issued(text: str) -> str | None:
     text = text.strip()
     if len(text) > 80:
         return None
+    text = _CN_DATE.sub(_arabic_date, text)
     date = date_of(text)
     return date if date and (_ISSUING_END.search(text) or _SIGNATURE.match(text)) else None
+
+
+# A date in Chinese numerals, as an official document signs it: 二〇二四年五月十四日.
+_CN_DATE = re.compile(
+    r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
+
+
+def _arabic_date(match: re.Match[str]) -> str:
+    """二〇二四年五月十四日 → 2024年5月14日."""
+    year = "".join(str("〇一二三四五六七八九".index(c) if c != "零" else 0) for c in match.group(1))
+    return f"{year}年{cn_number(match.group(2))}月{cn_number(match.group(3))}日"
 
 
 # A question about a document's own issuing: who issued it, when it was adopted or takes effect, at which meeting.
@@ -385,7 +402,7 @@ def _issuing(blocks: list[Block]) -> tuple[str | None, str | None]:
 
 def _issuer(line: str, before: str) -> str | None:
     """The body named on a signature before its date (某市教育局 2024年1月10日, or on the line before), or None."""
-    match = _SIGNATURE.match(line)
+    match = _SIGNATURE.match(_CN_DATE.sub(_arabic_date, line))
     if match is None:
         return None
     candidate = match.group("org").strip() or before
