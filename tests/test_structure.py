@@ -212,6 +212,9 @@ def test_a_question_naming_a_chapter_or_the_supplementary_provisions_gets_them_f
     assert first.source.path == "pets.txt" and first.quote.startswith("第五条 本养犬管理规定自2024年1月1日起施行")
     chapter = answerer.ask("噪声管理规定第二章讲的是什么？", keep_refused=True).passages[0]
     assert chapter.source.path == "noise.txt" and chapter.quote.startswith("第三条 噪声管理由区人民政府统一负责")
+    # A chapter no document has is refused, and the refusal says which: the words of the question match many.
+    missing = answerer.ask("噪声管理规定第七章讲的是什么？")
+    assert not missing.answered and "“第七章”" in missing.message and "第七章" in missing.message_en
 
 
 def test_a_named_step_of_a_manual_is_the_quote_and_its_numbered_rule_no_regulation_article(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -24,6 +24,7 @@ from qa.ingest.meta import asks_source
 from qa.ingest.structure import (
     after_article_label,
     article_number,
+    cn_numeral,
     item_marker,
     named_article,
     named_division,
@@ -46,6 +47,7 @@ from qa.search.index import (
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
+from qa.text.brackets import asked_quantities, holding, narrowest, outside
 from qa.text.match import char_bigrams
 from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
@@ -106,6 +108,8 @@ class Clues:
     unit: str | None = None  # what the question counts (多少户 → 户, 几座 → 座): the quote must give a number of it
     beyond: tuple[str, ...] | None = None  # with a named article, the words it asks besides the article and
     # how it asks (合同第八条是怎么规定的？ → 合同): those its title or heading gives ask nothing more
+    quantities: Mapping[str, float] = field(default_factory=dict)  # what it states of itself (工作12年 → 年: 12):
+    # a sentence whose brackets (满1年不满10年) all leave it out does not answer
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,7 @@ class Answerer:
             query.codes,
             _counted_unit(text),
             tuple(self.index.tokenizer(_ASKING.sub("", without_named_article(text)))) if named else None,
+            asked_quantities(text),
         )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
         collapsed = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])
@@ -294,6 +299,14 @@ class Answerer:
             if len(rows) == 2 and not self.states(rows[0], clues.kind) and self.states(rows[1], clues.kind):
                 cited = [cited[1], cited[0], *cited[2:]]
                 cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
+        if clues.quantities and len(cited) > 1:
+            # A question that states its own quantity (我爸今年七十二岁，能领多少高龄津贴？) is answered by the passage whose
+            # bracket holds it (70周岁至79周岁的，每人每月100元) before one whose brackets leave it out or that has none.
+            held = [holding(self.sentences(by_id[c.id].row)[1], clues.quantities) for c, _, _ in cited[:3]]
+            if not held[0] and any(held):
+                at = held.index(True)
+                cited = [cited[at], *cited[:at], *cited[at + 1 :]]
+                cited = [(replace(c, rank=r), score, mask) for r, (c, score, mask) in enumerate(cited, 1)]
         citations = [c[0] for c in cited]
         first_row = by_id[citations[0].id].row
         evidence = Evidence(
@@ -303,7 +316,9 @@ class Answerer:
             float(clues.kind is not None and not has(cited[0][2], clues.kind)),
             # A named article vouches for the answer; a named chapter only says where to look (附则 of which law?).
             named=bool(pinned) and hits[0].row in pinned and hits[0].row not in chapter_rows,
-            foreign=self.foreign_places(named_places) + self.foreign_codes((*clues.codes, *numbered_lines(text))),
+            foreign=self.foreign_places(named_places)
+            + self.foreign_codes((*clues.codes, *numbered_lines(text)))
+            + self.foreign_parts(division),
             unheld=unheld,
             # 咖啡机卖多少钱一台？ is not answered by a manual that states no price anywhere in the passage found.
             unmeasured=clues.kind if clues.kind in MEASURED and not self.states(first_row, clues.kind) else None,
@@ -419,6 +434,14 @@ class Answerer:
         # does the next meeting's date (下次例会定于…召开) answer when this one was held.
         scores = _never(scores, [bool(_ASKED.match(s)) for s in sentences])
         scores = _never(scores, sentences_about_next_time(passage.text, spans, query.text))
+        if clues is not None and clues.quantities:
+            # Asked 我累计工作12年了，年假能有几天, the bracket 满1年不满10年的，年休假5天 does not answer, though it
+            # repeats every word asked: 满10年不满20年的 does.
+            out = outside(sentences, clues.quantities)
+            if any(out):
+                scores = _never(scores, out)
+                top = max(scores, default=0.0)
+                scores = [top + 1e-3 if held else x for x, held in zip(scores, narrowest(sentences, clues.quantities))]
         start, end = quote.choose(spans, scores, passage.text, query.terms, margin=margin)
         if clues is not None:
             asks_more = matrix is None or bool(matrix[:, _REST].any())
@@ -501,6 +524,15 @@ class Answerer:
         document writes (GPT-4 where only GPT-3 is, 地铁3号线 in documents about a tunnel)."""
         known = self.index.codes
         return tuple(dict.fromkeys(c for c in codes if c not in known and not _QUANTITY.fullmatch(c)))
+
+    def foreign_parts(self, division: tuple[str, int] | None) -> tuple[str, ...]:
+        """The chapter or other division a question names that no document has (第七章 of rules in six chapters):
+        whatever else matches, no passage is in it. An article is not judged so: 第二条 may name a notice's second
+        section or a list's second item as well."""
+        if division is not None and division not in self.index.division_rows:
+            kind, number = division
+            return (f"第{cn_numeral(number)}{kind}" if number else kind,)
+        return ()
 
     def decide(self, evidence: Evidence) -> bool:
         """Answer or refuse. Without a fitted model for this encoder, require half the question's terms."""

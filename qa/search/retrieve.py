@@ -23,6 +23,7 @@ from qa.search.index import (
 )
 from qa.search.ranker import Ranker, rr
 from qa.text.answer_type import KINDS, question_kind
+from qa.text.brackets import asked_quantities, outside
 from qa.text.colloquial import written_forms
 from qa.text.match import char_bigrams, contains, coverage
 from qa.text.normalize import fold
@@ -346,14 +347,16 @@ def _sentence_cover(
 def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) -> list[list[bool]]:
     """Per candidate, per sentence: about another model or line than the question's codes
     (`qa.search.index.sentences_about_another`), on a table row keyed by something other than the row values
-    the question names (`qa.search.index.rows_about_other_keys`), or about the next meeting when the question is
-    not (`qa.search.index.sentences_about_next_time`). All False when none of these is in play."""
+    the question names (`qa.search.index.rows_about_other_keys`), about the next meeting when the question is
+    not (`qa.search.index.sentences_about_next_time`), or stating brackets that leave out the quantity the question
+    states (`qa.text.brackets.outside`). All False when none of these is in play."""
     texts = [index.passages[row].text for row in rows]
     keys = {i: row_keys(text) for i, text in enumerate(texts) if "：" in text}
     folded = fold(query.text)
     asked = frozenset(key for found in keys.values() for key in found if key and names_key(folded, key))
+    quantities = asked_quantities(query.text)
     bounds = spans.at.tolist()
-    if not query.codes and not asked and not any("下" in text for text in texts):
+    if not query.codes and not asked and not quantities and not any("下" in text for text in texts):
         return [[False] * (b - a) for a, b in zip(bounds, bounds[1:])]
     table = index.sentences
     starts, ends = table.starts[spans.picks].tolist(), table.ends[spans.picks].tolist()
@@ -364,6 +367,8 @@ def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) ->
         if i in keys:
             other = [o or k for o, k in zip(other, rows_about_other_keys(text, at, asked, keys[i]))]
         other = [o or n for o, n in zip(other, sentences_about_next_time(text, at, query.text))]
+        if quantities:  # a bracket that leaves out what the question states of itself (满1年不满10年 for 工作12年)
+            other = [o or q for o, q in zip(other, outside([text[a:b] for a, b in at], quantities))]
         out.append(other)
     return out
 
