@@ -169,7 +169,9 @@ def test_a_footnote_is_read_as_a_note_and_its_marker_leaves_the_heading():
     )
     assert [b.text for b in article.blocks if b.kind == "heading"] == ["机房巡检笔记", "温湿度"]
     paragraphs = [b.text for b in article.blocks if b.kind == "para"]
-    assert paragraphs == ["温度保持在18～27℃。", "注1：本笔记仅供内部使用。", "注t：夏季按\n空调说明书调整。"]
+    # Each note stands with what cites it, as a reader finds it: the title's note after the title, the
+    # temperature's as the last line of its paragraph.
+    assert paragraphs == ["注1：本笔记仅供内部使用。", "温度保持在18～27℃。\n注t：夏季按\n空调说明书调整。"]
     assert [d.text for d in article.dropped] == ["[^1]", "[^t]"]
 
 
@@ -205,3 +207,30 @@ def test_front_matter_is_the_source_line_as_fields_not_yaml_and_an_html_tables_r
         "任务：离线缓存功能开发与自测，负责人：欧阳立，截止日期：5月22日\n"
         "任务：附件上传组件提示文字修改，负责人：罗一帆，截止日期：5月20日"
     )
+
+
+def test_a_footnote_nothing_cites_stays_where_the_notes_stand_and_a_cited_one_answers_with_its_sentence(
+    tmp_path, fake_encoder
+):
+    from helpers import write
+
+    from qa.answer.engine import Answerer
+    from qa.ingest.corpus import load_corpus
+    from qa.search.edits import build
+
+    text = (
+        "# 周例会纪要\n\n## 一、遗留问题\n\n- 短信通知重复发送\n  - 原因是消费者在超时重试时没有做幂等校验[^1]\n\n"
+        "## 二、其他事项\n\n下周例会改到周四上午。\n\n[^1]: 消费者默认超时时间为 30 秒，超时后消息会被重新投递。\n"
+        "[^2]: 本纪要由罗一帆整理。\n"
+    )
+    article = parse_markdown(text)
+    paragraphs = [b.text for b in article.blocks if b.kind == "para"]
+    assert (
+        paragraphs[0]
+        == "短信通知重复发送\n原因是消费者在超时重试时没有做幂等校验\n注1：消费者默认超时时间为 30 秒，超时后消息会被重新投递。"
+    )
+    assert paragraphs[-1] == "注2：本纪要由罗一帆整理。"
+    write(tmp_path / "notes.md", text)
+    index = build(load_corpus(tmp_path).documents, fake_encoder, max_chars=300, min_chars=12)
+    first = Answerer(index, fake_encoder, refusal=None).ask("消费者超时以后消息会怎样？", keep_refused=True).passages[0]
+    assert first.heading == "一、遗留问题" and "重新投递" in first.text

@@ -384,7 +384,7 @@ def _root_of(path: Path, rel: str) -> Path:
     return path.parents[depth] if tail and depth < len(path.parents) else path.parent
 
 
-CLEANER_VERSION = 15  # bump whenever cleaning, parsing, chunking or sentence splitting changes
+CLEANER_VERSION = 16  # bump whenever cleaning, parsing, chunking or sentence splitting changes
 
 
 def fingerprint(

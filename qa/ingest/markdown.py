@@ -11,7 +11,8 @@ What each construct becomes:
 * fenced and indented code: verbatim;
 * HTML blocks and inline tags, comments: removed, the text inside kept; images: removed;
   links: their text kept;
-* footnotes: the marker goes (recorded), each note is a paragraph 注1：… where the notes stand;
+* footnotes: the marker goes (recorded), each note is the last line 注1：… of the paragraph citing it (a
+  note nothing cites is a paragraph where the notes stand);
 * task list items: [x] and [ ] become ☑ and ☐;
 * a YAML front matter block (--- … ---): read for title, date, author and publisher.
 
@@ -68,7 +69,7 @@ def parse_markdown(text: str) -> Article:
     """
     dropped: list[Dropped] = []
     meta, body = _front_matter(text, dropped)
-    blocks = _blocks(_PARSER.parse(body), dropped)
+    blocks = _place_notes(_blocks(_PARSER.parse(_uncited_notes(body)), dropped))
     title = meta.get("title")
     if title is None and blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
         title = blocks[0].text
@@ -137,6 +138,50 @@ def _front_matter(text: str, dropped: list[Dropped]) -> tuple[dict[str, str], st
     return meta, text[match.end() :]
 
 
+_REF = ("\ue000", "\ue001")  # around a footnote's label where the text cites it, until `_place_notes` reads it
+_REFS = re.compile(f"{_REF[0]}([^{_REF[1]}]*){_REF[1]}")
+_NOTE = ("\ue002", "\ue003")  # around the label before each block of a footnote's own text
+_NOTES = re.compile(f"^{_NOTE[0]}([^{_NOTE[1]}]*){_NOTE[1]}")
+
+
+_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]*", re.MULTILINE)
+
+
+def _uncited_notes(text: str) -> str:
+    """`text` with each footnote that nothing cites written as a plain note (注2：…): markdown-it-py's footnotes
+    leave such a note out without a word."""
+    for label in dict.fromkeys(_DEFINITION.findall(text)):
+        if f"[^{label}]" not in _DEFINITION.sub("", text):
+            text = re.sub(rf"^\[\^{re.escape(label)}\]:[ \t]*", f"\n注{label}：", text, flags=re.MULTILINE)
+    return text
+
+
+def _place_notes(blocks: list[Block]) -> list[Block]:
+    """Each footnote's text as the last line of the paragraph that first cites it (原因是…没有做幂等校验 → 注1：超时后
+    消息会被重新投递…), as a reader finds it; a note nothing cites stays where the notes stand."""
+    cited: dict[str, int] = {}
+    for at, block in enumerate(blocks):
+        for label in _REFS.findall(block.text):
+            cited.setdefault(label, at)
+    notes: dict[int, list[str]] = {}
+    kept: list[tuple[int, Block]] = []
+    for at, block in enumerate(blocks):
+        note = _NOTES.match(block.text)
+        text = _REFS.sub("", _NOTES.sub("", block.text))
+        if note and note.group(1) in cited:
+            notes.setdefault(cited[note.group(1)], []).append(text)
+        else:
+            kept.append((at, replace(block, text=text)))
+    out = []
+    for at, block in kept:
+        if at in notes and block.kind == "para":
+            block = replace(block, text="\n".join([block.text, *notes.pop(at)]))
+        out.append(block)
+        if at in notes:  # a heading cites it: the note is the paragraph after it
+            out.append(Block("para", "\n".join(notes.pop(at))))
+    return out
+
+
 def _front_line(source: str) -> str:
     """A front matter block as the line a citation's source shows: each field as 名：值, a list's items joined by 、
     (attendees：程嘉禾、罗一帆), not YAML (--- title: … attendees: - 程嘉禾 - 罗一帆 ---). YAML that does not parse is
@@ -198,7 +243,9 @@ def _blocks(tokens: Sequence[Token], dropped: list[Dropped], depth: int = 0) -> 
             # The note's own blocks, the first one led by its label (注1：…) as a printed note is.
             notes = _blocks(tokens[i + 1 : end], dropped, depth)
             if notes:
-                notes[0] = replace(notes[0], text=f"注{token.meta.get('label', '')}：{notes[0].text}")
+                label = token.meta.get("label", "")
+                notes[0] = replace(notes[0], text=f"注{label}：{notes[0].text}")
+                notes = [replace(b, text=f"{_NOTE[0]}{label}{_NOTE[1]}{b.text}") for b in notes]
             out.extend(notes)
         i = end + 1 if token.nesting == 1 and token.type not in ("blockquote_open", "footnote_block_open") else i + 1
     return out
@@ -296,6 +343,7 @@ def _text(inline: Token, dropped: list[Dropped]) -> str:
             parts.append("\n")
         elif child.type == "footnote_ref":
             dropped.append(Dropped(f"[^{child.meta.get('label', '')}]", "markup"))
+            parts.append(f"{_REF[0]}{child.meta.get('label', '')}{_REF[1]}")  # where its note goes (`_place_notes`)
         elif child.type == "image":
             dropped.append(Dropped(f"![{child.content}]({child.attrGet('src') or ''})", "image"))
         elif child.type == "html_inline":
