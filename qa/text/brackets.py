@@ -114,11 +114,11 @@ def brackets(sentence: str) -> list[Bracket]:
     ends.sort(key=lambda e: e[0])
     out: list[Bracket] = []
     last_end = -_NEAR - 1
-    for start, end, bound in ends:
-        if out and _closes(out[-1], bound) and start - last_end <= _NEAR:
-            low = out.pop()
-            bound = Bracket(bound.unit, low.low, bound.high, low.low_in, bound.high_in)
-        out.append(bound)
+    for start, end, found in ends:
+        if out and _closes(out[-1], found) and start - last_end <= _NEAR:
+            opened = out.pop()
+            found = Bracket(found.unit, opened.low, found.high, opened.low_in, found.high_in)
+        out.append(found)
         last_end = end
     return out
 
