@@ -497,6 +497,22 @@ def test_a_question_about_a_numbered_line_no_document_names_is_refused_and_says_
     assert answer.answered and "2027年" in answer.passages[0].quote
 
 
+def test_a_lettered_zone_no_document_names_is_refused_and_says_which(tmp_path: Path, fake_encoder):
+    from qa.search.index import lettered_parts
+
+    assert lettered_parts("车库B区、C 座和A口") == ["b区", "c座", "a口"] and lettered_parts("VIP区") == []
+    write(
+        tmp_path / "garage.txt",
+        "关于地下车库地坪翻新施工的通知\n\n第一阶段：B区车库地坪翻新，施工时间为6月3日至6月14日，B区车辆请停放到北门临时停车场。\n\n"
+        "第二阶段：C区车库地坪翻新，施工时间为6月17日至6月28日。\n",
+    )
+    answerer = _answerer(tmp_path, fake_encoder)
+    answer = answerer.ask("车库施工期间D区的车位怎么安排？")
+    assert not answer.answered and "“d区”" in answer.message
+    answer = answerer.ask("车库施工期间B区的车停到哪里？", keep_refused=True)
+    assert "没有提到" not in answer.message and "北门临时停车场" in answer.passages[0].quote
+
+
 def test_an_faq_page_keeps_each_heading_and_quotes_the_answer_not_its_numbered_question(tmp_path: Path, fake_encoder):
     # 5G is a band (5GHz), not a model no document names. The 三、故障处理 heading after a <details> block stood in
     # the wide gap an image leaves, and was dropped as a caption. A numbered question line (Q8：…？) is not the quote.

@@ -38,6 +38,7 @@ from qa.search.index import (
     encoder_input,
     is_table_row,
     keys_asked,
+    lettered_parts,
     line_at,
     numbered_lines,
     rows_about_other_keys,
@@ -317,7 +318,7 @@ class Answerer:
             # A named article vouches for the answer; a named chapter only says where to look (附则 of which law?).
             named=bool(pinned) and hits[0].row in pinned and hits[0].row not in chapter_rows,
             foreign=self.foreign_places(named_places)
-            + self.foreign_codes((*clues.codes, *numbered_lines(text)))
+            + self.foreign_codes((*clues.codes, *numbered_lines(text), *lettered_parts(text)))
             + self.foreign_parts(division),
             unheld=unheld,
             # 咖啡机卖多少钱一台？ is not answered by a manual that states no price anywhere in the passage found.
@@ -520,8 +521,9 @@ class Answerer:
         return all(_names(text, p[:-1] if len(p) > 2 and p[-1] in _LEVEL else p) for p in places)
 
     def foreign_codes(self, codes: Sequence[str]) -> tuple[str, ...]:
-        """Those of a question's model numbers, codes (`codes_in`) and numbered lines (`numbered_lines`) that no
-        document writes (GPT-4 where only GPT-3 is, 地铁3号线 in documents about a tunnel)."""
+        """Those of a question's model numbers, codes (`codes_in`), numbered lines (`numbered_lines`) and lettered
+        parts of places (`lettered_parts`) that no document writes (GPT-4 where only GPT-3 is, 地铁3号线 in documents
+        about a tunnel, D区 of a car park in zones A to C)."""
         known = self.index.codes
         return tuple(dict.fromkeys(c for c in codes if c not in known and not _QUANTITY.fullmatch(c)))
 

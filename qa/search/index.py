@@ -132,16 +132,14 @@ class Index:
 
     @property
     def codes(self) -> frozenset[str]:
-        """Every model number or code the documents write (GPT-3, H1000G, T1), folded, and every numbered line
-        (`numbered_lines`: 2号线); built on first use."""
+        """Every model number or code the documents write (GPT-3, H1000G, T1), folded, every numbered line
+        (`numbered_lines`: 2号线) and every lettered part of a place (`lettered_parts`: b区); built on first use."""
         if self._codes is None:
             found: set[str] = set()
-            for doc in self.documents.values():
-                found.update(codes_in(doc.title))
-                found.update(numbered_lines(doc.title))
-            for passage in self.passages:
-                found.update(codes_in(passage.text))
-                found.update(numbered_lines(passage.text))
+            for text in (*(doc.title for doc in self.documents.values()), *(p.text for p in self.passages)):
+                found.update(codes_in(text))
+                found.update(numbered_lines(text))
+                found.update(lettered_parts(text))
             self._codes = frozenset(found)
         return self._codes
 
@@ -241,6 +239,16 @@ _CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d
 def codes_in(text: str) -> list[str]:
     """Model numbers and codes in `text`: runs of Latin letters and digits holding both (GPT-4, H1000G), folded."""
     return [m.group(0) for m in _CODE.finditer(fold(text))]
+
+
+# A part of a place named by a letter: B区, C座, A口 (a car park's zone, a building, an exit).
+_LETTERED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])\s*(区|座|栋|幢|馆|厅|口)")
+
+
+def lettered_parts(text: str) -> list[str]:
+    """The parts of places `text` names by a letter, folded: 车库B区 → b区. Asked about D区 where the documents
+    name A区 to C区, no passage answers, as for a model number they never write."""
+    return [f"{m.group(1)}{m.group(2)}" for m in _LETTERED.finditer(fold(text))]
 
 
 _DIGITS = re.compile(r"\d+")
