@@ -48,7 +48,7 @@ from qa.search.index import (
 from qa.search.ranker import Ranker
 from qa.search.retrieve import Hit, Query, prepare, search
 from qa.text.answer_type import has, kinds_of, names_holder, offices_asked, place_names
-from qa.text.brackets import asked_quantities, holding, narrowest, outside
+from qa.text.brackets import holding, narrowest, outside
 from qa.text.match import char_bigrams
 from qa.text.normalize import fold, is_cjk, strip_invisible
 from qa.text.tokenize import STOPWORDS, is_word
@@ -266,7 +266,7 @@ class Answerer:
             query.codes,
             _counted_unit(text),
             tuple(self.index.tokenizer(_ASKING.sub("", without_named_article(text)))) if named else None,
-            asked_quantities(text),
+            query.quantities,
         )
         # Collapse near-duplicates on the passages first, then pick quotes only for those shown.
         collapsed = collapse([self.citation(rank, hit) for rank, hit in enumerate(hits, 1)])

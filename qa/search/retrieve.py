@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 import numpy as np
@@ -66,6 +67,12 @@ class Query:
     def bigrams(self) -> frozenset[str]:
         """The character bigrams of the text searched (`qa.text.match.char_bigrams`)."""
         return char_bigrams(self.searched or self.text)
+
+    @cached_property
+    def quantities(self) -> dict[str, float]:
+        """What the question states of itself, by unit (工作12年 → 年: 12; `qa.text.brackets.asked_quantities`);
+        read by ranking and by quoting, found once."""
+        return asked_quantities(self.text)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -354,7 +361,7 @@ def _about_others(index: Index, rows: list[int], spans: _Spans, query: Query) ->
     keys = {i: row_keys(text) for i, text in enumerate(texts) if "：" in text}
     folded = fold(query.text)
     asked = frozenset(key for found in keys.values() for key in found if key and names_key(folded, key))
-    quantities = asked_quantities(query.text)
+    quantities = query.quantities
     bounds = spans.at.tolist()
     if not query.codes and not asked and not quantities and not any("下" in text for text in texts):
         return [[False] * (b - a) for a, b in zip(bounds, bounds[1:])]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from qa.ingest.structure import cn_number
 from qa.text.normalize import fold
 
 # The units compared, each written one way: 周岁 is 岁, 日 (not a date's: 3月31日) is 天, 块 is 元.
@@ -41,8 +42,6 @@ _RANGE = re.compile(
 )
 _TIMES = {"万": 10000, "千": 1000}
 _KIND = re.compile(r"[制级期班届版型]")  # after a quantity, a word naming a kind: 两年制, 三年期
-_CHINESE = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
-_TENS = {"十": 10, "百": 100, "千": 1000}
 _YEAR = 1900  # 2025年 is a date, not twelve years
 _NEAR = 6  # characters between a lower bound and the upper bound that closes it (3天以上、7天以内)
 
@@ -206,16 +205,8 @@ def _quantities(text: str) -> list[tuple[re.Match[str], float, str]]:
 
 
 def _value(number: str) -> float | None:
-    """12 → 12, 七十二 → 72, 两 → 2, 一百零五 → 105."""
+    """12 → 12, 2.5 → 2.5, 七十二 → 72, 两 → 2, 一百零五 → 105 (`structure.cn_number`)."""
     if number[0].isdigit():
         return float(number)
-    total, current = 0, 0
-    for ch in number:
-        if ch in _CHINESE:
-            current = _CHINESE[ch]
-        elif ch in _TENS:
-            total += (current or 1) * _TENS[ch]
-            current = 0
-        else:
-            return None
-    return float(total + current)
+    value = cn_number(number)
+    return None if value is None else float(value)
